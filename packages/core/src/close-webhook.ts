@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { isValidLeadId } from "./lead-id";
+
+const text = z.string().nullish();
+
+export const CloseEmail = z.looseObject({ email: text, type: text });
+export const CloseContact = z.looseObject({
+  id: text,
+  name: text,
+  emails: z.array(CloseEmail).nullish(),
+});
+
+/** `event.data` of a lead event. Unknown fields (custom fields, addresses…) pass through untouched. */
+export const CloseLeadData = z.looseObject({
+  id: text,
+  display_name: text,
+  name: text,
+  status_label: text,
+  date_created: text,
+  html_url: text,
+  contacts: z.array(CloseContact).nullish(),
+  contact_ids: z.array(z.string()).nullish(),
+});
+export type CloseLeadData = z.infer<typeof CloseLeadData>;
+
+export const CloseEvent = z.looseObject({
+  id: z.string(),
+  object_type: z.string(),
+  action: z.string(),
+  object_id: text,
+  lead_id: text,
+  date_created: text,
+  data: z.looseObject({}).nullish(),
+});
+
+/** The envelope every Close webhook shares. */
+export const CloseWebhook = z.looseObject({
+  subscription_id: z.string().nullish(),
+  event: CloseEvent,
+});
+export type CloseWebhook = z.infer<typeof CloseWebhook>;
+
+/** Lead id = `event.lead_id ?? event.data.id ?? event.object_id`. */
+export function leadIdOf(webhook: CloseWebhook): string | undefined {
+  const { event } = webhook;
+  const dataId = event.data && typeof event.data.id === "string" ? event.data.id : undefined;
+  return event.lead_id ?? dataId ?? event.object_id ?? undefined;
+}
+
+export function isLeadCreated(webhook: CloseWebhook): boolean {
+  return webhook.event.object_type === "lead" && webhook.event.action === "created";
+}
+
+/** Why a body is not usable, as a short reason fit for a 400 answer. */
+export type WebhookVerdict =
+  | { kind: "lead-created"; leadId: string; eventId: string; webhook: CloseWebhook; data: CloseLeadData }
+  | { kind: "ignored"; eventId: string; reason: string }
+  | { kind: "invalid"; reason: string };
+
+const MAX_DEPTH = 32;
+
+function depthOf(value: unknown, limit: number): number {
+  // Iterative so a hostile body cannot blow the stack.
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    if (node && typeof node === "object") {
+      for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    }
+  }
+  return max;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "does not match the Close webhook shape";
+  const path = issue.path.length > 0 ? issue.path.join(".") : "body";
+  return `${path}: ${issue.message}`.slice(0, 200);
+}
+
+/** Classifies a raw webhook body: a lead to relay, an event to acknowledge and ignore, or garbage. */
+export function classifyWebhook(rawBody: string): WebhookVerdict {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return { kind: "invalid", reason: "body is not valid JSON" };
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    return { kind: "invalid", reason: "body must be a JSON object" };
+  }
+  if (depthOf(json, MAX_DEPTH) > MAX_DEPTH) return { kind: "invalid", reason: "body is nested too deeply" };
+  const envelope = CloseWebhook.safeParse(json);
+  if (!envelope.success) return { kind: "invalid", reason: describe(envelope.error) };
+  const webhook = envelope.data;
+  if (!isLeadCreated(webhook)) {
+    return {
+      kind: "ignored",
+      eventId: webhook.event.id,
+      reason: `${webhook.event.object_type}.${webhook.event.action} is not lead.created`,
+    };
+  }
+  const leadId = leadIdOf(webhook);
+  if (leadId === undefined) return { kind: "invalid", reason: "no lead id in event.lead_id, event.data.id or event.object_id" };
+  if (!isValidLeadId(leadId)) return { kind: "invalid", reason: "lead id must match ^lead_[A-Za-z0-9]+$ (at most 64 characters)" };
+  const data = CloseLeadData.safeParse(webhook.event.data ?? {});
+  if (!data.success) return { kind: "invalid", reason: `event.data.${describe(data.error)}` };
+  return { kind: "lead-created", leadId, eventId: webhook.event.id, webhook, data: data.data };
+}

@@ -1,0 +1,139 @@
+/**
+ * Errors carry a literal `name`: Lambda reports it as the error type, and the ASL's
+ * `Retry`/`Catch` `ErrorEquals` match on it. A test asserts that every name used in the
+ * state machine definition exists here.
+ */
+
+/** The owner file does not exist yet (403/404): retried by the state machine with a long backoff. */
+export class OwnerNotAssigned extends Error {
+  override readonly name = "OwnerNotAssigned";
+  constructor(
+    readonly leadId: string,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(`No owner file for ${leadId} yet (HTTP ${status})`, options);
+  }
+}
+
+/** The owner directory answered 5xx, timed out or could not be reached: retried, shorter. */
+export class OwnerLookupUnavailable extends Error {
+  override readonly name = "OwnerLookupUnavailable";
+  constructor(
+    readonly leadId: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Owner lookup for ${leadId} failed: ${detail}`, options);
+  }
+}
+
+/** The owner file exists but is not an owner record. Not retried: a person has to look. */
+export class OwnerRecordInvalid extends Error {
+  override readonly name = "OwnerRecordInvalid";
+  constructor(
+    readonly leadId: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Owner file for ${leadId} is not valid: ${detail}`, options);
+  }
+}
+
+/** Slack answered 429. `retryAfterSeconds` is what Slack asked for (shown in the history). */
+export class SlackRateLimited extends Error {
+  override readonly name = "SlackRateLimited";
+  constructor(
+    readonly retryAfterSeconds: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Slack rate limited the post${retryAfterSeconds === undefined ? "" : `; Retry-After ${retryAfterSeconds}s`}`,
+      options,
+    );
+  }
+}
+
+/** Slack answered 5xx or could not be reached: retried. */
+export class SlackUnavailable extends Error {
+  override readonly name = "SlackUnavailable";
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`Slack is unavailable: ${detail}`, options);
+  }
+}
+
+/** Slack refused the post for good (400/403/404/410): not retried. */
+export class SlackRejected extends Error {
+  override readonly name = "SlackRejected";
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Slack rejected the post with HTTP ${status}: ${body.slice(0, 200)}`, options);
+  }
+}
+
+/** The raw webhook object the execution points at is not in storage. */
+export class RawEventMissing extends Error {
+  override readonly name = "RawEventMissing";
+  constructor(
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Raw event ${key} is not in storage`, options);
+  }
+}
+
+/** The stored raw event is not a Close lead webhook any more (corrupted or hand-edited). */
+export class RawEventInvalid extends Error {
+  override readonly name = "RawEventInvalid";
+  constructor(
+    readonly key: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Raw event ${key} is not a valid Close lead event: ${detail}`, options);
+  }
+}
+
+/** Object storage failed in a way worth retrying (5xx, throttling, network). */
+export class StorageUnavailable extends Error {
+  override readonly name = "StorageUnavailable";
+  constructor(detail: string, options?: ErrorOptions) {
+    super(`Storage is unavailable: ${detail}`, options);
+  }
+}
+
+/**
+ * Names that only the state machine raises (`Fail` states): the terminal verdicts an
+ * operator sees on a failed execution.
+ */
+export const FailureNames = {
+  OwnerNeverAssigned: "OwnerNeverAssigned",
+  OwnerLookupFailed: "OwnerLookupFailed",
+  SlackRejected: "SlackRejected",
+  SlackUnavailable: "SlackUnavailable",
+  RawEventMissing: "RawEventMissing",
+  PipelineFailed: "PipelineFailed",
+} as const;
+
+/** Every error name a Lambda of leadrelay can raise on purpose. */
+export const TaskErrorNames = [
+  "OwnerNotAssigned",
+  "OwnerLookupUnavailable",
+  "OwnerRecordInvalid",
+  "SlackRateLimited",
+  "SlackUnavailable",
+  "SlackRejected",
+  "RawEventMissing",
+  "RawEventInvalid",
+  "StorageUnavailable",
+] as const;
+export type TaskErrorName = (typeof TaskErrorNames)[number];
+
+/** Every error name leadrelay defines, for the ASL contract test. */
+export const KnownErrorNames: ReadonlySet<string> = new Set<string>([
+  ...TaskErrorNames,
+  ...Object.values(FailureNames),
+]);

@@ -1,0 +1,64 @@
+import type { MergedLead } from "./lead";
+
+export const MISSING = "—";
+
+/** Slack's own escaping: `&`, `<`, `>` are control characters in mrkdwn (links, mentions). */
+export function escapeSlack(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+function show(value: string | null | undefined): string {
+  if (value === null || value === undefined || value.trim() === "") return MISSING;
+  // Control characters would break the message layout; they have no business in a lead name.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  return escapeSlack(value.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").slice(0, 500));
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "20 Nov 2026, 14:03 UTC"; the value as given when it is not a date. */
+export function humanDate(value: string | null | undefined): string {
+  if (value === null || value === undefined || value.trim() === "") return MISSING;
+  // Close sends microseconds ("…11.198000+00:00"); trim to milliseconds for Date.
+  const date = new Date(value.replace(/(\.\d{3})\d+/, "$1"));
+  if (Number.isNaN(date.getTime())) return show(value);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: Array<Record<string, unknown>>;
+}
+
+/** The seven fields a rep needs, in a fixed order. */
+export function slackFields(lead: MergedLead): Array<[label: string, value: string]> {
+  return [
+    ["Lead", lead.name === null ? MISSING : `<${lead.closeUrl}|${show(lead.name)}>`],
+    ["Lead ID", show(lead.leadId)],
+    ["Created", humanDate(lead.createdAt)],
+    ["Status", show(lead.statusLabel)],
+    ["Email", show(lead.email)],
+    ["Owner", show(lead.owner)],
+    ["Funnel", show(lead.funnel)],
+  ];
+}
+
+export function buildLeadMessage(lead: MergedLead): SlackMessage {
+  const fields = slackFields(lead);
+  return {
+    text: `New lead ${show(lead.name)} (${show(lead.leadId)}), owner ${show(lead.owner)}`,
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: "New lead", emoji: false } },
+      {
+        type: "section",
+        fields: fields.map(([label, value]) => ({ type: "mrkdwn", text: `*${label}*\n${value}` })),
+      },
+    ],
+  };
+}
+
+export function buildUnassignedMessage(lead: { leadId: string; name: string | null }, minutes: number): SlackMessage {
+  const text = `Lead ${show(lead.name)} (${show(lead.leadId)}) still has no owner after ${Math.round(minutes)} minutes`;
+  return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${text}` } }] };
+}

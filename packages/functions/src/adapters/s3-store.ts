@@ -1,0 +1,62 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { type ObjectStore, StorageUnavailable } from "@leadrelay/core";
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+}
+
+/** 5xx, throttling and network failures are worth retrying; access or request errors are not. */
+function classify(error: unknown, action: string): unknown {
+  const status = statusOf(error);
+  if (status === undefined || status >= 500 || status === 429 || status === 408) {
+    return new StorageUnavailable(`${action}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`);
+  }
+  return error;
+}
+
+export function createS3Store(s3: S3Client, bucket: string): ObjectStore {
+  return {
+    async putIfAbsent(key, body, contentType = "application/json") {
+      try {
+        await s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: "*" }),
+        );
+        return "created";
+      } catch (error) {
+        // 412: the object exists. 409: a concurrent conditional write of the same key is in flight and will win.
+        const status = statusOf(error);
+        if (status === 412 || status === 409) return "exists";
+        throw classify(error, `PutObject ${key}`);
+      }
+    },
+    async put(key, body, contentType = "application/json") {
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+      } catch (error) {
+        throw classify(error, `PutObject ${key}`);
+      }
+    },
+    async get(key) {
+      try {
+        const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return (await response.Body?.transformToString("utf8")) ?? "";
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw classify(error, `GetObject ${key}`);
+      }
+    },
+    async delete(key) {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (error) {
+        throw classify(error, `DeleteObject ${key}`);
+      }
+    },
+  };
+}

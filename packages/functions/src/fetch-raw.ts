@@ -1,0 +1,35 @@
+import {
+  classifyWebhook,
+  type LeadSummary,
+  type ObjectStore,
+  RawEventInvalid,
+  RawEventMissing,
+  summarizeLead,
+} from "@leadrelay/core";
+import { createS3Client } from "./aws-clients";
+import { createS3Store } from "./adapters/s3-store";
+import { readConfig } from "./config";
+import { lambdaHandler } from "./lambda";
+import { FetchRawInput } from "./task-input";
+
+/** Reads the stored webhook and hands on a small summary of it (never the raw body: 256 KiB state limit). */
+export function createFetchRaw(deps: { store: ObjectStore }) {
+  return async (event: unknown): Promise<LeadSummary> => {
+    const input = FetchRawInput.parse(event);
+    const body = await deps.store.get(input.rawKey);
+    if (body === undefined) throw new RawEventMissing(input.rawKey);
+    const verdict = classifyWebhook(body);
+    if (verdict.kind !== "lead-created") {
+      throw new RawEventInvalid(input.rawKey, verdict.kind === "invalid" ? verdict.reason : verdict.reason);
+    }
+    if (verdict.leadId !== input.leadId) {
+      throw new RawEventInvalid(input.rawKey, `it is for ${verdict.leadId}, not ${input.leadId}`);
+    }
+    return summarizeLead(verdict.leadId, verdict.data);
+  };
+}
+
+export const handler = lambdaHandler("fetch-raw", (env) => {
+  const config = readConfig(["BUCKET_NAME"], env);
+  return createFetchRaw({ store: createS3Store(createS3Client(), config.BUCKET_NAME) });
+});

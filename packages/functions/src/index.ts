@@ -1,0 +1,14 @@
+export { createHttpOwnerDirectory } from "./adapters/owner-directory";
+export { createS3Store } from "./adapters/s3-store";
+export { createSfnStarter } from "./adapters/sfn-starter";
+export { createSlackPoster } from "./adapters/slack-poster";
+export { createS3Client, createSfnClient } from "./aws-clients";
+export { ConfigError, EnvSchema, readConfig } from "./config";
+export { createFetchOwner } from "./fetch-owner";
+export { createFetchRaw } from "./fetch-raw";
+export { createIngest, type IngestDeps, type IngestEvent, MAX_BODY_BYTES } from "./ingest";
+export { createLogger, type Logger, redact } from "./log";
+export { createMergeAndStore } from "./merge-and-store";
+export { createNotifySlack, type NotificationMarker, type NotifyResult } from "./notify-slack";
+export * from "./state-machine";
+export * from "./task-input";

@@ -1,0 +1,32 @@
+import {
+  type EnrichedRecord,
+  enrichedKey,
+  type MergedLead,
+  mergeLead,
+  type ObjectStore,
+  RawEventMissing,
+} from "@leadrelay/core";
+import { createS3Client } from "./aws-clients";
+import { createS3Store } from "./adapters/s3-store";
+import { readConfig } from "./config";
+import { lambdaHandler } from "./lambda";
+import { MergeInput } from "./task-input";
+
+/** Deterministic: the same input writes the same object, so a retry or a replay is harmless. */
+export function createMergeAndStore(deps: { store: ObjectStore }) {
+  return async (event: unknown): Promise<MergedLead & { enrichedKey: string }> => {
+    const input = MergeInput.parse(event);
+    const body = await deps.store.get(input.rawKey);
+    if (body === undefined) throw new RawEventMissing(input.rawKey);
+    const merged = mergeLead(input.lead, input.owner, input.receivedAt);
+    const record: EnrichedRecord = { ...merged, raw: JSON.parse(body), ownerRecord: input.owner };
+    const key = enrichedKey(input.leadId);
+    await deps.store.put(key, `${JSON.stringify(record, null, 2)}\n`);
+    return { ...merged, enrichedKey: key };
+  };
+}
+
+export const handler = lambdaHandler("merge-and-store", (env) => {
+  const config = readConfig(["BUCKET_NAME"], env);
+  return createMergeAndStore({ store: createS3Store(createS3Client(), config.BUCKET_NAME) });
+});

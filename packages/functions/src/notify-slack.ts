@@ -1,0 +1,91 @@
+import {
+  buildLeadMessage,
+  buildUnassignedMessage,
+  type Clock,
+  notifiedKey,
+  type ObjectStore,
+  type SlackMessage,
+  type SlackPoster,
+  unassignedNoticeKey,
+} from "@leadrelay/core";
+import { createS3Client } from "./aws-clients";
+import { createS3Store } from "./adapters/s3-store";
+import { createSlackPoster } from "./adapters/slack-poster";
+import { readConfig } from "./config";
+import { lambdaHandler } from "./lambda";
+import { createLogger, type Logger } from "./log";
+import { NotifyInput } from "./task-input";
+
+/** `notified/{lead_id}.json`: what was posted, when, and whether Slack confirmed it. */
+export interface NotificationMarker {
+  status: "sending" | "sent";
+  at: string;
+  message: SlackMessage;
+}
+
+export type NotifyResult =
+  | { status: "sent"; notifiedAt: string; markerKey: string }
+  | { status: "already-sent"; notifiedAt: string; markerKey: string }
+  /** An earlier attempt began posting and never confirmed (it was cut off): not posted again. */
+  | { status: "uncertain"; since: string; markerKey: string }
+  | { status: "disabled" };
+
+export interface NotifyDeps {
+  store: ObjectStore;
+  slack: SlackPoster;
+  notifyUnassigned?: boolean;
+  clock?: Clock;
+  log?: Logger;
+}
+
+/**
+ * At most once: a "sending" marker is created (conditionally) before the post and turned into
+ * "sent" after it. A retry that finds "sent" or a dangling "sending" does not post again; a post
+ * that Slack definitely refused (an HTTP answer, or no connection) removes the marker so the
+ * state machine's Retry can try again.
+ */
+export function createNotifySlack(deps: NotifyDeps) {
+  const clock = deps.clock ?? Date.now;
+  const log = deps.log ?? createLogger("notify-slack");
+
+  async function postOnce(markerKey: string, message: SlackMessage): Promise<NotifyResult> {
+    const previous = await deps.store.get(markerKey);
+    if (previous !== undefined) {
+      const marker = JSON.parse(previous) as NotificationMarker;
+      if (marker.status === "sent") return { status: "already-sent", notifiedAt: marker.at, markerKey };
+      log.warn("an earlier post was cut off before Slack confirmed it; not posting again", { markerKey });
+      return { status: "uncertain", since: marker.at, markerKey };
+    }
+    const sending: NotificationMarker = { status: "sending", at: new Date(clock()).toISOString(), message };
+    if ((await deps.store.putIfAbsent(markerKey, JSON.stringify(sending))) === "exists") {
+      return { status: "uncertain", since: sending.at, markerKey };
+    }
+    try {
+      await deps.slack.post(message);
+    } catch (error) {
+      await deps.store.delete(markerKey);
+      throw error;
+    }
+    const sent: NotificationMarker = { status: "sent", at: new Date(clock()).toISOString(), message };
+    await deps.store.put(markerKey, JSON.stringify(sent));
+    return { status: "sent", notifiedAt: sent.at, markerKey };
+  }
+
+  return async (event: unknown): Promise<NotifyResult> => {
+    const input = NotifyInput.parse(event);
+    if (input.kind === "lead") return postOnce(notifiedKey(input.leadId), buildLeadMessage(input.merged));
+    if (deps.notifyUnassigned === false) return { status: "disabled" };
+    const minutes = (clock() - Date.parse(input.receivedAt)) / 60_000;
+    return postOnce(unassignedNoticeKey(input.leadId), buildUnassignedMessage(input.lead, minutes));
+  };
+}
+
+export const handler = lambdaHandler("notify-slack", (env, log) => {
+  const config = readConfig(["BUCKET_NAME", "SLACK_WEBHOOK_URL", "NOTIFY_UNASSIGNED", "HTTP_TIMEOUT_MS"], env);
+  return createNotifySlack({
+    store: createS3Store(createS3Client(), config.BUCKET_NAME),
+    slack: createSlackPoster(config.SLACK_WEBHOOK_URL, { timeoutMs: config.HTTP_TIMEOUT_MS }),
+    notifyUnassigned: config.NOTIFY_UNASSIGNED,
+    log,
+  });
+});

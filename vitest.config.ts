@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // SST's app.finish() looks for AWS credentials unless NODE_ENV is test.
+    env: { NODE_ENV: "test", LOG_LEVEL: "silent" },
+    include: ["packages/*/test/**/*.test.ts", "stacks/test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/*.load.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
