@@ -25,7 +25,8 @@ export function createLogger(
   service: string,
   options: { level?: string; write?: (line: string) => void } = {},
 ): Logger {
-  const threshold = ORDER[(options.level ?? process.env.LOG_LEVEL ?? "info") as Level] ?? ORDER.info;
+  const level = options.level ?? process.env.LOG_LEVEL ?? "info";
+  const threshold = level === "silent" ? Number.POSITIVE_INFINITY : (ORDER[level as Level] ?? ORDER.info);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const emit = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
