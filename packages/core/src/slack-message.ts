@@ -20,7 +20,9 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 export function humanDate(value: string | null | undefined): string {
   if (value === null || value === undefined || value.trim() === "") return MISSING;
   // Close sends microseconds ("…11.198000+00:00"); trim to milliseconds for Date.
-  const date = new Date(value.replace(/(\.\d{3})\d+/, "$1"));
+  const trimmed = value.replace(/(\.\d{3})\d+/, "$1");
+  // Close also writes UTC timestamps without an offset; JavaScript would read those in the host's time zone.
+  const date = new Date(/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed) ? `${trimmed}Z` : trimmed);
   if (Number.isNaN(date.getTime())) return show(value);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
