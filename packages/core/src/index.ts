@@ -6,3 +6,4 @@ export * from "./lead-id";
 export * from "./owner-record";
 export * from "./ports";
 export * from "./slack-message";
+export * from "./execution-timeline";

@@ -1,0 +1,33 @@
+import { isHexKey } from "@leadrelay/core";
+import { z } from "zod";
+
+const optionalUrl = z
+  .url("must be a URL")
+  .refine((url) => /^https?:/.test(url), "must be http(s)")
+  .optional();
+
+/** The environment contract of `pnpm start` (other tooling relies on these names exactly). */
+export const LocalEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CLOSE_WEBHOOK_SECRET: z.string().refine(isHexKey, "must be hex (Close's signature key)").optional(),
+  SLACK_WEBHOOK_URL: optionalUrl,
+  OWNER_BASE_URL: optionalUrl.transform((url) => url?.replace(/\/+$/, "")),
+  LEAD_WAIT_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(600),
+  LEADRELAY_DATA_DIR: z.string().min(1).default(".leadrelay"),
+  LEADRELAY_OWNERS_DIR: z.string().min(1).optional(),
+  LEADRELAY_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  NOTIFY_UNASSIGNED: z
+    .enum(["true", "false", "1", "0"], "must be true or false")
+    .default("true")
+    .transform((value) => value === "true" || value === "1"),
+});
+export type LocalEnv = z.output<typeof LocalEnv>;
+
+/** Empty variables count as unset; a bad value stops start-up with a message naming the variable. */
+export function parseLocalEnv(env: Record<string, string | undefined>): LocalEnv {
+  const values = Object.fromEntries(Object.keys(LocalEnv.shape).map((name) => [name, env[name] || undefined]));
+  const parsed = LocalEnv.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new Error(`leadrelay: invalid configuration\n${problems.join("\n")}`);
+}

@@ -1,0 +1,405 @@
+import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
+import { type EventDraft, type HistoryEvent, toHistoryEvents } from "./history";
+
+/** An error the facade answers with its `name` as the AWS error type (`__type`). */
+export class SfnApiError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+export interface LocalStepFunctionsOptions {
+  /** The ASL with `${…}` ARN placeholders already substituted. */
+  definition: AslDefinition;
+  stateMachineName: string;
+  region?: string;
+  account?: string;
+  /** Task state name → the handler that plays its Lambda. */
+  handlers: Record<string, TaskHandler>;
+  /** Task state name → the ARN shown in the history. */
+  resources: Record<string, string>;
+  /** Name of the Wait state and how long it holds, in milliseconds. */
+  waitState: string;
+  waitMs: number;
+  /** When set, every Retry waits this long instead of its IntervalSeconds (tests, demos). */
+  retryIntervalMs?: number;
+  dataDir: string;
+  now?: () => number;
+}
+
+interface Running {
+  abort: () => void;
+  done: Promise<void>;
+  results: Map<string, { value: unknown }>;
+}
+
+export type ExecutionListener = (record: ExecutionRecord, event: HistoryEvent) => void;
+
+const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const TERMINAL: ReadonlySet<string> = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
+
+/**
+ * Step Functions Standard semantics over aws-local-stepfunctions: named executions with
+ * `ExecutionAlreadyExists`, persisted histories, resume after a restart, stop and redrive.
+ */
+export class LocalStepFunctions {
+  readonly stateMachineArn: string;
+  private readonly records = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, Running>();
+  private readonly store: ExecutionStore;
+  private readonly listeners = new Set<ExecutionListener>();
+  private readonly now: () => number;
+  private readonly arnPrefix: string;
+  private closing = false;
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    const region = options.region ?? "local";
+    const account = options.account ?? "000000000000";
+    this.stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${options.stateMachineName}`;
+    this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
+    this.store = new ExecutionStore(options.dataDir);
+    this.now = options.now ?? Date.now;
+    // Validate once, fully; runs skip validation.
+    new StateMachine(options.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: false, checkPaths: true },
+    });
+  }
+
+  get definition(): AslDefinition {
+    return this.options.definition;
+  }
+
+  /** Loads persisted executions and resumes those that were RUNNING where they stopped. */
+  resumeAll(): { loaded: number; resumed: number } {
+    const records = this.store.loadAll();
+    let resumed = 0;
+    for (const record of records) {
+      this.records.set(record.name, record);
+      if (record.status !== "RUNNING") continue;
+      const point = resumePoint(record.events, this.options.definition, "running");
+      if (!point) continue;
+      this.launch(record, point, false);
+      resumed++;
+    }
+    return { loaded: records.length, resumed };
+  }
+
+  onEvent(listener: ExecutionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  arnOf(name: string): string {
+    return `${this.arnPrefix}${name}`;
+  }
+
+  private byArn(executionArn: unknown): ExecutionRecord {
+    if (typeof executionArn !== "string" || !executionArn.startsWith(this.arnPrefix)) {
+      throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${String(executionArn)}'`);
+    }
+    const record = this.records.get(executionArn.slice(this.arnPrefix.length));
+    if (!record) throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${executionArn}'`);
+    return record;
+  }
+
+  private checkStateMachine(arn: unknown) {
+    if (arn !== this.stateMachineArn) {
+      throw new SfnApiError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(arn)}'`);
+    }
+  }
+
+  async startExecution(request: { stateMachineArn?: string; name?: string; input?: string }) {
+    this.checkStateMachine(request.stateMachineArn);
+    const name = request.name ?? crypto.randomUUID();
+    if (!NAME.test(name)) throw new SfnApiError("InvalidName", `Invalid Name: '${name}'`);
+    const input = request.input ?? "{}";
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      throw new SfnApiError("InvalidExecutionInput", "Invalid State Machine Execution Input: not JSON");
+    }
+    const existing = this.records.get(name);
+    if (existing) {
+      // Step Functions: same name and input while RUNNING is idempotent; anything else is a conflict.
+      if (existing.status === "RUNNING" && existing.input === input) {
+        return { executionArn: existing.executionArn, startDate: existing.startDate };
+      }
+      throw new SfnApiError("ExecutionAlreadyExists", `Execution Already Exists: '${existing.executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn: this.arnOf(name),
+      stateMachineArn: this.stateMachineArn,
+      name,
+      status: "RUNNING",
+      startDate: this.now(),
+      input,
+      redriveCount: 0,
+      events: [],
+    };
+    this.records.set(name, record);
+    this.launch(record, { state: this.options.definition.StartAt, input: parsed, enteredAt: record.startDate }, true);
+    // Durable before we answer: a lead acknowledged to Close must survive a crash.
+    await this.store.save(record);
+    return { executionArn: record.executionArn, startDate: record.startDate };
+  }
+
+  describeExecution(request: { executionArn?: string }) {
+    const record = this.byArn(request.executionArn);
+    const { events: _events, ...rest } = record;
+    return {
+      ...rest,
+      redriveStatus: record.status === "RUNNING" || record.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
+    };
+  }
+
+  listExecutions(request: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }) {
+    this.checkStateMachine(request.stateMachineArn);
+    const max = Math.min(Math.max(request.maxResults || 100, 1), 1000);
+    const order = (a: ExecutionRecord, b: ExecutionRecord) => b.startDate - a.startDate || (a.name < b.name ? -1 : 1);
+    let items = [...this.records.values()];
+    if (request.statusFilter) items = items.filter((record) => record.status === request.statusFilter);
+    items.sort(order);
+    if (request.nextToken) {
+      const [date, ...nameParts] = Buffer.from(request.nextToken, "base64url").toString().split(":");
+      const after = { startDate: Number(date), name: nameParts.join(":") } as ExecutionRecord;
+      items = items.filter((record) => order(after, record) < 0);
+    }
+    const page = items.slice(0, max);
+    const last = page.at(-1);
+    return {
+      executions: page.map((record) => ({
+        executionArn: record.executionArn,
+        stateMachineArn: record.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: record.startDate,
+        stopDate: record.stopDate,
+        redriveCount: record.redriveCount,
+      })),
+      nextToken:
+        items.length > max && last ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url") : undefined,
+    };
+  }
+
+  getExecutionHistory(request: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean }) {
+    const record = this.byArn(request.executionArn);
+    const max = Math.min(Math.max(request.maxResults || 1000, 1), 1000);
+    const events = request.reverseOrder ? [...record.events].reverse() : record.events;
+    const from = request.nextToken ? Number(Buffer.from(request.nextToken, "base64url").toString()) : 0;
+    const page = events.slice(from, from + max);
+    return {
+      events: page,
+      nextToken: from + max < events.length ? Buffer.from(String(from + max)).toString("base64url") : undefined,
+    };
+  }
+
+  async stopExecution(request: { executionArn?: string; error?: string; cause?: string }) {
+    const record = this.byArn(request.executionArn);
+    if (record.status !== "RUNNING") {
+      throw new SfnApiError("ExecutionNotRunning", `Execution is not running: '${record.executionArn}'`);
+    }
+    const run = this.running.get(record.name);
+    this.running.delete(record.name);
+    run?.abort();
+    const at = this.now();
+    this.append(record, {
+      timestamp: at,
+      type: "ExecutionAborted",
+      executionAbortedEventDetails: { error: request.error, cause: request.cause },
+    });
+    Object.assign(record, { status: "ABORTED", stopDate: at, error: request.error, cause: request.cause });
+    await this.store.save(record);
+    return { stopDate: at };
+  }
+
+  /** Continues a FAILED/ABORTED/TIMED_OUT execution from the Task that failed, with that Task's input. */
+  async redriveExecution(request: { executionArn?: string }) {
+    const record = this.byArn(request.executionArn);
+    if (record.status === "RUNNING" || record.status === "SUCCEEDED") {
+      throw new SfnApiError("ExecutionNotRedrivable", `Execution is ${record.status}: '${record.executionArn}'`);
+    }
+    const point = resumePoint(record.events, this.options.definition, "failed");
+    if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
+    const at = this.now();
+    record.redriveCount += 1;
+    Object.assign(record, { status: "RUNNING", redriveDate: at });
+    delete record.stopDate;
+    delete record.error;
+    delete record.cause;
+    delete record.output;
+    this.append(record, {
+      timestamp: at,
+      type: "ExecutionRedriven",
+      executionRedrivenEventDetails: { redriveCount: record.redriveCount },
+    });
+    this.launch(record, { ...point, enteredAt: at }, false);
+    await this.store.save(record);
+    return { redriveDate: at };
+  }
+
+  /** Resolves when the named execution is no longer RUNNING (tests, demo). */
+  async settled(name: string): Promise<ExecutionRecord | undefined> {
+    for (;;) {
+      const run = this.running.get(name);
+      if (!run) return this.records.get(name);
+      await run.done;
+    }
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Stops the engine without touching what is persisted: RUNNING executions resume on the next start. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const run of this.running.values()) run.abort();
+    await Promise.allSettled([...this.running.values()].map((run) => run.done));
+    this.running.clear();
+    await this.store.flush();
+  }
+
+  private append(record: ExecutionRecord, draft: EventDraft) {
+    const previous = record.events.at(-1);
+    const event = { ...draft, id: (previous?.id ?? 0) + 1, previousEventId: previous?.id ?? 0 } as HistoryEvent;
+    record.events.push(event);
+    for (const listener of this.listeners) listener(record, event);
+  }
+
+  private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean) {
+    const { definition } = this.options;
+    const machine = new StateMachine({ ...definition, StartAt: point.state } as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
+    const results = new Map<string, { value: unknown }>();
+    const handlers = Object.fromEntries(
+      Object.entries(this.options.handlers).map(([state, handler]) => [
+        state,
+        async (input: unknown) => {
+          try {
+            const value = await handler(input);
+            results.set(state, { value });
+            return value as never;
+          } catch (error) {
+            results.delete(state);
+            throw asLambdaError(error);
+          }
+        },
+      ]),
+    );
+    const remainingWait =
+      point.state === this.options.waitState
+        ? Math.max(0, point.enteredAt + this.options.waitMs - this.now())
+        : this.options.waitMs;
+    const retry =
+      this.options.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(Object.keys(this.options.handlers).map((state) => [state, this.options.retryIntervalMs ?? 0]));
+    const execution = machine.run(point.input as never, {
+      noThrowOnAbort: true,
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        waitTimeOverrides: { [this.options.waitState]: remainingWait },
+        ...(retry ? { retryIntervalOverrides: retry } : {}),
+      },
+      context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: new Date(record.startDate).toISOString() } },
+    });
+    const context = { resources: this.options.resources, takeResult: (state: string) => takeOnce(results, state) };
+    let skipStart = !fresh;
+    const done = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (this.closing || this.running.get(record.name)?.abort !== execution.abort) break;
+        if (event.type === "ExecutionStarted" && skipStart) {
+          skipStart = false;
+          continue;
+        }
+        for (const draft of toHistoryEvents(event as never, context)) this.append(record, draft);
+        if (TERMINAL.has(event.type)) this.finish(record, event as never);
+        void this.store.save(record);
+      }
+      await execution.result.catch(() => undefined);
+    })().finally(() => {
+      if (this.running.get(record.name)?.abort === execution.abort) this.running.delete(record.name);
+    });
+    this.running.set(record.name, { abort: execution.abort, done, results });
+  }
+
+  private finish(record: ExecutionRecord, event: { type: string; timestamp: number; output?: unknown; Error?: string; Cause?: unknown }) {
+    const status: Record<string, ExecutionStatus> = {
+      ExecutionSucceeded: "SUCCEEDED",
+      ExecutionFailed: "FAILED",
+      ExecutionAborted: "ABORTED",
+      ExecutionTimeout: "TIMED_OUT",
+    };
+    record.status = status[event.type] ?? "FAILED";
+    record.stopDate = event.timestamp;
+    if (event.type === "ExecutionSucceeded") record.output = JSON.stringify(event.output ?? null);
+    if (event.type === "ExecutionFailed") {
+      record.error = event.Error;
+      record.cause = typeof event.Cause === "string" ? event.Cause : JSON.stringify(event.Cause ?? "");
+    }
+  }
+}
+
+function takeOnce(results: Map<string, { value: unknown }>, state: string) {
+  const result = results.get(state);
+  results.delete(state);
+  return result;
+}
+
+/** What a Lambda failure looks like to Step Functions: the error type, and a JSON Cause. */
+function asLambdaError(error: unknown): Error {
+  const errorType = error instanceof Error ? error.name : "Error";
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const lambdaError = new Error(JSON.stringify({ errorType, errorMessage }));
+  lambdaError.name = errorType;
+  return lambdaError;
+}
+
+export interface ResumePoint {
+  state: string;
+  input: unknown;
+  /** When the state was entered (for a Wait: the hold is counted from here). */
+  enteredAt: number;
+}
+
+/**
+ * Where to continue an execution from its history: for a RUNNING one, the state it was in; for a
+ * failed one, the Task whose failure ended it (not the Fail state its Catch led to).
+ */
+export function resumePoint(events: HistoryEvent[], definition: AslDefinition, mode: "running" | "failed"): ResumePoint | undefined {
+  const entered = (event: HistoryEvent) => event.type.endsWith("StateEntered");
+  const detailsOf = (event: HistoryEvent) =>
+    (event.stateEnteredEventDetails ?? event.stateExitedEventDetails) as { name: string; input?: string; output?: string };
+  if (mode === "failed") {
+    const lastFailure = events.findLastIndex((event) => event.type === "LambdaFunctionFailed" || event.type === "LambdaFunctionTimedOut");
+    if (lastFailure !== -1) {
+      const task = events.slice(0, lastFailure).findLast((event) => event.type === "TaskStateEntered");
+      if (task) {
+        const details = detailsOf(task);
+        return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: task.timestamp };
+      }
+    }
+  }
+  const last = events.findLast((event) => entered(event) || event.type.endsWith("StateExited"));
+  if (!last) {
+    const started = events.find((event) => event.type === "ExecutionStarted");
+    const input = (started?.executionStartedEventDetails as { input?: string } | undefined)?.input;
+    return started ? { state: definition.StartAt, input: JSON.parse(input ?? "{}"), enteredAt: started.timestamp } : undefined;
+  }
+  const details = detailsOf(last);
+  if (entered(last)) return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: last.timestamp };
+  const next = definition.States[details.name]?.Next;
+  return next
+    ? { state: next, input: JSON.parse(details.output ?? "{}"), enteredAt: last.timestamp }
+    : undefined;
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
+import { buildTimeline, formatTimeline } from "@leadrelay/core";
+import { parseLocalEnv } from "./env";
+import { type Runtime, startRuntime } from "./runtime";
+import { closeHeaders, signedCurl } from "./sample-request";
+
+const DEMO_FIXTURES = new URL("../demo/close/", import.meta.url).pathname;
+
+async function loadConsole() {
+  try {
+    // Resolved at run time so the runtime also starts where the console package is absent.
+    const name = "@leadrelay/console";
+    const module = (await import(name)) as { createConsole?: never };
+    return module.createConsole;
+  } catch {
+    return undefined;
+  }
+}
+
+async function demo(runtime: Runtime) {
+  const print = (line = "") => process.stdout.write(`${line}\n`);
+  const files = readdirSync(DEMO_FIXTURES).filter((file) => file.endsWith(".json")).sort();
+  print(`demo: posting ${files.length} signed Close webhooks (and one duplicate) to ${runtime.webhookUrl}`);
+  const leads = new Set<string>();
+  for (const file of [...files, "lead-created.json"]) {
+    const body = JSON.stringify(JSON.parse(readFileSync(join(DEMO_FIXTURES, file), "utf8")));
+    const response = await fetch(runtime.webhookUrl, {
+      method: "POST",
+      headers: closeHeaders(runtime.secretHex, body),
+      body,
+    });
+    const answer = (await response.json()) as { status?: string; leadId?: string; error?: string };
+    if (answer.leadId && answer.status === "accepted") leads.add(answer.leadId);
+    print(`  ${file.padEnd(34)} → ${response.status} ${answer.status ?? answer.error}${answer.leadId ? ` ${answer.leadId}` : ""}`);
+  }
+  print(`demo: waiting for ${leads.size} executions (hold ${runtime.engine.definition.States.HoldForOwner?.Seconds} s)…`);
+  for (const lead of leads) await runtime.engine.settled(lead);
+  print("\nSlack messages:");
+  for (const entry of runtime.slackMessages) print(`  ${entry.message.text}`);
+  print("\nExecutions:");
+  for (const lead of leads) {
+    const { events = [] } = await runtime.sfnClient.send(
+      new GetExecutionHistoryCommand({ executionArn: runtime.engine.arnOf(lead), maxResults: 1000 }),
+    );
+    print(`  ${lead}`);
+    for (const line of formatTimeline(buildTimeline(events))) print(`    ${line}`);
+  }
+}
+
+async function main() {
+  const args = new Set(process.argv.slice(2));
+  const isDemo = args.has("--demo");
+  let env: ReturnType<typeof parseLocalEnv>;
+  try {
+    env = parseLocalEnv({
+      ...process.env,
+      // The demo holds leads a few seconds, not ten minutes, unless told otherwise.
+      LEAD_WAIT_SECONDS: process.env.LEAD_WAIT_SECONDS ?? (isDemo ? "3" : undefined),
+      LEADRELAY_RETRY_INTERVAL_MS: process.env.LEADRELAY_RETRY_INTERVAL_MS ?? (isDemo ? "500" : undefined),
+      PORT: process.env.PORT ?? (isDemo ? "0" : undefined),
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const dataDir =
+    isDemo && !process.env.LEADRELAY_DATA_DIR ? mkdtempSync(join(tmpdir(), "leadrelay-demo-")) : env.LEADRELAY_DATA_DIR;
+  const startedAt = performance.now();
+  const runtime = await startRuntime({
+    port: env.PORT,
+    secretHex: env.CLOSE_WEBHOOK_SECRET,
+    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
+    ownerBaseUrl: env.OWNER_BASE_URL,
+    waitSeconds: env.LEAD_WAIT_SECONDS,
+    dataDir,
+    ownersDir: env.LEADRELAY_OWNERS_DIR,
+    retryIntervalMs: env.LEADRELAY_RETRY_INTERVAL_MS,
+    notifyUnassigned: env.NOTIFY_UNASSIGNED,
+    console: await loadConsole(),
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`leadrelay: ${signal}, stopping (waiting leads resume on the next start)\n`);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  out(`leadrelay local runtime (data in ${dataDir})`);
+  out(`  webhook   POST ${runtime.webhookUrl}`);
+  out(`  console   ${runtime.consoleUrl}`);
+  out(`  S3        ${runtime.s3Endpoint} (bucket ${runtime.bucket})`);
+  out(`  SFN API   ${runtime.sfnEndpoint} (${runtime.stateMachineArn})`);
+  out(`  slack     ${env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "built-in sink (messages printed here and shown in the console)"}`);
+  out(`  owners    ${env.OWNER_BASE_URL ?? `built-in owner server over ${env.LEADRELAY_OWNERS_DIR ?? "packages/local/demo/owners"}`}`);
+  out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
+  if (runtime.resumed > 0) out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
+  if (!env.CLOSE_WEBHOOK_SECRET) {
+    out(`\nNo CLOSE_WEBHOOK_SECRET set: generated one (kept in ${join(dataDir, "webhook-secret")}):`);
+    out(`  ${runtime.secretHex}`);
+    out("Send a signed sample lead:");
+    out(signedCurl(runtime.webhookUrl, runtime.secretHex));
+  }
+  out(`ready ${runtime.webhookUrl} (started in ${Math.round(performance.now() - startedAt)} ms)`);
+
+  if (isDemo) {
+    await demo(runtime);
+    if (!args.has("--stay")) await stop("demo finished");
+    else out(`\ndemo finished; still serving, console at ${runtime.consoleUrl}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`leadrelay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import { signCloseWebhook } from "@leadrelay/core";
+
+export const SAMPLE_LEAD_FIXTURE = new URL("../demo/close/lead-created.json", import.meta.url).pathname;
+
+/** The sample webhook compacted to one line, as Close sends it. */
+export function sampleBody(file = SAMPLE_LEAD_FIXTURE): string {
+  return JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+}
+
+/** Headers Close would send for `body` at `now`. */
+export function closeHeaders(secretHex: string, body: string | Uint8Array, now = Date.now()): Record<string, string> {
+  const timestamp = String(Math.floor(now / 1000));
+  return {
+    "content-type": "application/json",
+    "close-sig-timestamp": timestamp,
+    "close-sig-hash": signCloseWebhook(secretHex, timestamp, body),
+  };
+}
+
+/** A curl that signs at run time (openssl), so it does not go stale after the 5-minute window. */
+export function signedCurl(webhookUrl: string, secretHex: string, body = sampleBody()): string {
+  const quoted = `'${body.replaceAll("'", "'\\''")}'`;
+  return [
+    `BODY=${quoted}; TS=$(date +%s);`,
+    `SIG=$(printf '%s%s' "$TS" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt hexkey:${secretHex} | sed 's/^.* //');`,
+    `curl -sS -X POST ${webhookUrl} -H 'content-type: application/json' -H "close-sig-timestamp: $TS" -H "close-sig-hash: $SIG" --data-binary "$BODY"`,
+  ].join(" \\\n  ");
+}
