@@ -169,6 +169,14 @@ export class FakeSlack {
     return this.server.url;
   }
 
+  /** Forgets everything between tests; the server keeps running. */
+  reset(): void {
+    this.script = [];
+    this.retryAfterSeconds = 3;
+    this.messages.length = 0;
+    this.requests.length = 0;
+  }
+
   /** Every POST that reached Slack, accepted or not. */
   get requests(): RecordedRequest[] {
     return this.server?.requests ?? [];
@@ -218,6 +226,13 @@ export class FakeOwnerServer {
   get url(): string {
     if (!this.server) throw new Error("FakeOwnerServer not started");
     return this.server.url;
+  }
+
+  /** Forgets files, scripts and requests between tests; the server keeps running. */
+  reset(): void {
+    this.files.clear();
+    this.scripts.clear();
+    if (this.server) this.server.requests.length = 0;
   }
 
   requestsFor(leadId: string): RecordedRequest[] {

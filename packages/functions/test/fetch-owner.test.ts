@@ -21,8 +21,7 @@ afterAll(async () => {
   await owners.close();
 });
 beforeEach(() => {
-  owners.files.clear();
-  owners.scripts.clear();
+  owners.reset();
   owners.files.set(LEAD_ID, ownerFixture(LEAD_ID));
   fetchOwner = createFetchOwner({ owners: createHttpOwnerDirectory(owners.url, { timeoutMs: 300 }) });
 });

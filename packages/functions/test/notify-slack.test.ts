@@ -37,9 +37,7 @@ afterAll(async () => {
   await slack.close();
 });
 beforeEach(() => {
-  slack.script = [];
-  slack.messages.length = 0;
-  slack.requests.length = 0;
+  slack.reset();
   store = new MemoryStore();
 });
 
