@@ -86,7 +86,8 @@ export class LocalStepFunctions {
       if (record.status !== "RUNNING") continue;
       const point = resumePoint(record.events, this.options.definition, "running");
       if (!point) continue;
-      this.launch(record, point, false);
+      // Continue inside the state it was in: its StateEntered is already in the history.
+      this.launch(record, point, false, point.inside);
       resumed++;
     }
     return { loaded: records.length, resumed };
@@ -275,7 +276,7 @@ export class LocalStepFunctions {
     for (const listener of this.listeners) listener(record, event);
   }
 
-  private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean) {
+  private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean, inside = false) {
     const { definition } = this.options;
     const machine = new StateMachine({ ...definition, StartAt: point.state } as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: true },
@@ -315,6 +316,7 @@ export class LocalStepFunctions {
     });
     const context = { resources: this.options.resources, takeResult: (state: string) => takeOnce(results, state) };
     let skipStart = !fresh;
+    let skipEntered = inside;
     const done = (async () => {
       for await (const event of execution.eventLogs) {
         if (this.closing || this.running.get(record.name)?.abort !== execution.abort) break;
@@ -322,7 +324,13 @@ export class LocalStepFunctions {
           skipStart = false;
           continue;
         }
-        for (const draft of toHistoryEvents(event as never, context)) this.append(record, draft);
+        for (const draft of toHistoryEvents(event as never, context)) {
+          if (skipEntered && draft.type.endsWith("StateEntered")) {
+            skipEntered = false;
+            continue;
+          }
+          this.append(record, draft);
+        }
         if (TERMINAL.has(event.type)) this.finish(record, event as never);
         void this.store.save(record);
       }
@@ -370,6 +378,8 @@ export interface ResumePoint {
   input: unknown;
   /** When the state was entered (for a Wait: the hold is counted from here). */
   enteredAt: number;
+  /** The history already shows the state as entered (continue inside it). */
+  inside?: boolean;
 }
 
 /**
@@ -397,7 +407,9 @@ export function resumePoint(events: HistoryEvent[], definition: AslDefinition, m
     return started ? { state: definition.StartAt, input: JSON.parse(input ?? "{}"), enteredAt: started.timestamp } : undefined;
   }
   const details = detailsOf(last);
-  if (entered(last)) return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: last.timestamp };
+  if (entered(last)) {
+    return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: last.timestamp, inside: true };
+  }
   const next = definition.States[details.name]?.Next;
   return next
     ? { state: next, input: JSON.parse(details.output ?? "{}"), enteredAt: last.timestamp }
