@@ -1,0 +1,15 @@
+import type { SSTConfig } from "sst";
+import { Api } from "./stacks/Api";
+import { FUNCTION_DEFAULTS } from "./stacks/function-defaults";
+import { Pipeline } from "./stacks/Pipeline";
+import { Storage } from "./stacks/Storage";
+
+export default {
+  config() {
+    return { name: "leadrelay", region: "us-east-1" };
+  },
+  stacks(app) {
+    app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
+    app.stack(Storage).stack(Pipeline).stack(Api);
+  },
+} satisfies SSTConfig;

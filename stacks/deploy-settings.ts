@@ -1,0 +1,65 @@
+import { DEFAULT_WAIT_SECONDS } from "../packages/functions/src/state-machine";
+import { TEST_STAGE } from "./stage-policy";
+
+/** Read from the environment of `sst deploy`, baked into the template. */
+export interface DeploySettings {
+  ownerBaseUrl: string;
+  waitSeconds: number;
+}
+
+/** A Standard execution lives at most a year. */
+const MAX_WAIT_SECONDS = 31_536_000;
+/** For the offline test stage and `sst remove`, which never call FetchOwner. */
+export const PLACEHOLDER_OWNER_BASE_URL = "https://owner-files.invalid";
+
+export class DeploySettingsError extends Error {
+  override readonly name = "DeploySettingsError";
+}
+
+function ownerBaseUrl(stage: string, mode: AppMode, value: string | undefined): string {
+  if (value === undefined || value.trim() === "") {
+    if (stage === TEST_STAGE || mode === "remove") return PLACEHOLDER_OWNER_BASE_URL;
+    return fail(
+      `OWNER_BASE_URL must be set when deploying stage "${stage}": the https base URL of the owner files ` +
+        "(FetchOwner reads {OWNER_BASE_URL}/{lead_id}.json), e.g. OWNER_BASE_URL=https://owners.example.com/leads pnpm exec sst deploy --stage " +
+        stage,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return fail(`OWNER_BASE_URL is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "https:") return fail(`OWNER_BASE_URL must use https, got ${url.protocol}//`);
+  return url.href.replace(/\/+$/, "");
+}
+
+function waitSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return DEFAULT_WAIT_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
+    return fail(
+      `LEAD_WAIT_SECONDS must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}, got ${value}`,
+    );
+  }
+  return seconds;
+}
+
+function fail(message: string): never {
+  throw new DeploySettingsError(message);
+}
+
+/** SST's App.mode: `sst deploy`/`build`/`diff` are "deploy", `sst dev` is "dev". */
+export type AppMode = "deploy" | "dev" | "remove";
+
+export function readDeploySettings(
+  stage: string,
+  mode: AppMode,
+  env: Record<string, string | undefined>,
+): DeploySettings {
+  return {
+    ownerBaseUrl: ownerBaseUrl(stage, mode, env.OWNER_BASE_URL),
+    waitSeconds: waitSeconds(env.LEAD_WAIT_SECONDS),
+  };
+}

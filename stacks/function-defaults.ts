@@ -1,0 +1,23 @@
+import type { FunctionProps } from "sst/constructs";
+
+/** The ASL gives every Task `TimeoutSeconds: 30`; the Lambda gives up first so the error is its own, not States.Timeout. */
+export const TASK_TIMEOUT_SECONDS = 20;
+
+/** Defaults for every Lambda of the app (set in sst.config.ts before any stack). */
+export const FUNCTION_DEFAULTS: FunctionProps = {
+  runtime: "nodejs22.x",
+  architecture: "arm_64",
+  memorySize: 256,
+  timeout: TASK_TIMEOUT_SECONDS,
+  // Active X-Ray tracing would add xray:Put* on Resource "*" to every role; the execution history already shows each step.
+  tracing: "disabled",
+  nodejs: {
+    format: "esm",
+    // esbuild tree-shakes the ESM graph of each handler; splitting puts what is imported dynamically
+    // (`sst/node/config` with its SSM client, SDK credential providers) in chunks that load only when used.
+    splitting: true,
+    // Readable stack traces in CloudWatch without shipping source maps (SST would upload one map per function, not per chunk).
+    minify: false,
+    sourcemap: false,
+  },
+};
