@@ -46,15 +46,22 @@ export async function executionHistory(target: LeadTarget, executionArn: string)
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await target.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    const page = await target.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
   return events;
 }
 
-export async function describeExecution(target: LeadTarget, name: string): Promise<DescribeExecutionCommandOutput> {
-  return target.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(target.stateMachineArn, name) }));
+export async function describeExecution(
+  target: LeadTarget,
+  name: string,
+): Promise<DescribeExecutionCommandOutput> {
+  return target.sfn.send(
+    new DescribeExecutionCommand({ executionArn: executionArnOf(target.stateMachineArn, name) }),
+  );
 }
 
 /** RedriveExecution: continue a failed execution from the step that failed. */

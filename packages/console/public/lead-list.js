@@ -1,0 +1,187 @@
+import { getJson, poll, tickCountdowns } from "./console-api.js";
+import { h } from "./elements.js";
+import { statusCell, statusLabel } from "./lead-status.js";
+import { ago, countdown, humanDate, isoOf } from "./time-format.js";
+
+const form = document.getElementById("filters");
+const statusInput = document.getElementById("status");
+const queryInput = document.getElementById("q");
+const pageSizeInput = document.getElementById("pageSize");
+const table = document.getElementById("leads");
+const tbody = document.getElementById("rows");
+const caption = document.getElementById("caption");
+const empty = document.getElementById("empty");
+const message = document.getElementById("message");
+const pageInfo = document.getElementById("page-info");
+const newer = document.getElementById("newer");
+const older = document.getElementById("older");
+const live = document.getElementById("live");
+
+const params = new URLSearchParams(location.search);
+const view = {
+  status: params.get("status") ?? "",
+  q: params.get("q") ?? "",
+  pageSize: params.get("pageSize") ?? "50",
+  cursor: params.get("cursor") ?? "",
+  /** Cursors of the pages before this one, for "Newer". */
+  previous: [],
+  next: undefined,
+};
+statusInput.value = view.status;
+queryInput.value = view.q;
+pageSizeInput.value = view.pageSize;
+
+/** name → { signature, element }: rows that did not change keep their element (and focus). */
+const rendered = new Map();
+
+function missing(lead, text) {
+  return text ?? h("span", { class: "muted" }, lead.from === "enriched" ? "—" : "not known yet");
+}
+
+function rowElement(row) {
+  const title = row.lead.name ?? row.leadId;
+  const leadCell = h(
+    "td",
+    { class: "lead" },
+    h("a", { href: `/console/lead/${encodeURIComponent(row.name)}` }, title),
+    row.replay ? h("span", { class: "tag" }, "replay") : null,
+    row.redriveCount ? h("span", { class: "tag" }, `redriven ×${row.redriveCount}`) : null,
+    h("br"),
+    h("code", { class: "id" }, row.name),
+  );
+  return h(
+    "tr",
+    { "data-execution": row.name, "data-status": row.status },
+    leadCell,
+    h("td", { class: "status" }, ...statusCell(row)),
+    h("td", { class: "owner" }, missing(row.lead, row.lead.owner)),
+    h("td", { class: "funnel" }, missing(row.lead, row.lead.funnel)),
+    h(
+      "td",
+      null,
+      row.lead.createdAt ? h("time", { datetime: row.lead.createdAt }, humanDate(row.lead.createdAt)) : "—",
+    ),
+    h(
+      "td",
+      null,
+      h("time", { datetime: isoOf(row.startDate), title: isoOf(row.startDate) }, ago(row.startDate)),
+    ),
+  );
+}
+
+function renderRows(rows) {
+  const seen = new Set();
+  const elements = rows.map((row) => {
+    seen.add(row.name);
+    const signature = JSON.stringify(row);
+    const known = rendered.get(row.name);
+    if (known && known.signature === signature) return known.element;
+    const element = rowElement(row);
+    rendered.set(row.name, { signature, element });
+    return element;
+  });
+  // Move only what is out of place, so an unchanged row (and a focused link in it) stays put.
+  elements.forEach((element, index) => {
+    const current = tbody.children[index];
+    if (current !== element) tbody.insertBefore(element, current ?? null);
+  });
+  while (tbody.children.length > elements.length) tbody.lastElementChild?.remove();
+  for (const name of rendered.keys()) if (!seen.has(name)) rendered.delete(name);
+}
+
+function describeScan(page) {
+  if (page.lookup === "direct") return "Found by lead id.";
+  if (!view.q && !["waiting", "running", "retrying"].includes(view.status)) return "";
+  const limit = page.scanLimitReached
+    ? ` Stopped at the limit of ${page.scanLimit.toLocaleString()} leads per search: “Older →” searches further back.`
+    : "";
+  return `Searched ${page.scanned.toLocaleString()} lead${page.scanned === 1 ? "" : "s"} for this page.${limit}`;
+}
+
+function emptyText(page) {
+  if (view.q) return `No lead matches “${view.q}” in the ${page.scanned.toLocaleString()} newest looked at.`;
+  if (view.status)
+    return `No ${statusLabel(view.status).toLowerCase()} leads${view.cursor ? " on this page" : ""}.`;
+  return "No leads yet. Send a signed Close webhook to /webhook/close (pnpm demo sends three).";
+}
+
+async function load() {
+  const started = performance.now();
+  const query = new URLSearchParams();
+  if (view.status) query.set("status", view.status);
+  if (view.q) query.set("q", view.q);
+  query.set("pageSize", view.pageSize);
+  if (view.cursor) query.set("cursor", view.cursor);
+  table.setAttribute("aria-busy", "true");
+  let page;
+  try {
+    page = await getJson(`/console/api/leads?${query}`);
+  } catch (error) {
+    message.textContent = `Could not load leads: ${error.name}: ${error.message}`;
+    message.hidden = false;
+    table.setAttribute("aria-busy", "false");
+    throw error;
+  }
+  message.hidden = true;
+  renderRows(page.rows);
+  view.next = page.cursor;
+  const pageNumber = view.previous.length + 1;
+  caption.textContent = `Leads, newest first — page ${pageNumber}${view.status ? `, ${statusLabel(view.status).toLowerCase()}` : ""}${view.q ? `, matching “${view.q}”` : ""}`;
+  pageInfo.textContent = `Page ${pageNumber} · ${page.rows.length} lead${page.rows.length === 1 ? "" : "s"}`;
+  document.getElementById("search-note").textContent =
+    describeScan(page) ||
+    "A lead id is looked up directly; other text is searched in the newest leads, up to 1,000 per search (you can search further).";
+  empty.hidden = page.rows.length > 0;
+  empty.textContent = page.rows.length > 0 ? "" : emptyText(page);
+  newer.disabled = view.previous.length === 0;
+  older.disabled = !page.cursor;
+  live.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  table.setAttribute("aria-busy", "false");
+  table.dataset.rows = String(page.rows.length);
+  table.dataset.renderMs = String(Math.round(performance.now() - started));
+  table.dataset.loads = String(Number(table.dataset.loads ?? 0) + 1);
+}
+
+function remember() {
+  const query = new URLSearchParams();
+  if (view.status) query.set("status", view.status);
+  if (view.q) query.set("q", view.q);
+  if (view.pageSize !== "50") query.set("pageSize", view.pageSize);
+  if (view.cursor) query.set("cursor", view.cursor);
+  history.replaceState(null, "", `/console${query.size ? `?${query}` : ""}`);
+}
+
+const refresher = poll(load);
+
+function go() {
+  remember();
+  rendered.clear();
+  tbody.replaceChildren();
+  refresher.now().catch(() => {});
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  view.status = statusInput.value;
+  view.q = queryInput.value.trim();
+  view.pageSize = pageSizeInput.value;
+  view.cursor = "";
+  view.previous = [];
+  go();
+});
+statusInput.addEventListener("change", () => form.requestSubmit());
+pageSizeInput.addEventListener("change", () => form.requestSubmit());
+older.addEventListener("click", () => {
+  if (!view.next) return;
+  view.previous.push(view.cursor);
+  view.cursor = view.next;
+  go();
+});
+newer.addEventListener("click", () => {
+  if (view.previous.length === 0) return;
+  view.cursor = view.previous.pop() ?? "";
+  go();
+});
+
+tickCountdowns(countdown, () => refresher.now().catch(() => {}));
+refresher.now().catch(() => {});

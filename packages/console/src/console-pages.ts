@@ -1,0 +1,119 @@
+/** The two HTML pages: static shells; the scripts fill them from the JSON API. */
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+export interface PageContext {
+  token: string;
+  mode: "local" | "aws";
+  /** Where the console looks: "local runtime" or "AWS stage prod (us-east-1)". */
+  label: string;
+  pollSeconds: number;
+}
+
+function layout(context: PageContext, title: string, script: string | undefined, main: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="console-token" content="${escapeHtml(context.token)}">
+<meta name="console-mode" content="${escapeHtml(context.mode)}">
+<meta name="console-poll-seconds" content="${context.pollSeconds}">
+<title>${escapeHtml(title)} · leadrelay console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/console.css">
+${script ? `<script type="module" src="/console/assets/${script}"></script>\n` : ""}</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/console">leadrelay console</a>
+  <span class="where" data-mode="${escapeHtml(context.mode)}">${escapeHtml(context.label)}</span>
+  <span class="live" id="live" role="status" aria-live="polite"></span>
+</header>
+<main id="main">
+${main}
+<noscript><p class="notice">This page loads its data with JavaScript. The same data is available as JSON under <code>/console/api/leads</code>.</p></noscript>
+</main>
+</body>
+</html>
+`;
+}
+
+export function listPage(context: PageContext): string {
+  return layout(
+    context,
+    "Leads",
+    "lead-list.js",
+    `<h1>Leads</h1>
+<form id="filters" class="filters" role="search">
+  <label>Status
+    <select name="status" id="status">
+      <option value="">All</option>
+      <option value="waiting">Waiting</option>
+      <option value="retrying">Retrying</option>
+      <option value="running">Running</option>
+      <option value="notified">Notified</option>
+      <option value="failed">Failed</option>
+      <option value="aborted">Aborted</option>
+      <option value="timed-out">Timed out</option>
+    </select>
+  </label>
+  <label>Search
+    <input type="search" name="q" id="q" placeholder="lead id, name or owner" autocomplete="off" spellcheck="false">
+  </label>
+  <label>Per page
+    <select name="pageSize" id="pageSize">
+      <option>25</option>
+      <option selected>50</option>
+      <option>100</option>
+      <option>200</option>
+    </select>
+  </label>
+  <button type="submit">Apply</button>
+</form>
+<p id="search-note" class="note">A lead id is looked up directly; other text is searched in the newest leads, up to 1,000 per search (you can search further).</p>
+<p id="message" class="message" role="alert" hidden></p>
+<table id="leads" class="leads" aria-busy="true">
+  <caption id="caption">Leads, newest first</caption>
+  <thead>
+    <tr><th scope="col">Lead</th><th scope="col">Status</th><th scope="col">Owner</th><th scope="col">Funnel</th><th scope="col">Created</th><th scope="col">Received</th></tr>
+  </thead>
+  <tbody id="rows"></tbody>
+</table>
+<p id="empty" class="empty" hidden></p>
+<nav class="pager" aria-label="Pages">
+  <button type="button" id="newer" disabled>← Newer</button>
+  <span id="page-info"></span>
+  <button type="button" id="older" disabled>Older →</button>
+</nav>`,
+  );
+}
+
+export function leadPage(context: PageContext, name: string): string {
+  return layout(
+    context,
+    name,
+    "lead-view.js",
+    `<p class="crumbs"><a href="/console">← All leads</a></p>
+<div id="lead" data-execution="${escapeHtml(name)}" aria-busy="true">
+  <h1 id="title">${escapeHtml(name)}</h1>
+  <p id="message" class="message" role="alert" hidden></p>
+</div>`,
+  );
+}
+
+export function notFoundPage(context: PageContext, what: string): string {
+  return layout(
+    context,
+    "Not found",
+    undefined,
+    `<h1>Not found</h1><p>${escapeHtml(what)}</p><p><a href="/console">All leads</a></p>`,
+  );
+}

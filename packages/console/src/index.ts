@@ -1,0 +1,3 @@
+export type { ConsoleDeps, ReceivedSlackMessage } from "./console-deps";
+export { type ConsoleHandler, createConsole } from "./console-routes";
+export * from "./lead-operations";

@@ -1,0 +1,118 @@
+import type { HistoryEventLike } from "@leadrelay/core";
+
+/** What a sales-ops person asks about a lead: is it waiting, being retried, done, or stuck. */
+export type LeadStatus = "waiting" | "running" | "retrying" | "notified" | "failed" | "aborted" | "timed-out";
+
+export const LEAD_STATUSES: readonly LeadStatus[] = [
+  "waiting",
+  "running",
+  "retrying",
+  "notified",
+  "failed",
+  "aborted",
+  "timed-out",
+];
+
+export interface RowStatus {
+  status: LeadStatus;
+  /** The state the execution is in (running) or failed in. */
+  state?: string;
+  /** Epoch ms when the hold ends (waiting). */
+  waitEndsAt?: number;
+  /** The named error: the last failed attempt (retrying) or the execution's error (failed). */
+  error?: string;
+  cause?: string;
+  /** Failed attempts seen in the recent events (retrying): a lower bound. */
+  failedAttempts?: number;
+}
+
+const ms = (value: HistoryEventLike["timestamp"]) =>
+  value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : (value ?? 0);
+
+/** How long a Wait state holds, from the state machine definition; undefined when it is not fixed. */
+export type HoldOf = (state: string) => number | undefined;
+
+/**
+ * Status of a RUNNING execution from its most recent history events (newest first, as
+ * `GetExecutionHistory` with `reverseOrder` returns them): the last state entered decides,
+ * and a failed Lambda attempt since then means the state is being retried.
+ */
+export function runningStatus(recentNewestFirst: readonly HistoryEventLike[], holdOf: HoldOf): RowStatus {
+  let failure: { error?: string; cause?: string } | undefined;
+  let failedAttempts = 0;
+  for (const event of recentNewestFirst) {
+    const type = event.type ?? "";
+    if (type === "LambdaFunctionFailed" || type === "LambdaFunctionTimedOut") {
+      failedAttempts++;
+      failure ??= event.lambdaFunctionFailedEventDetails ??
+        event.lambdaFunctionTimedOutEventDetails ?? {
+          error: "States.Timeout",
+        };
+    } else if (type.endsWith("StateEntered")) {
+      const state = event.stateEnteredEventDetails?.name;
+      if (type === "WaitStateEntered") {
+        const hold = state === undefined ? undefined : holdOf(state);
+        return {
+          status: "waiting",
+          state,
+          waitEndsAt: hold === undefined ? undefined : ms(event.timestamp) + hold,
+        };
+      }
+      return failure
+        ? { status: "retrying", state, error: failure.error, failedAttempts }
+        : { status: "running", state };
+    } else if (type.endsWith("StateExited") || type === "ExecutionStarted" || type === "ExecutionRedriven") {
+      // Between two states (or just started): whatever failed before is not being retried now.
+      if (!failure) return { status: "running" };
+      break;
+    }
+  }
+  // The window ended inside a long run of retries: the state's entry is older than what we read.
+  return failure ? { status: "retrying", error: failure.error, failedAttempts } : { status: "running" };
+}
+
+/** Status of an execution that stopped, from DescribeExecution / ListExecutions fields. */
+export function stoppedStatus(
+  executionStatus: string,
+  error?: string,
+  cause?: string,
+): RowStatus | undefined {
+  switch (executionStatus) {
+    case "SUCCEEDED":
+      return { status: "notified" };
+    case "FAILED":
+      return { status: "failed", error, cause };
+    case "ABORTED":
+      return { status: "aborted", error, cause };
+    case "TIMED_OUT":
+      return { status: "timed-out", error: error ?? "States.Timeout", cause };
+    default:
+      return undefined;
+  }
+}
+
+/** ListExecutions' statusFilter for a console filter, and whether the rows need a closer look. */
+export function executionFilterOf(status: LeadStatus | undefined): {
+  statusFilter?: string;
+  derived: boolean;
+} {
+  switch (status) {
+    case undefined:
+      return { derived: false };
+    case "notified":
+      return { statusFilter: "SUCCEEDED", derived: false };
+    case "failed":
+      return { statusFilter: "FAILED", derived: false };
+    case "aborted":
+      return { statusFilter: "ABORTED", derived: false };
+    case "timed-out":
+      return { statusFilter: "TIMED_OUT", derived: false };
+    default:
+      // waiting / running / retrying are all RUNNING to Step Functions: the history tells them apart.
+      return { statusFilter: "RUNNING", derived: true };
+  }
+}
+
+export function isLeadStatus(value: unknown): value is LeadStatus {
+  return typeof value === "string" && (LEAD_STATUSES as readonly string[]).includes(value);
+}
