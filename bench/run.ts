@@ -1,0 +1,382 @@
+/**
+ * `pnpm bench` (full, writes bench/results.json) and `pnpm bench:quick` (CI: same code paths, small
+ * counts, results in the OS temp dir). All traffic is on 127.0.0.1, bounded in count and in time;
+ * every child process is stopped at the end. Absolute numbers depend on the machine: compare the
+ * ratios measured within one run.
+ */
+import { writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { benchBundles, HANDLERS } from "./bundles";
+import { classicUsage, costTable, PRICES } from "./cost";
+import { benchEndToEnd } from "./e2e";
+import { benchIngest } from "./ingest";
+import { machine, REPO_ROOT } from "./lib";
+import { benchTransitions } from "./transitions";
+import { benchWaiting } from "./waiting";
+
+const quick = process.argv.includes("--quick");
+const mode = quick ? "quick" : "full";
+const SETTINGS = quick
+  ? {
+      transitions: { leadsPerScenario: 1 },
+      bundles: { runs: { deployed: 1, minified: 1, sdkExternal: 1 } },
+      ingest: { requests: 200, warmup: 50, concurrency: 16 },
+      waiting: { leads: 500, concurrency: 32 },
+      endToEnd: { leads: 50, ratePerSecond: 25 },
+      budgetSeconds: 120,
+    }
+  : {
+      transitions: { leadsPerScenario: 5 },
+      bundles: { runs: { deployed: 7, minified: 3, sdkExternal: 3 } },
+      ingest: { requests: 3000, warmup: 300, concurrency: 16 },
+      waiting: { leads: 10_000, concurrency: 32 },
+      endToEnd: { leads: 500, ratePerSecond: 25 },
+      budgetSeconds: 300,
+    };
+const GOALS = {
+  ingestP99Ratio: 1.5,
+  bundleKB: 150,
+  coldImportMs: 150,
+  happyTransitions: 7,
+  waitingRssMB: 500,
+  fullRunSeconds: 300,
+};
+
+// Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
+const watchdog = setTimeout(
+  () => {
+    process.stderr.write(`bench: over the ${SETTINGS.budgetSeconds + 60} s hard limit, giving up\n`);
+    process.exit(3);
+  },
+  (SETTINGS.budgetSeconds + 60) * 1000,
+);
+watchdog.unref();
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
+const yes = (met: boolean) => (met ? "yes" : "NO");
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Text columns left-aligned, numeric ones right-aligned. */
+function table(headers: string[], rows: Array<Array<string | number>>, indent = "  "): string {
+  const cells = [headers, ...rows.map((row) => row.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
+  const numeric = headers.map(
+    (_, i) =>
+      i > 0 && cells.slice(1).every((row) => /^[-+$\d.,×/ —]*(?: ?(?:ms|KB|MB|SDK|s))*$/.test(row[i] ?? "")),
+  );
+  const line = (row: string[]) =>
+    indent +
+    row
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [
+    line(headers),
+    indent + widths.map((w) => "─".repeat(w)).join("  "),
+    ...cells.slice(1).map(line),
+  ].join("\n");
+}
+
+async function timed<T>(name: string, run: () => Promise<T>): Promise<T & { seconds: number }> {
+  log(`bench: ${name}…`);
+  const started = performance.now();
+  const result = await run();
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  log(`bench: ${name} done in ${seconds} s`);
+  return { ...result, seconds };
+}
+
+async function main() {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
+
+  const transitions = await timed("3. state transitions (real executions)", () =>
+    benchTransitions(SETTINGS.transitions),
+  );
+  const bundles = await timed("2. bundles and cold start", () =>
+    benchBundles({ ...SETTINGS.bundles, taskInputs: transitions.taskInputs }),
+  );
+  const ingest = await timed("1. ingest: leadrelay vs bare node:http", () => benchIngest(SETTINGS.ingest));
+  const waiting = await timed(`4. ${SETTINGS.waiting.leads} waiting executions`, () =>
+    benchWaiting(SETTINGS.waiting),
+  );
+  const endToEnd = await timed("5. end to end, LEAD_WAIT_SECONDS=0", () => benchEndToEnd(SETTINGS.endToEnd));
+
+  const cost = costTable(transitions);
+  const cost50 = costTable(transitions, 50);
+  const durationSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  const loadAtEnd = loadavg().map((n) => Math.round(n * 100) / 100);
+
+  // ── goals ──
+  const deployed = HANDLERS.map((h) => ({ handler: h, ...bundles.handlers[h]?.deployed }));
+  const largest = deployed.reduce((a, b) => ((b.coldLoadedKB ?? 0) > (a.coldLoadedKB ?? 0) ? b : a));
+  const slowest = deployed.reduce((a, b) =>
+    (b.coldStart?.importMs ?? 0) > (a.coldStart?.importMs ?? 0) ? b : a,
+  );
+  const happy = transitions.scenarios.happy;
+  const p99Ratio = ingest.ratios.p99;
+  const waitingPeak = waiting.peakRssMB;
+  const goals = [
+    {
+      id: "1",
+      goal: `ingest p99 ≤ ${GOALS.ingestP99Ratio}× bare node:http p99`,
+      measured: `${fmt(p99Ratio, 2)}× (${fmt(ingest.leadrelay.latencyMs.p99)} vs ${fmt(ingest.bare.latencyMs.p99)} ms)`,
+      met: p99Ratio <= GOALS.ingestP99Ratio,
+    },
+    {
+      id: "2a",
+      goal: `bundle ≤ ${GOALS.bundleKB} KB per handler (as deployed)`,
+      measured: `max ${fmt(largest.coldLoadedKB ?? Number.NaN, 0)} KB loaded at cold start (${largest.handler}); artifact ${fmt(largest.totalKB ?? Number.NaN, 0)} KB`,
+      met: deployed.every((d) => (d.coldLoadedKB ?? Number.POSITIVE_INFINITY) <= GOALS.bundleKB),
+      why: `largest parts of ${largest.handler}: ${(largest.topPackages ?? []).map(([name, size]) => `${name} ${fmt(size, 0)} KB`).join(", ")}`,
+    },
+    {
+      id: "2b",
+      goal: `cold import < ${GOALS.coldImportMs} ms (as deployed)`,
+      measured: `max ${fmt(slowest.coldStart?.importMs ?? Number.NaN)} ms (${slowest.handler}), median of ${slowest.coldStart?.runs} fresh processes`,
+      met: deployed.every((d) => (d.coldStart?.importMs ?? Number.POSITIVE_INFINITY) < GOALS.coldImportMs),
+    },
+    {
+      id: "3",
+      goal: `happy path ≤ ${GOALS.happyTransitions} state transitions`,
+      measured: `${happy.transitions} (${happy.statesEntered} states entered + ${happy.retries} retries + 1 start)`,
+      met: happy.transitions <= GOALS.happyTransitions,
+    },
+    {
+      id: "4",
+      goal: `${SETTINGS.waiting.leads} waiting executions < ${GOALS.waitingRssMB} MB RSS`,
+      measured: `peak ${fmt(waitingPeak)} MB; ${fmt(waiting.restart.memoryAfterResumeMB.rssMB)} MB after resuming ${waiting.restart.resumed}`,
+      met: waitingPeak < GOALS.waitingRssMB && waiting.restart.resumed === SETTINGS.waiting.leads,
+    },
+    {
+      id: "5",
+      goal: "end to end with LEAD_WAIT_SECONDS=0 (no goal set)",
+      measured: `p50 ${fmt(endToEnd.webhookToSlackMs.p50)} ms, p99 ${fmt(endToEnd.webhookToSlackMs.p99)} ms over ${endToEnd.webhookToSlackMs.count} leads`,
+      met: null as boolean | null,
+    },
+    {
+      id: "run",
+      goal: `${mode} run finishes in < ${mode === "full" ? GOALS.fullRunSeconds : SETTINGS.budgetSeconds} s`,
+      measured: `${fmt(durationSeconds)} s`,
+      met: durationSeconds < (mode === "full" ? GOALS.fullRunSeconds : SETTINGS.budgetSeconds),
+    },
+  ];
+
+  const box = machine();
+  const lines: string[] = [];
+  const out = (line = "") => lines.push(line);
+  out(`leadrelay bench (${mode}) — ${startedAt.toISOString()}`);
+  out(
+    `machine: ${box.os}, ${box.cpuCount} × ${box.cpuModel}, ${box.totalMemoryGB} GB, node ${box.node}; load average ${loadAtStart.join(" ")} → ${loadAtEnd.join(" ")}`,
+  );
+  out("absolute numbers are this machine's; compare the ratios measured in the same run");
+  out();
+  out(
+    `1. Ingest — ${ingest.leadrelay.requests} signed webhooks per server, ${ingest.concurrency} in flight, order ${ingest.order} (each a separate process)`,
+  );
+  out(
+    table(
+      ["server", "req/s", "p50 ms", "p90 ms", "p99 ms", "statuses"],
+      [
+        [
+          "leadrelay (pnpm start)",
+          fmt(ingest.leadrelay.rps),
+          fmt(ingest.leadrelay.latencyMs.p50),
+          fmt(ingest.leadrelay.latencyMs.p90),
+          fmt(ingest.leadrelay.latencyMs.p99),
+          JSON.stringify(ingest.leadrelay.statuses),
+        ],
+        [
+          "bare node:http",
+          fmt(ingest.bare.rps),
+          fmt(ingest.bare.latencyMs.p50),
+          fmt(ingest.bare.latencyMs.p90),
+          fmt(ingest.bare.latencyMs.p99),
+          JSON.stringify(ingest.bare.statuses),
+        ],
+        [
+          "leadrelay ÷ bare",
+          `${fmt(ingest.ratios.throughput, 2)}×`,
+          `${fmt(ingest.ratios.p50, 2)}×`,
+          "",
+          `${fmt(ingest.ratios.p99, 2)}×`,
+          "",
+        ],
+      ],
+    ),
+  );
+  out();
+  out(
+    `2. Lambda bundles (SST 2.49.8 deploy build, esbuild ${bundles.esbuild}) and cold start (fresh node, median)`,
+  );
+  out(
+    table(
+      [
+        "handler",
+        "deployed KB cold/total",
+        "minified KB",
+        "SDK external KB",
+        "import ms",
+        "1st call ms",
+        "ext. import ms",
+        "first call outcome",
+      ],
+      HANDLERS.map((h) => {
+        const b = bundles.handlers[h];
+        if (!b) return [h];
+        return [
+          h,
+          `${fmt(b.deployed.coldLoadedKB, 0)} / ${fmt(b.deployed.totalKB, 0)}`,
+          `${fmt(b.minified.coldLoadedKB, 0)} / ${fmt(b.minified.totalKB, 0)}`,
+          `${fmt(b.sdkExternal.coldLoadedKB, 0)} + SDK`,
+          fmt(b.deployed.coldStart.importMs),
+          fmt(b.deployed.coldStart.firstInvocationMs),
+          fmt(b.sdkExternal.coldStart.importMs),
+          b.deployed.coldStart.outcome,
+        ];
+      }),
+    ),
+  );
+  out(`  (cold = entry + static chunks, loaded before the first call; total = artifact incl. lazy chunks)`);
+  out();
+  out("3. State transitions (real local executions) and AWS cost per million leads, us-east-1 list prices");
+  out(
+    table(
+      [
+        "scenario",
+        "transitions",
+        "Lambda calls",
+        "S3 PUT/GET",
+        "leadrelay $/M",
+        "classic SQS $/M",
+        "×",
+        "at 50 ms/call: leadrelay",
+        "classic",
+      ],
+      (["happy", "ownerRetry", "slackRetry"] as const).map((name) => {
+        const s = transitions.scenarios[name];
+        const c = cost[name];
+        const c50 = cost50[name];
+        return [
+          { happy: "happy path", ownerRetry: "owner 403 once", slackRetry: "Slack 429 once" }[name],
+          `${s.transitions}`,
+          `${1 + s.lambdaInvocations}`,
+          `${c.leadrelay.usage.s3Put}/${c.leadrelay.usage.s3Get}`,
+          usd(c.leadrelay.perMillion.total),
+          usd(c.classicSqs.perMillion.total),
+          `${fmt(c.leadrelay.perMillion.total / c.classicSqs.perMillion.total, 1)}`,
+          usd(c50.leadrelay.perMillion.total),
+          usd(c50.classicSqs.perMillion.total),
+        ];
+      }),
+    ),
+  );
+  const h = cost.happy.leadrelay.perMillion;
+  out(
+    `  happy path, leadrelay per million: Step Functions ${usd(h.stepFunctions)}, S3 ${usd(h.s3)}, API GW ${usd(h.apiGateway)}, Lambda ${usd(h.lambdaRequests + h.lambdaCompute)} (measured local durations, 256 MB arm64)`,
+  );
+  out(
+    `  classic = API GW → Lambda → S3 + SQS DelaySeconds=600 → one consumer Lambda → Slack; ${classicUsage(transitions.scenarios.happy).sqsRequests} SQS requests per lead on the happy path`,
+  );
+  out();
+  out(
+    `4. Waiting executions — ${waiting.leads} posted (${fmt(waiting.posting.rps)} req/s), then restart on the same data dir`,
+  );
+  out(
+    table(
+      ["moment", "RSS MB", "ready after (spawn→ready)"],
+      [
+        ["empty runtime", fmt(waiting.firstStart.idle.rssMB), `${waiting.firstStart.readyMsFromSpawn} ms`],
+        [`${waiting.waitingAfterPosting} waiting`, fmt(waiting.memoryAfterPostingMB.rssMB), ""],
+        [
+          `restarted, at ready`,
+          fmt(waiting.restart.memoryAtReadyMB.rssMB),
+          `${waiting.restart.readyMsFromSpawn} ms`,
+        ],
+        [`${waiting.restart.resumed} resumed`, fmt(waiting.restart.memoryAfterResumeMB.rssMB), ""],
+        ["peak (VmHWM)", fmt(waiting.peakRssMB), ""],
+      ],
+    ),
+  );
+  out();
+  out(
+    `5. End to end — ${endToEnd.leads} leads at ${endToEnd.ratePerSecond}/s, webhook 202 → Slack message received`,
+  );
+  out(
+    table(
+      ["", "p50 ms", "p90 ms", "p99 ms", "max ms", "delivered"],
+      [
+        [
+          "webhook → Slack",
+          fmt(endToEnd.webhookToSlackMs.p50),
+          fmt(endToEnd.webhookToSlackMs.p90),
+          fmt(endToEnd.webhookToSlackMs.p99),
+          fmt(endToEnd.webhookToSlackMs.max),
+          `${endToEnd.slackMessages}/${endToEnd.accepted}`,
+        ],
+        [
+          "(webhook → 202)",
+          fmt(endToEnd.ingestLatencyMs.p50),
+          fmt(endToEnd.ingestLatencyMs.p90),
+          fmt(endToEnd.ingestLatencyMs.p99),
+          fmt(endToEnd.ingestLatencyMs.max),
+          "",
+        ],
+      ],
+    ),
+  );
+  out();
+  out("Goals");
+  out(
+    table(
+      ["#", "goal", "measured", "met"],
+      goals.map((g) => [g.id, g.goal, g.measured, g.met === null ? "—" : yes(g.met)]),
+    ),
+  );
+  for (const g of goals) if (g.why && g.met === false) out(`  ${g.id}: ${g.why}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  const results = {
+    mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds,
+    machine: { ...box, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAtEnd },
+    settings: SETTINGS,
+    goals,
+    ingest,
+    bundles,
+    transitions: { ...transitions, taskInputs: undefined },
+    cost: {
+      prices: PRICES,
+      lambdaDurations:
+        "measured local Task durations from the histories (ingest: unloaded request time), each rounded up to 1 ms",
+      classicModel:
+        "API GW → ingest Lambda (verify, S3 PUT raw, SQS SendMessage DelaySeconds=600) → event source mapping → one consumer Lambda " +
+        "(GET raw, owner file, PUT enriched, Slack with the same marker: GET + PUT sending + PUT sent). A failed delivery " +
+        "(owner 403, Slack 429) does ChangeMessageVisibility for the backoff and throws; SQS delivers again. Per lead: SendMessage, " +
+        "ReceiveMessage per delivery, DeleteMessage. Not per lead: idle long polling of the event source mapping (~$0.26/month).",
+      perScenario: cost,
+      at50msPerLambdaCall: cost50,
+    },
+    waiting,
+    endToEnd,
+  };
+  const file = quick
+    ? join(tmpdir(), "leadrelay-bench-results.quick.json")
+    : join(REPO_ROOT, "bench/results.json");
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`bench: wrote ${file} (${mode} run, ${durationSeconds} s)`);
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
