@@ -34,8 +34,13 @@ pageSizeInput.value = view.pageSize;
 /** name → { signature, element }: rows that did not change keep their element (and focus). */
 const rendered = new Map();
 
-function missing(lead, text) {
-  return text ?? h("span", { class: "muted" }, lead.from === "enriched" ? "—" : "not known yet");
+const IN_PROGRESS = new Set(["waiting", "running", "retrying"]);
+
+/** An empty owner/funnel: not in the merged record, not looked up yet, or never found. */
+function missing(row, text) {
+  if (text) return text;
+  if (row.lead.from === "enriched") return "—";
+  return h("span", { class: "muted" }, IN_PROGRESS.has(row.status) ? "not known yet" : "none");
 }
 
 function rowElement(row) {
@@ -54,8 +59,8 @@ function rowElement(row) {
     { "data-execution": row.name, "data-status": row.status },
     leadCell,
     h("td", { class: "status" }, ...statusCell(row)),
-    h("td", { class: "owner" }, missing(row.lead, row.lead.owner)),
-    h("td", { class: "funnel" }, missing(row.lead, row.lead.funnel)),
+    h("td", { class: "owner" }, missing(row, row.lead.owner)),
+    h("td", { class: "funnel" }, missing(row, row.lead.funnel)),
     h(
       "td",
       null,

@@ -57,7 +57,7 @@ function attemptsTable(step) {
     h(
       "tbody",
       null,
-      ...step.attempts.map((attempt) =>
+      ...step.attempts.map((attempt, index) =>
         h(
           "tr",
           { class: `attempt attempt-${attempt.outcome}` },
@@ -65,7 +65,14 @@ function attemptsTable(step) {
           h("td", null, attempt.waitBeforeMs === undefined ? "—" : formatDuration(attempt.waitBeforeMs)),
           h("td", null, attempt.outcome),
           h("td", { class: "error-name" }, attempt.error ?? ""),
-          h("td", { class: "cause" }, attempt.cause ?? ""),
+          h(
+            "td",
+            { class: "cause" },
+            // Twelve identical causes in a row say less than one.
+            index > 0 && attempt.cause && attempt.cause === step.attempts[index - 1].cause
+              ? h("span", { class: "muted" }, "same as above")
+              : (attempt.cause ?? ""),
+          ),
           h("td", null, attempt.endedAt ? formatDuration(attempt.endedAt - attempt.startedAt) : "…"),
         ),
       ),
