@@ -1,0 +1,244 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createConsole } from "@leadrelay/console";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Runtime, startRuntime } from "../src/runtime";
+import {
+  DEMO_LEADS,
+  DEMO_OWNERS,
+  fixtureBody,
+  historyOf,
+  launchChromium,
+  ownerFile,
+  postSigned,
+  RESULTS_DIR,
+} from "./console-helpers";
+
+/** Its owner file appears only after FetchOwner failed this many times. */
+const LATE_FAILURES = 3;
+const LATE = { id: "lead_LateOwner7Qx2Vb9Nc4Kp1Zs8Tm3Wd6Yh0Jf5", name: "Late <b>Owner</b> & Co" };
+/** Never gets an owner file before the execution fails; gets one before the redrive. */
+const ORPHAN = { id: "lead_NoOwner3Rt8Kd1Wm5Zq9Lx2Vc7Bn4Hs6Gy0Pe", name: "Nobody Owns Me Inc" };
+
+describe("lead console in a real browser", () => {
+  let runtime: Runtime;
+  let browser: BrowserContext;
+  let page: Page;
+  const temporary: string[] = [];
+  let ownersDir: string;
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "leadrelay-console-"));
+    ownersDir = mkdtempSync(join(tmpdir(), "leadrelay-owners-"));
+    temporary.push(dataDir, ownersDir);
+    for (const file of readdirSync(DEMO_OWNERS)) copyFileSync(join(DEMO_OWNERS, file), join(ownersDir, file));
+    mkdirSync(RESULTS_DIR, { recursive: true });
+
+    const launched = await launchChromium();
+    browser = launched.context;
+    temporary.push(launched.profile);
+    page = browser.pages()[0] ?? (await browser.newPage());
+
+    runtime = await startRuntime({
+      port: 0,
+      dataDir,
+      waitSeconds: 3,
+      retryIntervalMs: 50,
+      secretHex: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+      ownersDir,
+      console: (deps) => createConsole({ ...deps, pollSeconds: 1 }),
+      print: () => {},
+    });
+    // The late owner: assigned in Close (its owner file appears) only after a few lookups failed.
+    let lateFailures = 0;
+    runtime.engine.onEvent((record, event) => {
+      if (
+        record.name === LATE.id &&
+        event.type === "LambdaFunctionFailed" &&
+        ++lateFailures === LATE_FAILURES
+      ) {
+        writeFileSync(
+          join(ownersDir, `${LATE.id}.json`),
+          ownerFile(LATE.id, LATE.name, "Grace Hopper", "Conference"),
+        );
+      }
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lists the leads newest first, waiting ones counting down, then notified with owner and funnel", async () => {
+    for (const lead of Object.values(DEMO_LEADS)) {
+      expect((await postSigned(runtime, fixtureBody(lead.file))).status).toBe(202);
+    }
+    const harbor = DEMO_LEADS.harbor;
+    for (const lead of [LATE, ORPHAN]) {
+      const body = fixtureBody(harbor.file, { from: harbor.id, to: lead.id, name: lead.name });
+      expect((await postSigned(runtime, body)).status).toBe(202);
+    }
+
+    await page.goto(`${runtime.url}/console`);
+    const rows = page.locator("#rows tr");
+    await expect.poll(() => rows.count()).toBe(5);
+    // Newest first: the orphan was posted last.
+    expect(await rows.first().getAttribute("data-execution")).toBe(ORPHAN.id);
+    // Held for the owner: a live countdown.
+    const waiting = page.locator(`tr[data-execution="${DEMO_LEADS.harbor.id}"] td.status`);
+    await expect.poll(() => waiting.textContent()).toMatch(/Waiting\s*0:0[1-3] left/);
+    const before = await waiting.textContent();
+    await expect.poll(() => waiting.textContent()).not.toBe(before);
+
+    // The page refreshes itself: no reload from here on.
+    for (const [key, owner, funnel] of [
+      ["harbor", "Priya Raman", "Inbound Demo"],
+      ["acme", "Priya Raman", "Paid Search"],
+      ["nordlicht", "Diego Alvarez", "Partner Referral"],
+    ] as const) {
+      const row = page.locator(`tr[data-execution="${DEMO_LEADS[key].id}"]`);
+      await expect.poll(() => row.getAttribute("data-status"), { timeout: 15_000 }).toBe("notified");
+      expect(await row.locator("td.owner").textContent()).toBe(owner);
+      expect(await row.locator("td.funnel").textContent()).toBe(funnel);
+      expect(await row.locator("td.status").textContent()).toContain("Notified");
+    }
+    await expect
+      .poll(() => page.locator(`tr[data-execution="${ORPHAN.id}"]`).getAttribute("data-status"), {
+        timeout: 15_000,
+      })
+      .toBe("failed");
+    await expect
+      .poll(() => page.locator(`tr[data-execution="${LATE.id}"]`).getAttribute("data-status"), {
+        timeout: 15_000,
+      })
+      .toBe("notified");
+    // Untrusted names are text, never markup.
+    const lateLink = page.locator(`tr[data-execution="${LATE.id}"] td.lead a`);
+    expect(await lateLink.textContent()).toBe(LATE.name);
+    expect(await page.locator("#rows b").count()).toBe(0);
+    expect(await page.locator(`tr[data-execution="${ORPHAN.id}"] td.status`).textContent()).toContain(
+      "OwnerNeverAssigned",
+    );
+    await page.screenshot({ path: join(RESULTS_DIR, "console-list.png"), fullPage: true });
+
+    // Filter by status, search by name, look up by id.
+    await page.selectOption("#status", "failed");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute("data-execution")).toBe(ORPHAN.id);
+    await page.selectOption("#status", "");
+    await page.fill("#q", "nordlicht");
+    await page.press("#q", "Enter");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute("data-execution")).toBe(DEMO_LEADS.nordlicht.id);
+    await page.fill("#q", DEMO_LEADS.acme.id);
+    await page.press("#q", "Enter");
+    await expect.poll(() => page.locator("#search-note").textContent()).toContain("Found by lead id");
+    expect(await rows.first().getAttribute("data-execution")).toBe(DEMO_LEADS.acme.id);
+
+    // Into a lead: the Slack message as sent, drawn like Slack (entities decoded, link to Close).
+    await page.click(`tr[data-execution="${DEMO_LEADS.acme.id}"] td.lead a`);
+    await page.waitForURL(`**/console/lead/${DEMO_LEADS.acme.id}`);
+    await expect.poll(() => page.locator("#title").textContent()).toBe("acme.example");
+    await page.goto(`${runtime.url}/console/lead/${harbor.id}`);
+    const slackLink = page.locator("#slack .slack-field a").first();
+    await expect.poll(() => slackLink.textContent()).toBe("Harbor & Pine Logistics");
+    expect(await slackLink.getAttribute("href")).toBe(`https://app.close.com/lead/${harbor.id}/`);
+    expect(await page.locator("#slack .slack-header").textContent()).toBe("New lead");
+  }, 45_000);
+
+  it("shows the FetchOwner retries of a late owner, each with its error and the wait before it", async () => {
+    await runtime.engine.settled(LATE.id);
+    await page.goto(`${runtime.url}/console/lead/${LATE.id}`);
+    await expect.poll(() => page.locator("#lead").getAttribute("data-status")).toBe("notified");
+    expect(await page.locator("#title").textContent()).toBe(LATE.name);
+    const fetchOwner = page.locator('li.step[data-state="FetchOwner"]');
+    const attempts = fetchOwner.locator("table.attempts tbody tr");
+    expect(await attempts.count()).toBe(LATE_FAILURES + 1);
+    for (let index = 0; index < LATE_FAILURES; index++) {
+      const cells = await attempts.nth(index).locator("td").allTextContents();
+      expect(cells[2]).toBe("failed");
+      expect(cells[3]).toBe("OwnerNotAssigned");
+      if (index > 0) expect(cells[1]).toMatch(/\d+ ms|\d+\.\d s/);
+    }
+    const last = await attempts.nth(LATE_FAILURES).locator("td").allTextContents();
+    expect(last[2]).toBe("succeeded");
+    expect(last[1]).toMatch(/\d+ ms|\d+\.\d s/);
+    expect(await fetchOwner.locator("table.attempts caption").textContent()).toBe(
+      `${LATE_FAILURES + 1} attempts, ${LATE_FAILURES} failed`,
+    );
+    // The history says the same.
+    const failures = (await historyOf(runtime, LATE.id)).filter(
+      (event) => event.type === "LambdaFunctionFailed",
+    );
+    expect(failures).toHaveLength(LATE_FAILURES);
+    expect(await page.locator("dl.facts").textContent()).toContain("Grace Hopper");
+    await page.screenshot({ path: join(RESULTS_DIR, "console-lead.png"), fullPage: true });
+  }, 30_000);
+
+  it("shows a failed lead's named error, and its redrive through to Slack", async () => {
+    await runtime.engine.settled(ORPHAN.id);
+    await page.goto(`${runtime.url}/console/lead/${ORPHAN.id}`);
+    await expect.poll(() => page.locator("#lead").getAttribute("data-status")).toBe("failed");
+    expect(await page.locator("#status").textContent()).toContain("OwnerNeverAssigned");
+    expect(await page.locator("#explanation").textContent()).toContain("No owner file appeared");
+    const fetchOwner = page.locator('li.step[data-state="FetchOwner"]');
+    // MaxAttempts 12: the first try and 12 retries, all OwnerNotAssigned.
+    expect(await fetchOwner.locator("table.attempts caption").textContent()).toBe("13 attempts, 13 failed");
+    expect(await page.locator('li.step[data-state="OwnerNeverAssigned"] .error-name').textContent()).toBe(
+      "OwnerNeverAssigned",
+    );
+    // The "still no owner" notice went out instead of the lead message.
+    expect(await page.locator("#slack").textContent()).toContain("still has no owner");
+    await page.screenshot({ path: join(RESULTS_DIR, "console-lead-failed.png"), fullPage: true });
+
+    writeFileSync(
+      join(ownersDir, `${ORPHAN.id}.json`),
+      ownerFile(ORPHAN.id, ORPHAN.name, "Ada Lovelace", "Outbound"),
+    );
+    await page.click("#redrive");
+    await expect
+      .poll(() => page.locator("#lead").getAttribute("data-status"), { timeout: 15_000 })
+      .toBe("notified");
+    expect(await page.locator("ol.timeline li.redrive").count()).toBe(1);
+    expect(await page.locator("dl.facts").textContent()).toContain("Ada Lovelace");
+    expect(await page.locator("#slack .slack-header").textContent()).toBe("New lead");
+    const events = await historyOf(runtime, ORPHAN.id);
+    expect(events.filter((event) => event.type === "ExecutionRedriven")).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe("ExecutionSucceeded");
+    await page.screenshot({ path: join(RESULTS_DIR, "console-lead-redriven.png"), fullPage: true });
+  }, 30_000);
+
+  it("refuses actions without the page's token, from another site, or addressed to another host", async () => {
+    const redrive = `${runtime.url}/console/api/leads/${ORPHAN.id}/redrive`;
+    expect((await fetch(redrive, { method: "POST" })).status).toBe(403);
+    const token = await page.locator('meta[name="console-token"]').getAttribute("content");
+    const crossSite = await fetch(redrive, {
+      method: "POST",
+      headers: {
+        "x-console-token": token ?? "",
+        origin: "https://evil.example",
+        "sec-fetch-site": "cross-site",
+      },
+    });
+    expect(crossSite.status).toBe(403);
+    // DNS rebinding: a page of another site reaching 127.0.0.1 still sends its own Host.
+    expect(await statusWithHost(`${runtime.url}/console/api/leads`, "evil.example")).toBe(403);
+    expect(await statusWithHost(`${runtime.url}/console/api/leads`, new URL(runtime.url).host)).toBe(200);
+  });
+});
+
+function statusWithHost(url: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    })
+      .on("error", reject)
+      .end();
+  });
+}
