@@ -7,11 +7,20 @@ export function escapeSlack(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
+/** Longest value shown, in characters (code points): escaped (≤ 5× longer) it stays under Slack's 2,000 per field. */
+export const MAX_SHOWN_CHARACTERS = 300;
+
 function show(value: string | null | undefined): string {
   if (value === null || value === undefined || value.trim() === "") return MISSING;
-  // Control characters would break the message layout; they have no business in a lead name.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return escapeSlack(value.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").slice(0, 500));
+  // Line breaks could fake extra fields; control and bidi-override characters could garble or
+  // visually reorder the message. None has any business in a lead's name or email.
+  const flat = value
+    .replace(/[\r\n\t]+/g, " ")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+    .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
+  const characters = Array.from(flat);
+  const cut = characters.length > MAX_SHOWN_CHARACTERS ? `${characters.slice(0, MAX_SHOWN_CHARACTERS).join("")}…` : flat;
+  return escapeSlack(cut);
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -134,12 +134,12 @@ describe("buildLeadMessage", () => {
     }
   });
 
-  it("strips control characters that would break the layout", () => {
+  it("strips control and bidi-override characters and folds line breaks that would break the layout", () => {
     const message = buildLeadMessage(
-      merged({ owner: "Priya\u0000 Ra\u0007man\u001b", funnel: "Inbound\nDemo" }),
+      merged({ owner: "Priya\u0000 Ra\u0007man\u001b\u202e", funnel: "Inbound\nDemo" }),
     );
     expect(fieldValue(message, "Owner")).toBe("Priya Raman");
-    expect(fieldValue(message, "Funnel")).toBe("Inbound\nDemo");
+    expect(fieldValue(message, "Funnel")).toBe("Inbound Demo");
   });
 
   it("links to Close from the lead id, not from the payload's html_url", () => {
@@ -162,8 +162,10 @@ describe("buildLeadMessage", () => {
   });
 
   it("caps very long values", () => {
-    const message = buildLeadMessage(merged({ owner: "x".repeat(5_000) }));
-    expect(fieldValue(message, "Owner")).toHaveLength(500);
+    const message = buildLeadMessage(merged({ owner: "x".repeat(5_000), funnel: "&".repeat(5_000) }));
+    expect(fieldValue(message, "Owner")).toBe(`${"x".repeat(300)}…`);
+    // Escaping comes after the cut, so even the worst case stays under Slack's 2,000 per field.
+    expect(fieldValue(message, "Funnel")).toBe(`${"&amp;".repeat(300)}…`);
     expect(slackFields(merged()).map(([label]) => label)).toEqual(LABELS);
   });
 });

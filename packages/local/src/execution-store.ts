@@ -30,6 +30,7 @@ export class ExecutionStore {
   private readonly dir: string;
   private readonly writing = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
+  private readonly soon = new Map<string, { timer: NodeJS.Timeout; record: ExecutionRecord }>();
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, "executions");
@@ -52,6 +53,11 @@ export class ExecutionStore {
 
   /** Resolves once a write that includes the record's current state has landed. */
   save(record: ExecutionRecord): Promise<void> {
+    const pending = this.soon.get(record.name);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.soon.delete(record.name);
+    }
     this.dirty.add(record.name);
     const inFlight = this.writing.get(record.name);
     // The loop of the write in flight sees the dirty mark and writes the newest state before it resolves.
@@ -68,7 +74,25 @@ export class ExecutionStore {
     return write;
   }
 
+  /**
+   * Saves within `delayMs`, folding the events of one burst (a Task's start, result and exit)
+   * into one write. What a crash loses is replayed: every Task of the pipeline is idempotent.
+   */
+  saveSoon(record: ExecutionRecord, delayMs: number): void {
+    if (this.soon.has(record.name)) return;
+    const timer = setTimeout(() => {
+      this.soon.delete(record.name);
+      void this.save(record);
+    }, delayMs);
+    this.soon.set(record.name, { timer, record });
+  }
+
   async flush(): Promise<void> {
+    for (const { timer, record } of this.soon.values()) {
+      clearTimeout(timer);
+      void this.save(record);
+    }
+    this.soon.clear();
     await Promise.all([...this.writing.values()]);
   }
 }

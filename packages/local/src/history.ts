@@ -30,7 +30,12 @@ function causeText(cause: unknown): string {
   return JSON.stringify(cause ?? "");
 }
 
-export type EventDraft = Omit<HistoryEvent, "id" | "previousEventId">;
+/** An event before it gets its id (Omit would lose the known keys to the index signature). */
+export interface EventDraft {
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
 
 export interface HistoryContext {
   /** Task state name → the Lambda ARN it invokes. */

@@ -2,6 +2,7 @@ import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
 import { type EventDraft, type HistoryEvent, toHistoryEvents } from "./history";
+import { TaskSlots, withTimeout } from "./task-slots";
 
 /** An error the facade answers with its `name` as the AWS error type (`__type`). */
 export class SfnApiError extends Error {
@@ -31,6 +32,8 @@ export interface LocalStepFunctionsOptions {
   waitMs: number;
   /** When set, every Retry waits this long instead of its IntervalSeconds (tests, demos). */
   retryIntervalMs?: number;
+  /** Task Lambdas running at once (default 8). */
+  taskConcurrency?: number;
   dataDir: string;
   now?: () => number;
 }
@@ -44,6 +47,10 @@ interface Running {
 export type ExecutionListener = (record: ExecutionRecord, event: HistoryEvent) => void;
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** How long intermediate history events may wait to be written (terminal ones are written at once). */
+const PERSIST_DELAY_MS = 250;
+/** The longest a Node timer can hold (2^31 ms ≈ 24.8 days), used where the engine needs "no timeout". */
+const ENGINE_NO_TIMEOUT_SECONDS = 2_000_000;
 const TERMINAL: ReadonlySet<string> = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
 
 /**
@@ -59,6 +66,10 @@ export class LocalStepFunctions {
   private readonly now: () => number;
   private readonly arnPrefix: string;
   private closing = false;
+  private readonly slots: TaskSlots;
+  /** The definition the engine runs: Task timeouts are enforced by the wrapper (after the slot is had). */
+  private readonly engineDefinition: AslDefinition;
+  private readonly taskTimeouts: Record<string, number>;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     const region = options.region ?? "local";
@@ -67,6 +78,18 @@ export class LocalStepFunctions {
     this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
     this.store = new ExecutionStore(options.dataDir);
     this.now = options.now ?? Date.now;
+    this.slots = new TaskSlots(options.taskConcurrency ?? 8);
+    this.taskTimeouts = {};
+    const states: AslDefinition["States"] = {};
+    for (const [name, state] of Object.entries(options.definition.States)) {
+      if (state.Type !== "Task") {
+        states[name] = state;
+        continue;
+      }
+      this.taskTimeouts[name] = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : ENGINE_NO_TIMEOUT_SECONDS;
+      states[name] = { ...state, TimeoutSeconds: ENGINE_NO_TIMEOUT_SECONDS };
+    }
+    this.engineDefinition = { ...options.definition, States: states };
     // Validate once, fully; runs skip validation.
     new StateMachine(options.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: false, checkPaths: true },
@@ -84,7 +107,7 @@ export class LocalStepFunctions {
     for (const record of records) {
       this.records.set(record.name, record);
       if (record.status !== "RUNNING") continue;
-      const point = resumePoint(record.events, this.options.definition, "running");
+      const point = resumePoint(record, this.options.definition, "running");
       if (!point) continue;
       // Continue inside the state it was in: its StateEntered is already in the history.
       this.launch(record, point, false, point.inside);
@@ -228,7 +251,7 @@ export class LocalStepFunctions {
     if (record.status === "RUNNING" || record.status === "SUCCEEDED") {
       throw new SfnApiError("ExecutionNotRedrivable", `Execution is ${record.status}: '${record.executionArn}'`);
     }
-    const point = resumePoint(record.events, this.options.definition, "failed");
+    const point = resumePoint(record, this.options.definition, "failed");
     if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
     const at = this.now();
     record.redriveCount += 1;
@@ -277,8 +300,7 @@ export class LocalStepFunctions {
   }
 
   private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean, inside = false) {
-    const { definition } = this.options;
-    const machine = new StateMachine({ ...definition, StartAt: point.state } as unknown as StateMachineDefinition, {
+    const machine = new StateMachine({ ...this.engineDefinition, StartAt: point.state } as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: true },
     });
     const results = new Map<string, { value: unknown }>();
@@ -287,7 +309,7 @@ export class LocalStepFunctions {
         state,
         async (input: unknown) => {
           try {
-            const value = await handler(input);
+            const value = await this.slots.run(() => withTimeout(handler(input), this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS));
             results.set(state, { value });
             return value as never;
           } catch (error) {
@@ -331,8 +353,10 @@ export class LocalStepFunctions {
           }
           this.append(record, draft);
         }
-        if (TERMINAL.has(event.type)) this.finish(record, event as never);
-        void this.store.save(record);
+        if (TERMINAL.has(event.type)) {
+          this.finish(record, event as never);
+          void this.store.save(record);
+        } else this.store.saveSoon(record, PERSIST_DELAY_MS);
       }
       await execution.result.catch(() => undefined);
     })().finally(() => {
@@ -386,7 +410,12 @@ export interface ResumePoint {
  * Where to continue an execution from its history: for a RUNNING one, the state it was in; for a
  * failed one, the Task whose failure ended it (not the Fail state its Catch led to).
  */
-export function resumePoint(events: HistoryEvent[], definition: AslDefinition, mode: "running" | "failed"): ResumePoint | undefined {
+export function resumePoint(
+  record: Pick<ExecutionRecord, "events" | "input" | "startDate">,
+  definition: AslDefinition,
+  mode: "running" | "failed",
+): ResumePoint | undefined {
+  const { events } = record;
   const entered = (event: HistoryEvent) => event.type.endsWith("StateEntered");
   const detailsOf = (event: HistoryEvent) =>
     (event.stateEnteredEventDetails ?? event.stateExitedEventDetails) as { name: string; input?: string; output?: string };
@@ -402,9 +431,8 @@ export function resumePoint(events: HistoryEvent[], definition: AslDefinition, m
   }
   const last = events.findLast((event) => entered(event) || event.type.endsWith("StateExited"));
   if (!last) {
-    const started = events.find((event) => event.type === "ExecutionStarted");
-    const input = (started?.executionStartedEventDetails as { input?: string } | undefined)?.input;
-    return started ? { state: definition.StartAt, input: JSON.parse(input ?? "{}"), enteredAt: started.timestamp } : undefined;
+    // Stopped before its first state was written: start from the top, the hold counted from the start.
+    return { state: definition.StartAt, input: JSON.parse(record.input), enteredAt: record.startDate };
   }
   const details = detailsOf(last);
   if (entered(last)) {

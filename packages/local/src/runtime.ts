@@ -227,7 +227,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return;
     }
     if (consoleHandler && (await consoleHandler(req, res))) return;
-    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+    sendJson(res, 404, { error: `no route for ${req.method} ${path.length > 80 ? `${path.slice(0, 80)}…` : path}` });
   };
 
   const { resumed } = engine.resumeAll();

@@ -515,7 +515,10 @@ const hostileNames: Array<[what: string, leadId: string, name: string, shown: st
   // Slack has no escape for formatting markers; they can only style the name itself.
   ["mrkdwn markers", "lead_NameMrkdwn01", "*bold* _it_ ~s~ `code`", "*bold* _it_ ~s~ `code`"],
   ["an ampersand entity", "lead_NameEntity01", "Tom &amp; Jerry &lt;", "Tom &amp;amp; Jerry &amp;lt;"],
-  ["an RTL override", "lead_NameRtl01", "Invoice \u202Egnp.exe", "Invoice \u202Egnp.exe"],
+  // Bidi overrides could reverse what a rep reads ("Invoice exe.png"): stripped.
+  ["an RTL override", "lead_NameRtl01", "Invoice \u202Egnp.exe", "Invoice gnp.exe"],
+  // A line break could fake another field ("*Owner* …") inside the message: folded to a space.
+  ["a line break faking a field", "lead_NameNewline01", "Acme\n*Owner*\nMallory", "Acme *Owner* Mallory"],
   ["Arabic", "lead_NameArabic01", "شركة الأفق للتجارة", "شركة الأفق للتجارة"],
   ["Hebrew", "lead_NameHebrew01", "חברת אופק בע״מ", "חברת אופק בע״מ"],
   ["emoji", "lead_NameEmoji01", "Rocket 🚀 Labs 👩🏽‍💻", "Rocket 🚀 Labs 👩🏽‍💻"],
@@ -525,12 +528,12 @@ const hostileNames: Array<[what: string, leadId: string, name: string, shown: st
     "Acme\u0007\u001b[31m Red",
     "Acme[31m Red",
   ],
-  // Shown as its first 500 characters, then escaped.
+  // Shown as its first 300 characters and an ellipsis, then escaped.
   [
     "10,000 characters",
     "lead_NameHuge01",
     "<b>".repeat(3334).slice(0, 10_000),
-    `${"&lt;b&gt;".repeat(166)}&lt;b`,
+    `${"&lt;b&gt;".repeat(100)}…`,
   ],
 ];
 const names: Case[] = [
@@ -547,13 +550,13 @@ const names: Case[] = [
     "display_name of 1,000 ampersands (the Lead field must stay within Slack's 2,000 characters)",
     "lead_NameAmpersands01",
     () => signed(leadCreated("lead_NameAmpersands01", { display_name: "&".repeat(1000) })),
-    /^(?:&amp;)+$/,
+    /^(?:&amp;){300}…$/,
   ),
   accepted(
     "display_name of one letter and 5,000 emoji (cut on a character boundary)",
     "lead_NameEmojiHuge01",
     () => signed(leadCreated("lead_NameEmojiHuge01", { display_name: `a${"😀".repeat(5000)}` })),
-    /^a(?:😀)+$/u,
+    /^a(?:😀){299}…$/u,
   ),
   // Only Close can sign a body, so its bytes are kept as sent; the name decodes with U+FFFD.
   accepted(

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    env: { NODE_ENV: "test", LOG_LEVEL: "silent" },
+    include: ["packages/*/test/**/*.load.test.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
