@@ -25,7 +25,12 @@ export type SignatureCheck =
   | { ok: true }
   | {
       ok: false;
-      reason: "missing-signature" | "missing-timestamp" | "bad-timestamp" | "stale-timestamp" | "bad-signature";
+      reason:
+        | "missing-signature"
+        | "missing-timestamp"
+        | "bad-timestamp"
+        | "stale-timestamp"
+        | "bad-signature";
     };
 
 export interface SignatureInput {
@@ -45,10 +50,14 @@ export function verifyCloseSignature(input: SignatureInput): SignatureCheck {
   if (!timestamp) return { ok: false, reason: "missing-timestamp" };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "bad-timestamp" };
   const tolerance = input.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
-  if (Math.abs(input.now / 1000 - Number(timestamp)) > tolerance) return { ok: false, reason: "stale-timestamp" };
+  if (Math.abs(input.now / 1000 - Number(timestamp)) > tolerance)
+    return { ok: false, reason: "stale-timestamp" };
   const expected = Buffer.from(signCloseWebhook(input.secretHex, timestamp, input.rawBody), "hex");
   const given = HEX.test(signature) ? Buffer.from(signature, "hex") : Buffer.alloc(0);
   // timingSafeEqual needs equal lengths; comparing against a copy of `expected` keeps the time the same.
-  const same = given.length === expected.length ? timingSafeEqual(given, expected) : !timingSafeEqual(expected, expected);
+  const same =
+    given.length === expected.length
+      ? timingSafeEqual(given, expected)
+      : !timingSafeEqual(expected, expected);
   return same ? { ok: true } : { ok: false, reason: "bad-signature" };
 }

@@ -104,8 +104,10 @@ export function classifyWebhook(rawBody: string): WebhookVerdict {
     };
   }
   const leadId = leadIdOf(webhook);
-  if (leadId === undefined) return { kind: "invalid", reason: "no lead id in event.lead_id, event.data.id or event.object_id" };
-  if (!isValidLeadId(leadId)) return { kind: "invalid", reason: "lead id must match ^lead_[A-Za-z0-9]+$ (at most 64 characters)" };
+  if (leadId === undefined)
+    return { kind: "invalid", reason: "no lead id in event.lead_id, event.data.id or event.object_id" };
+  if (!isValidLeadId(leadId))
+    return { kind: "invalid", reason: "lead id must match ^lead_[A-Za-z0-9]+$ (at most 64 characters)" };
   const data = CloseLeadData.safeParse(webhook.event.data ?? {});
   if (!data.success) return { kind: "invalid", reason: `event.data.${describe(data.error)}` };
   return { kind: "lead-created", leadId, eventId: webhook.event.id, webhook, data: data.data };

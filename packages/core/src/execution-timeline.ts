@@ -159,18 +159,24 @@ export function formatDuration(milliseconds: number | undefined): string {
 /** The timeline as terminal lines. */
 export function formatTimeline(timeline: Timeline): string[] {
   const lines: string[] = [];
-  const head = timeline.error ? `${timeline.status.toUpperCase()} ${timeline.error}` : timeline.status.toUpperCase();
-  const total = timeline.startedAt && timeline.stoppedAt ? timeline.stoppedAt - timeline.startedAt : undefined;
+  const head = timeline.error
+    ? `${timeline.status.toUpperCase()} ${timeline.error}`
+    : timeline.status.toUpperCase();
+  const total =
+    timeline.startedAt && timeline.stoppedAt ? timeline.stoppedAt - timeline.startedAt : undefined;
   lines.push(
     `${head}${total === undefined ? "" : ` in ${formatDuration(total)}`}, ${timeline.retries} retr${timeline.retries === 1 ? "y" : "ies"}${timeline.redrives ? `, redriven ${timeline.redrives}×` : ""}`,
   );
   if (timeline.cause) lines.push(`  cause: ${timeline.cause}`);
   for (const step of timeline.steps) {
     const mark = step.status === "done" ? "✓" : step.status === "failed" ? "✗" : "…";
-    lines.push(`  ${mark} ${step.state.padEnd(18)} ${step.kind.padEnd(8)} ${formatDuration(step.durationMs)}`);
+    lines.push(
+      `  ${mark} ${step.state.padEnd(18)} ${step.kind.padEnd(8)} ${formatDuration(step.durationMs)}`,
+    );
     if (step.attempts.length > 1 || step.attempts.some((attempt) => attempt.outcome !== "succeeded")) {
       for (const attempt of step.attempts) {
-        const wait = attempt.waitBeforeMs === undefined ? "" : ` after waiting ${formatDuration(attempt.waitBeforeMs)}`;
+        const wait =
+          attempt.waitBeforeMs === undefined ? "" : ` after waiting ${formatDuration(attempt.waitBeforeMs)}`;
         const why = attempt.error ? `: ${attempt.error}${attempt.cause ? ` (${attempt.cause})` : ""}` : "";
         lines.push(`      attempt ${attempt.number}${wait} ${attempt.outcome}${why}`);
       }

@@ -11,7 +11,9 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
 }
 
-export type StartResult = { status: "started"; executionArn: string } | { status: "duplicate"; executionArn?: string };
+export type StartResult =
+  | { status: "started"; executionArn: string }
+  | { status: "duplicate"; executionArn?: string };
 
 /** Starts one execution per lead (Step Functions in AWS, the local facade otherwise). */
 export interface ExecutionStarter {

@@ -19,7 +19,10 @@ function show(value: string | null | undefined): string {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
     .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
   const characters = Array.from(flat);
-  const cut = characters.length > MAX_SHOWN_CHARACTERS ? `${characters.slice(0, MAX_SHOWN_CHARACTERS).join("")}…` : flat;
+  const cut =
+    characters.length > MAX_SHOWN_CHARACTERS
+      ? `${characters.slice(0, MAX_SHOWN_CHARACTERS).join("")}…`
+      : flat;
   return escapeSlack(cut);
 }
 
@@ -69,7 +72,10 @@ export function buildLeadMessage(lead: MergedLead): SlackMessage {
   };
 }
 
-export function buildUnassignedMessage(lead: { leadId: string; name: string | null }, minutes: number): SlackMessage {
+export function buildUnassignedMessage(
+  lead: { leadId: string; name: string | null },
+  minutes: number,
+): SlackMessage {
   const text = `Lead ${show(lead.name)} (${show(lead.leadId)}) still has no owner after ${Math.round(minutes)} minutes`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${text}` } }] };
 }

@@ -24,7 +24,10 @@ export class ConfigError extends Error {
 type Picked<K extends EnvName> = { [P in K]: z.output<(typeof EnvSchema)[P]> };
 
 /** Parses the named variables; one error names every bad one. */
-export function readConfig<K extends EnvName>(names: readonly K[], env: Record<string, string | undefined>): Picked<K> {
+export function readConfig<K extends EnvName>(
+  names: readonly K[],
+  env: Record<string, string | undefined>,
+): Picked<K> {
   const shape = Object.fromEntries(names.map((name) => [name, EnvSchema[name]]));
   const values = Object.fromEntries(names.map((name) => [name, env[name] === "" ? undefined : env[name]]));
   const parsed = z.object(shape).safeParse(values);

@@ -30,7 +30,15 @@ export function createLogger(
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const emit = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
-    write(JSON.stringify({ level, service, message, time: new Date().toISOString(), ...(redact(fields) as object) }));
+    write(
+      JSON.stringify({
+        level,
+        service,
+        message,
+        time: new Date().toISOString(),
+        ...(redact(fields) as object),
+      }),
+    );
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

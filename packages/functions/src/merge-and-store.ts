@@ -6,8 +6,8 @@ import {
   type ObjectStore,
   RawEventMissing,
 } from "@leadrelay/core";
-import { createS3Client } from "./aws-clients";
 import { createS3Store } from "./adapters/s3-store";
+import { createS3Client } from "./aws-clients";
 import { readConfig } from "./config";
 import { lambdaHandler } from "./lambda";
 import { MergeInput } from "./task-input";

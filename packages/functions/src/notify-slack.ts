@@ -8,9 +8,9 @@ import {
   type SlackPoster,
   unassignedNoticeKey,
 } from "@leadrelay/core";
-import { createS3Client } from "./aws-clients";
 import { createS3Store } from "./adapters/s3-store";
 import { createSlackPoster } from "./adapters/slack-poster";
+import { createS3Client } from "./aws-clients";
 import { readConfig } from "./config";
 import { lambdaHandler } from "./lambda";
 import { createLogger, type Logger } from "./log";
@@ -81,7 +81,10 @@ export function createNotifySlack(deps: NotifyDeps) {
 }
 
 export const handler = lambdaHandler("notify-slack", (env, log) => {
-  const config = readConfig(["BUCKET_NAME", "SLACK_WEBHOOK_URL", "NOTIFY_UNASSIGNED", "HTTP_TIMEOUT_MS"], env);
+  const config = readConfig(
+    ["BUCKET_NAME", "SLACK_WEBHOOK_URL", "NOTIFY_UNASSIGNED", "HTTP_TIMEOUT_MS"],
+    env,
+  );
   return createNotifySlack({
     store: createS3Store(createS3Client(), config.BUCKET_NAME),
     slack: createSlackPoster(config.SLACK_WEBHOOK_URL, { timeoutMs: config.HTTP_TIMEOUT_MS }),

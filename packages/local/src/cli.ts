@@ -47,7 +47,9 @@ function localInfo(): RuntimeInfo {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as RuntimeInfo;
   } catch {
-    throw new Error(`No local runtime found (${file} is missing): start one with 'pnpm start', or use --aws.`);
+    throw new Error(
+      `No local runtime found (${file} is missing): start one with 'pnpm start', or use --aws.`,
+    );
   }
 }
 
@@ -55,7 +57,8 @@ function target(flag: (name: string) => string | true | undefined) {
   if (flag("aws")) {
     const stateMachineArn = flag("state-machine-arn");
     if (typeof stateMachineArn !== "string") throw new Error("--aws needs --state-machine-arn ARN");
-    const region = typeof flag("region") === "string" ? (flag("region") as string) : stateMachineArn.split(":")[3];
+    const region =
+      typeof flag("region") === "string" ? (flag("region") as string) : stateMachineArn.split(":")[3];
     return { sfn: new SFNClient({ region }), stateMachineArn };
   }
   const info = localInfo();
@@ -75,15 +78,22 @@ async function run(argv: string[]): Promise<number> {
     case "leads": {
       const t = target(flag);
       const limit = Number(flag("limit") ?? 50);
-      const status = typeof flag("status") === "string" ? (String(flag("status")).toUpperCase() as ExecutionStatus) : undefined;
+      const status =
+        typeof flag("status") === "string"
+          ? (String(flag("status")).toUpperCase() as ExecutionStatus)
+          : undefined;
       let nextToken: string | undefined;
       let shown = 0;
       out(`${"LEAD / EXECUTION".padEnd(72)} ${"STATUS".padEnd(10)} ${"STARTED (UTC)".padEnd(19)}  DURATION`);
       do {
         const page = await listExecutions(t, { status, maxResults: Math.min(100, limit - shown), nextToken });
         for (const item of page.executions) {
-          const ms = item.startDate ? (item.stopDate ?? new Date()).getTime() - item.startDate.getTime() : undefined;
-          out(`${(item.name ?? "").padEnd(72)} ${(item.status ?? "").padEnd(10)} ${when(item.startDate).padEnd(19)}  ${formatDuration(ms)}`);
+          const ms = item.startDate
+            ? (item.stopDate ?? new Date()).getTime() - item.startDate.getTime()
+            : undefined;
+          out(
+            `${(item.name ?? "").padEnd(72)} ${(item.status ?? "").padEnd(10)} ${when(item.startDate).padEnd(19)}  ${formatDuration(ms)}`,
+          );
           shown++;
         }
         nextToken = page.nextToken;
@@ -96,7 +106,9 @@ async function run(argv: string[]): Promise<number> {
       const t = target(flag);
       const described = await describeExecution(t, subject);
       const timeline = buildTimeline(await executionHistory(t, executionArnOf(t.stateMachineArn, subject)));
-      out(`${leadIdOfExecutionName(subject)}  execution ${described.name}  started ${when(described.startDate)} UTC`);
+      out(
+        `${leadIdOfExecutionName(subject)}  execution ${described.name}  started ${when(described.startDate)} UTC`,
+      );
       for (const line of formatTimeline(timeline)) out(line);
       return 0;
     }
@@ -118,7 +130,11 @@ async function run(argv: string[]): Promise<number> {
         process.env.CLOSE_WEBHOOK_SECRET ||
         readFileSync(join(process.env.LEADRELAY_DATA_DIR || ".leadrelay", "webhook-secret"), "utf8").trim();
       const body = sampleBody(subject ?? SAMPLE_LEAD_FIXTURE);
-      const response = await fetch(info.webhookUrl, { method: "POST", headers: closeHeaders(secret, body), body });
+      const response = await fetch(info.webhookUrl, {
+        method: "POST",
+        headers: closeHeaders(secret, body),
+        body,
+      });
       out(`${response.status} ${await response.text()}`);
       return response.status < 300 ? 0 : 1;
     }
@@ -133,7 +149,9 @@ run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const name = error instanceof Error ? error.name : "Error";
-    process.stderr.write(`leadrelay: ${name === "Error" ? "" : `${name}: `}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `leadrelay: ${name === "Error" ? "" : `${name}: `}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -25,7 +25,9 @@ export type LocalEnv = z.output<typeof LocalEnv>;
 
 /** Empty variables count as unset; a bad value stops start-up with a message naming the variable. */
 export function parseLocalEnv(env: Record<string, string | undefined>): LocalEnv {
-  const values = Object.fromEntries(Object.keys(LocalEnv.shape).map((name) => [name, env[name] || undefined]));
+  const values = Object.fromEntries(
+    Object.keys(LocalEnv.shape).map((name) => [name, env[name] || undefined]),
+  );
   const parsed = LocalEnv.safeParse(values);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);

@@ -52,7 +52,13 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
   const isTask = state?.type === "Task";
   switch (event.type) {
     case "ExecutionStarted":
-      return [{ timestamp: at, type: "ExecutionStarted", executionStartedEventDetails: { input: text(event.input) } }];
+      return [
+        {
+          timestamp: at,
+          type: "ExecutionStarted",
+          executionStartedEventDetails: { input: text(event.input) },
+        },
+      ];
     case "StateEntered": {
       if (!state) return [];
       const entered: EventDraft = {
@@ -67,7 +73,10 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
       if (!state || !isTask) return [];
       const error = event.Error ?? "States.TaskFailed";
       const type = error === "States.Timeout" ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed";
-      const key = error === "States.Timeout" ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails";
+      const key =
+        error === "States.Timeout"
+          ? "lambdaFunctionTimedOutEventDetails"
+          : "lambdaFunctionFailedEventDetails";
       return [{ timestamp: at, type, [key]: { error, cause: causeText(event.Cause) } }];
     }
     case "StateRetried":
@@ -84,13 +93,22 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
       return result ? [lambdaSucceeded(at, result.value), exited] : [exited];
     }
     case "ExecutionSucceeded":
-      return [{ timestamp: at, type: "ExecutionSucceeded", executionSucceededEventDetails: { output: text(event.output) } }];
+      return [
+        {
+          timestamp: at,
+          type: "ExecutionSucceeded",
+          executionSucceededEventDetails: { output: text(event.output) },
+        },
+      ];
     case "ExecutionFailed":
       return [
         {
           timestamp: at,
           type: "ExecutionFailed",
-          executionFailedEventDetails: { error: event.Error ?? "States.Runtime", cause: causeText(event.Cause) },
+          executionFailedEventDetails: {
+            error: event.Error ?? "States.Runtime",
+            cause: causeText(event.Cause),
+          },
         },
       ];
     case "ExecutionAborted":
@@ -102,7 +120,12 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
   }
 }
 
-function lambdaStart(at: number, name: string, input: unknown, resources: Record<string, string>): EventDraft[] {
+function lambdaStart(
+  at: number,
+  name: string,
+  input: unknown,
+  resources: Record<string, string>,
+): EventDraft[] {
   return [
     {
       timestamp: at,
@@ -115,5 +138,9 @@ function lambdaStart(at: number, name: string, input: unknown, resources: Record
 
 /** Task success: the Lambda's result precedes TaskStateExited, as in AWS. */
 function lambdaSucceeded(at: number, output: unknown): EventDraft {
-  return { timestamp: at, type: "LambdaFunctionSucceeded", lambdaFunctionSucceededEventDetails: { output: text(output) } };
+  return {
+    timestamp: at,
+    type: "LambdaFunctionSucceeded",
+    lambdaFunctionSucceededEventDetails: { output: text(output) },
+  };
 }

@@ -51,7 +51,12 @@ const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const PERSIST_DELAY_MS = 250;
 /** The longest a Node timer can hold (2^31 ms ≈ 24.8 days), used where the engine needs "no timeout". */
 const ENGINE_NO_TIMEOUT_SECONDS = 2_000_000;
-const TERMINAL: ReadonlySet<string> = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"]);
+const TERMINAL: ReadonlySet<string> = new Set([
+  "ExecutionSucceeded",
+  "ExecutionFailed",
+  "ExecutionAborted",
+  "ExecutionTimedOut",
+]);
 
 /**
  * Step Functions Standard semantics over aws-local-stepfunctions: named executions with
@@ -86,7 +91,8 @@ export class LocalStepFunctions {
         states[name] = state;
         continue;
       }
-      this.taskTimeouts[name] = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : ENGINE_NO_TIMEOUT_SECONDS;
+      this.taskTimeouts[name] =
+        typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : ENGINE_NO_TIMEOUT_SECONDS;
       states[name] = { ...state, TimeoutSeconds: ENGINE_NO_TIMEOUT_SECONDS };
     }
     this.engineDefinition = { ...options.definition, States: states };
@@ -130,7 +136,8 @@ export class LocalStepFunctions {
       throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${String(executionArn)}'`);
     }
     const record = this.records.get(executionArn.slice(this.arnPrefix.length));
-    if (!record) throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${executionArn}'`);
+    if (!record)
+      throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${executionArn}'`);
     return record;
   }
 
@@ -170,7 +177,11 @@ export class LocalStepFunctions {
       events: [],
     };
     this.records.set(name, record);
-    this.launch(record, { state: this.options.definition.StartAt, input: parsed, enteredAt: record.startDate }, true);
+    this.launch(
+      record,
+      { state: this.options.definition.StartAt, input: parsed, enteredAt: record.startDate },
+      true,
+    );
     // Durable before we answer: a lead acknowledged to Close must survive a crash.
     await this.store.save(record);
     return { executionArn: record.executionArn, startDate: record.startDate };
@@ -181,14 +192,21 @@ export class LocalStepFunctions {
     const { events: _events, ...rest } = record;
     return {
       ...rest,
-      redriveStatus: record.status === "RUNNING" || record.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
+      redriveStatus:
+        record.status === "RUNNING" || record.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
     };
   }
 
-  listExecutions(request: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }) {
+  listExecutions(request: {
+    stateMachineArn?: string;
+    statusFilter?: string;
+    maxResults?: number;
+    nextToken?: string;
+  }) {
     this.checkStateMachine(request.stateMachineArn);
     const max = Math.min(Math.max(request.maxResults || 100, 1), 1000);
-    const order = (a: ExecutionRecord, b: ExecutionRecord) => b.startDate - a.startDate || (a.name < b.name ? -1 : 1);
+    const order = (a: ExecutionRecord, b: ExecutionRecord) =>
+      b.startDate - a.startDate || (a.name < b.name ? -1 : 1);
     let items = [...this.records.values()];
     if (request.statusFilter) items = items.filter((record) => record.status === request.statusFilter);
     items.sort(order);
@@ -210,11 +228,18 @@ export class LocalStepFunctions {
         redriveCount: record.redriveCount,
       })),
       nextToken:
-        items.length > max && last ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url") : undefined,
+        items.length > max && last
+          ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url")
+          : undefined,
     };
   }
 
-  getExecutionHistory(request: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean }) {
+  getExecutionHistory(request: {
+    executionArn?: string;
+    maxResults?: number;
+    nextToken?: string;
+    reverseOrder?: boolean;
+  }) {
     const record = this.byArn(request.executionArn);
     const max = Math.min(Math.max(request.maxResults || 1000, 1), 1000);
     const events = request.reverseOrder ? [...record.events].reverse() : record.events;
@@ -222,7 +247,8 @@ export class LocalStepFunctions {
     const page = events.slice(from, from + max);
     return {
       events: page,
-      nextToken: from + max < events.length ? Buffer.from(String(from + max)).toString("base64url") : undefined,
+      nextToken:
+        from + max < events.length ? Buffer.from(String(from + max)).toString("base64url") : undefined,
     };
   }
 
@@ -249,7 +275,10 @@ export class LocalStepFunctions {
   async redriveExecution(request: { executionArn?: string }) {
     const record = this.byArn(request.executionArn);
     if (record.status === "RUNNING" || record.status === "SUCCEEDED") {
-      throw new SfnApiError("ExecutionNotRedrivable", `Execution is ${record.status}: '${record.executionArn}'`);
+      throw new SfnApiError(
+        "ExecutionNotRedrivable",
+        `Execution is ${record.status}: '${record.executionArn}'`,
+      );
     }
     const point = resumePoint(record, this.options.definition, "failed");
     if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
@@ -294,22 +323,31 @@ export class LocalStepFunctions {
 
   private append(record: ExecutionRecord, draft: EventDraft) {
     const previous = record.events.at(-1);
-    const event = { ...draft, id: (previous?.id ?? 0) + 1, previousEventId: previous?.id ?? 0 } as HistoryEvent;
+    const event = {
+      ...draft,
+      id: (previous?.id ?? 0) + 1,
+      previousEventId: previous?.id ?? 0,
+    } as HistoryEvent;
     record.events.push(event);
     for (const listener of this.listeners) listener(record, event);
   }
 
   private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean, inside = false) {
-    const machine = new StateMachine({ ...this.engineDefinition, StartAt: point.state } as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: true },
-    });
+    const machine = new StateMachine(
+      { ...this.engineDefinition, StartAt: point.state } as unknown as StateMachineDefinition,
+      {
+        validationOptions: { noValidate: true },
+      },
+    );
     const results = new Map<string, { value: unknown }>();
     const handlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         async (input: unknown) => {
           try {
-            const value = await this.slots.run(() => withTimeout(handler(input), this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS));
+            const value = await this.slots.run(() =>
+              withTimeout(handler(input), this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS),
+            );
             results.set(state, { value });
             return value as never;
           } catch (error) {
@@ -326,7 +364,9 @@ export class LocalStepFunctions {
     const retry =
       this.options.retryIntervalMs === undefined
         ? undefined
-        : Object.fromEntries(Object.keys(this.options.handlers).map((state) => [state, this.options.retryIntervalMs ?? 0]));
+        : Object.fromEntries(
+            Object.keys(this.options.handlers).map((state) => [state, this.options.retryIntervalMs ?? 0]),
+          );
     const execution = machine.run(point.input as never, {
       noThrowOnAbort: true,
       overrides: {
@@ -334,9 +374,18 @@ export class LocalStepFunctions {
         waitTimeOverrides: { [this.options.waitState]: remainingWait },
         ...(retry ? { retryIntervalOverrides: retry } : {}),
       },
-      context: { Execution: { Id: record.executionArn, Name: record.name, StartTime: new Date(record.startDate).toISOString() } },
+      context: {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          StartTime: new Date(record.startDate).toISOString(),
+        },
+      },
     });
-    const context = { resources: this.options.resources, takeResult: (state: string) => takeOnce(results, state) };
+    const context = {
+      resources: this.options.resources,
+      takeResult: (state: string) => takeOnce(results, state),
+    };
     let skipStart = !fresh;
     let skipEntered = inside;
     const done = (async () => {
@@ -365,7 +414,10 @@ export class LocalStepFunctions {
     this.running.set(record.name, { abort: execution.abort, done, results });
   }
 
-  private finish(record: ExecutionRecord, event: { type: string; timestamp: number; output?: unknown; Error?: string; Cause?: unknown }) {
+  private finish(
+    record: ExecutionRecord,
+    event: { type: string; timestamp: number; output?: unknown; Error?: string; Cause?: unknown },
+  ) {
     const status: Record<string, ExecutionStatus> = {
       ExecutionSucceeded: "SUCCEEDED",
       ExecutionFailed: "FAILED",
@@ -418,9 +470,15 @@ export function resumePoint(
   const { events } = record;
   const entered = (event: HistoryEvent) => event.type.endsWith("StateEntered");
   const detailsOf = (event: HistoryEvent) =>
-    (event.stateEnteredEventDetails ?? event.stateExitedEventDetails) as { name: string; input?: string; output?: string };
+    (event.stateEnteredEventDetails ?? event.stateExitedEventDetails) as {
+      name: string;
+      input?: string;
+      output?: string;
+    };
   if (mode === "failed") {
-    const lastFailure = events.findLastIndex((event) => event.type === "LambdaFunctionFailed" || event.type === "LambdaFunctionTimedOut");
+    const lastFailure = events.findLastIndex(
+      (event) => event.type === "LambdaFunctionFailed" || event.type === "LambdaFunctionTimedOut",
+    );
     if (lastFailure !== -1) {
       const task = events.slice(0, lastFailure).findLast((event) => event.type === "TaskStateEntered");
       if (task) {
@@ -436,7 +494,12 @@ export function resumePoint(
   }
   const details = detailsOf(last);
   if (entered(last)) {
-    return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: last.timestamp, inside: true };
+    return {
+      state: details.name,
+      input: JSON.parse(details.input ?? "{}"),
+      enteredAt: last.timestamp,
+      inside: true,
+    };
   }
   const next = definition.States[details.name]?.Next;
   return next

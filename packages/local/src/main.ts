@@ -22,7 +22,9 @@ async function loadConsole() {
 
 async function demo(runtime: Runtime) {
   const print = (line = "") => process.stdout.write(`${line}\n`);
-  const files = readdirSync(DEMO_FIXTURES).filter((file) => file.endsWith(".json")).sort();
+  const files = readdirSync(DEMO_FIXTURES)
+    .filter((file) => file.endsWith(".json"))
+    .sort();
   print(`demo: posting ${files.length} signed Close webhooks (and one duplicate) to ${runtime.webhookUrl}`);
   const leads = new Set<string>();
   for (const file of [...files, "lead-created.json"]) {
@@ -34,9 +36,13 @@ async function demo(runtime: Runtime) {
     });
     const answer = (await response.json()) as { status?: string; leadId?: string; error?: string };
     if (answer.leadId && answer.status === "accepted") leads.add(answer.leadId);
-    print(`  ${file.padEnd(34)} → ${response.status} ${answer.status ?? answer.error}${answer.leadId ? ` ${answer.leadId}` : ""}`);
+    print(
+      `  ${file.padEnd(34)} → ${response.status} ${answer.status ?? answer.error}${answer.leadId ? ` ${answer.leadId}` : ""}`,
+    );
   }
-  print(`demo: waiting for ${leads.size} executions (hold ${runtime.engine.definition.States.HoldForOwner?.Seconds} s)…`);
+  print(
+    `demo: waiting for ${leads.size} executions (hold ${runtime.engine.definition.States.HoldForOwner?.Seconds} s)…`,
+  );
   for (const lead of leads) await runtime.engine.settled(lead);
   print("\nSlack messages:");
   for (const entry of runtime.slackMessages) print(`  ${entry.message.text}`);
@@ -67,7 +73,9 @@ async function main() {
     process.exit(2);
   }
   const dataDir =
-    isDemo && !process.env.LEADRELAY_DATA_DIR ? mkdtempSync(join(tmpdir(), "leadrelay-demo-")) : env.LEADRELAY_DATA_DIR;
+    isDemo && !process.env.LEADRELAY_DATA_DIR
+      ? mkdtempSync(join(tmpdir(), "leadrelay-demo-"))
+      : env.LEADRELAY_DATA_DIR;
   const startedAt = performance.now();
   const runtime = await startRuntime({
     port: env.PORT,
@@ -99,10 +107,15 @@ async function main() {
   out(`  console   ${runtime.consoleUrl}`);
   out(`  S3        ${runtime.s3Endpoint} (bucket ${runtime.bucket})`);
   out(`  SFN API   ${runtime.sfnEndpoint} (${runtime.stateMachineArn})`);
-  out(`  slack     ${env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "built-in sink (messages printed here and shown in the console)"}`);
-  out(`  owners    ${env.OWNER_BASE_URL ?? `built-in owner server over ${env.LEADRELAY_OWNERS_DIR ?? "packages/local/demo/owners"}`}`);
+  out(
+    `  slack     ${env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "built-in sink (messages printed here and shown in the console)"}`,
+  );
+  out(
+    `  owners    ${env.OWNER_BASE_URL ?? `built-in owner server over ${env.LEADRELAY_OWNERS_DIR ?? "packages/local/demo/owners"}`}`,
+  );
   out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
-  if (runtime.resumed > 0) out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
+  if (runtime.resumed > 0)
+    out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
   if (!env.CLOSE_WEBHOOK_SECRET) {
     out(`\nNo CLOSE_WEBHOOK_SECRET set: generated one (kept in ${join(dataDir, "webhook-secret")}):`);
     out(`  ${runtime.secretHex}`);
@@ -119,6 +132,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`leadrelay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `leadrelay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

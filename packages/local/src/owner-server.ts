@@ -15,14 +15,18 @@ export function createOwnerServer(directory: string) {
     }
     const leadId = /^\/([^/]+)\.json$/.exec(path)?.[1];
     if (!leadId || !isValidLeadId(leadId)) {
-      res.writeHead(403, { "content-type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
+      res
+        .writeHead(403, { "content-type": "application/xml" })
+        .end("<Error><Code>AccessDenied</Code></Error>");
       return;
     }
     try {
       const body = await readFile(join(directory, `${leadId}.json`));
       res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
     } catch {
-      res.writeHead(403, { "content-type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
+      res
+        .writeHead(403, { "content-type": "application/xml" })
+        .end("<Error><Code>AccessDenied</Code></Error>");
     }
   };
 }

@@ -143,7 +143,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
-  const sfnClient = createSfnClient({ endpoint: sfnEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const sfnClient = createSfnClient({
+    endpoint: sfnEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const store = createS3Store(s3Client, LOCAL_BUCKET);
 
   const sink = createSlackSink(join(options.dataDir, "slack-sink.jsonl"), print);
@@ -152,7 +156,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const functions: Record<TaskFunction, TaskHandler> = {
     "fetch-raw": createFetchRaw({ store }),
-    "fetch-owner": createFetchOwner({ owners: createHttpOwnerDirectory(options.ownerBaseUrl ?? `${url}/_local/owners`) }),
+    "fetch-owner": createFetchOwner({
+      owners: createHttpOwnerDirectory(options.ownerBaseUrl ?? `${url}/_local/owners`),
+    }),
     "merge-and-store": createMergeAndStore({ store }),
     "notify-slack": createNotifySlack({
       store,
@@ -174,7 +180,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     region: LOCAL_REGION,
     handlers: Object.fromEntries(Object.entries(stateFunctions).map(([state, fn]) => [state, functions[fn]])),
     resources: Object.fromEntries(
-      Object.entries(stateFunctions).map(([state, fn]) => [state, `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`]),
+      Object.entries(stateFunctions).map(([state, fn]) => [
+        state,
+        `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`,
+      ]),
     ),
     waitState: WAIT_STATE,
     waitMs: waitSeconds * 1000,
@@ -190,10 +199,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
   });
   engine.onEvent((record, event) => {
-    if (event.type === "ExecutionSucceeded" || event.type === "ExecutionFailed" || event.type === "ExecutionAborted") {
+    if (
+      event.type === "ExecutionSucceeded" ||
+      event.type === "ExecutionFailed" ||
+      event.type === "ExecutionAborted"
+    ) {
       const ms = event.timestamp - record.startDate;
       const why = record.error ? ` ${record.error}` : "";
-      print(`execution ${record.name} ${event.type.replace("Execution", "").toUpperCase()}${why} after ${(ms / 1000).toFixed(1)} s`);
+      print(
+        `execution ${record.name} ${event.type.replace("Execution", "").toUpperCase()}${why} after ${(ms / 1000).toFixed(1)} s`,
+      );
     }
   });
   const consoleHandler = options.console?.({
@@ -227,7 +242,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return;
     }
     if (consoleHandler && (await consoleHandler(req, res))) return;
-    sendJson(res, 404, { error: `no route for ${req.method} ${path.length > 80 ? `${path.slice(0, 80)}…` : path}` });
+    sendJson(res, 404, {
+      error: `no route for ${req.method} ${path.length > 80 ? `${path.slice(0, 80)}…` : path}`,
+    });
   };
 
   const { resumed } = engine.resumeAll();

@@ -35,11 +35,18 @@ class S3Error extends Error {
 }
 
 const xml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c,
+  );
 
 function sendXml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
-  res.writeHead(status, { "content-type": "application/xml", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/xml",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -61,7 +68,8 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_OBJECT_BYTES * 1.1) throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    if (size > MAX_OBJECT_BYTES * 1.1)
+      throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -75,14 +83,16 @@ export function decodeAwsChunked(body: Buffer): Buffer {
     const lineEnd = body.indexOf("\r\n", at);
     if (lineEnd === -1) throw new S3Error(400, "IncompleteBody", "truncated aws-chunked body");
     const size = Number.parseInt(body.subarray(at, lineEnd).toString("latin1").split(";")[0] ?? "", 16);
-    if (!Number.isFinite(size) || size < 0) throw new S3Error(400, "InvalidRequest", "bad aws-chunked chunk size");
+    if (!Number.isFinite(size) || size < 0)
+      throw new S3Error(400, "InvalidRequest", "bad aws-chunked chunk size");
     if (size === 0) return Buffer.concat(parts);
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
 }
 
-const contentTypeOf = (key: string) => (key.endsWith(".json") ? "application/json" : "application/octet-stream");
+const contentTypeOf = (key: string) =>
+  key.endsWith(".json") ? "application/json" : "application/octet-stream";
 const etagOf = (body: Buffer) => `"${createHash("md5").update(body).digest("hex")}"`;
 
 export async function createLocalS3(options: { directory: string; bucket: string }): Promise<LocalS3> {
@@ -96,7 +106,8 @@ export async function createLocalS3(options: { directory: string; bucket: string
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (!entry.name.endsWith(".tmp")) keys.add(relative(join(root, bucket.name), path).split(sep).join("/"));
+        else if (!entry.name.endsWith(".tmp"))
+          keys.add(relative(join(root, bucket.name), path).split(sep).join("/"));
       }
     };
     walk(join(root, bucket.name));
@@ -109,8 +120,15 @@ export async function createLocalS3(options: { directory: string; bucket: string
   /** Files mirror keys; segments that a file system cannot hold safely are refused, not mangled. */
   function fileOf(bucket: string, key: string): string {
     const segments = key.split("/");
-    if (key.length > 1024 || segments.some((part) => part === "" || part === "." || part === ".." || part.includes("\0"))) {
-      throw new S3Error(400, "InvalidArgument", "This local S3 does not support empty, '.' or '..' key segments");
+    if (
+      key.length > 1024 ||
+      segments.some((part) => part === "" || part === "." || part === ".." || part.includes("\0"))
+    ) {
+      throw new S3Error(
+        400,
+        "InvalidArgument",
+        "This local S3 does not support empty, '.' or '..' key segments",
+      );
     }
     return join(root, bucket, ...segments);
   }
@@ -139,7 +157,8 @@ export async function createLocalS3(options: { directory: string; bucket: string
 
   async function putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string) {
     const keys = keysOf(bucket);
-    if (req.headers["x-amz-copy-source"]) throw new S3Error(501, "NotImplemented", "CopyObject is not supported here");
+    if (req.headers["x-amz-copy-source"])
+      throw new S3Error(501, "NotImplemented", "CopyObject is not supported here");
     const file = fileOf(bucket, key);
     let body = await readAll(req);
     const streaming =
@@ -148,7 +167,11 @@ export async function createLocalS3(options: { directory: string; bucket: string
     if (streaming) body = decodeAwsChunked(body);
     const write = async () => {
       if (req.headers["if-none-match"] === "*" && keys.has(key)) {
-        throw new S3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+        throw new S3Error(
+          412,
+          "PreconditionFailed",
+          "At least one of the pre-conditions you specified did not hold",
+        );
       }
       const dir = dirname(file);
       if (!directories.has(dir)) {
@@ -209,7 +232,8 @@ export async function createLocalS3(options: { directory: string; bucket: string
         return `<Contents><Key>${xml(key)}</Key><LastModified>${(info?.mtime ?? new Date()).toISOString()}</LastModified><Size>${info?.size ?? 0}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
       }),
     );
-    const next = truncated && page.length > 0 ? Buffer.from(page.at(-1) as string).toString("base64url") : undefined;
+    const next =
+      truncated && page.length > 0 ? Buffer.from(page.at(-1) as string).toString("base64url") : undefined;
     sendXml(
       res,
       200,
@@ -224,8 +248,15 @@ export async function createLocalS3(options: { directory: string; bucket: string
     const method = req.method ?? "GET";
     if (bucket === "") {
       if (method !== "GET") throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed");
-      const list = [...buckets.keys()].map((name) => `<Bucket><Name>${xml(name)}</Name><CreationDate>1970-01-01T00:00:00.000Z</CreationDate></Bucket>`);
-      return sendXml(res, 200, `<ListAllMyBucketsResult><Buckets>${list.join("")}</Buckets></ListAllMyBucketsResult>`);
+      const list = [...buckets.keys()].map(
+        (name) =>
+          `<Bucket><Name>${xml(name)}</Name><CreationDate>1970-01-01T00:00:00.000Z</CreationDate></Bucket>`,
+      );
+      return sendXml(
+        res,
+        200,
+        `<ListAllMyBucketsResult><Buckets>${list.join("")}</Buckets></ListAllMyBucketsResult>`,
+      );
     }
     if (key === "") {
       if (method === "PUT") {
@@ -237,11 +268,16 @@ export async function createLocalS3(options: { directory: string; bucket: string
         keysOf(bucket);
         return void res.writeHead(200).end();
       }
-      if (method === "GET" && url.searchParams.get("list-type") === "2") return listObjects(res, bucket, url.searchParams);
+      if (method === "GET" && url.searchParams.get("list-type") === "2")
+        return listObjects(res, bucket, url.searchParams);
       throw new S3Error(501, "NotImplemented", `${method} on a bucket is not supported here`);
     }
     if ([...url.searchParams.keys()].some((name) => name !== "x-id")) {
-      throw new S3Error(501, "NotImplemented", "Sub-resources (acl, tagging, uploads…) are not supported here");
+      throw new S3Error(
+        501,
+        "NotImplemented",
+        "Sub-resources (acl, tagging, uploads…) are not supported here",
+      );
     }
     if (method === "PUT") return putObject(req, res, bucket, key);
     if (method === "GET" || method === "HEAD") return getObject(req, res, bucket, key);
@@ -253,13 +289,19 @@ export async function createLocalS3(options: { directory: string; bucket: string
     const resource = req.url ?? "/";
     if (outage.down) {
       req.resume();
-      return sendError(res, new S3Error(503, "ServiceUnavailable", "The local S3 is down (fault injection)"), resource);
+      return sendError(
+        res,
+        new S3Error(503, "ServiceUnavailable", "The local S3 is down (fault injection)"),
+        resource,
+      );
     }
     route(req, res).catch((error: unknown) => {
       req.resume();
       sendError(
         res,
-        error instanceof S3Error ? error : new S3Error(500, "InternalError", error instanceof Error ? error.message : String(error)),
+        error instanceof S3Error
+          ? error
+          : new S3Error(500, "InternalError", error instanceof Error ? error.message : String(error)),
         resource,
       );
     });

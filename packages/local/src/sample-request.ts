@@ -9,7 +9,11 @@ export function sampleBody(file = SAMPLE_LEAD_FIXTURE): string {
 }
 
 /** Headers Close would send for `body` at `now`. */
-export function closeHeaders(secretHex: string, body: string | Uint8Array, now = Date.now()): Record<string, string> {
+export function closeHeaders(
+  secretHex: string,
+  body: string | Uint8Array,
+  now = Date.now(),
+): Record<string, string> {
   const timestamp = String(Math.floor(now / 1000));
   return {
     "content-type": "application/json",

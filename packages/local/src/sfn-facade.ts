@@ -11,7 +11,10 @@ function toWire(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, item]) => item !== undefined)
-      .map(([key, item]) => [key, DATE_KEYS.has(key) && typeof item === "number" ? item / 1000 : toWire(item)]),
+      .map(([key, item]) => [
+        key,
+        DATE_KEYS.has(key) && typeof item === "number" ? item / 1000 : toWire(item),
+      ]),
   );
 }
 
@@ -41,7 +44,8 @@ export function createSfnFacade(engine: LocalStepFunctions, faults: { down: bool
   return async function handle(req: IncomingMessage, res: ServerResponse) {
     const error = (status: number, type: string, message: string) =>
       sendJson(res, status, { __type: type, message }, { "x-amzn-errortype": type });
-    if (faults.down) return error(503, "ServiceUnavailable", "The local Step Functions API is down (fault injection)");
+    if (faults.down)
+      return error(503, "ServiceUnavailable", "The local Step Functions API is down (fault injection)");
     if (req.method !== "POST") return error(405, "UnknownOperationException", "POST only");
     const target = String(req.headers["x-amz-target"] ?? "");
     const operation = operations[target.replace(/^AWSStepFunctions\./, "")];

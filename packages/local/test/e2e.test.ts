@@ -40,7 +40,9 @@ async function states(runtime: Runtime, name: string) {
 }
 
 const entered = (events: Awaited<ReturnType<typeof states>>) =>
-  events.filter((event) => event.type?.endsWith("StateEntered")).map((event) => event.stateEnteredEventDetails?.name);
+  events
+    .filter((event) => event.type?.endsWith("StateEntered"))
+    .map((event) => event.stateEnteredEventDetails?.name);
 
 describe("local runtime end to end (real S3 API, real SFN API, same handlers and ASL)", () => {
   let slack: Awaited<ReturnType<typeof slackRecorder>>;
@@ -70,18 +72,35 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
     }
 
     for (const [file, leadId] of Object.entries(LEADS)) {
-      const raw = await runtime.s3Client.send(new GetObjectCommand({ Bucket: runtime.bucket, Key: rawEventKey(leadId) }));
+      const raw = await runtime.s3Client.send(
+        new GetObjectCommand({ Bucket: runtime.bucket, Key: rawEventKey(leadId) }),
+      );
       expect(await raw.Body?.transformToString()).toBe(fixture(file));
-      const enriched = await runtime.s3Client.send(new GetObjectCommand({ Bucket: runtime.bucket, Key: enrichedKey(leadId) }));
+      const enriched = await runtime.s3Client.send(
+        new GetObjectCommand({ Bucket: runtime.bucket, Key: enrichedKey(leadId) }),
+      );
       const record = JSON.parse((await enriched.Body?.transformToString()) ?? "{}");
       const owner = JSON.parse(ownerFile(leadId));
-      expect(record).toMatchObject({ leadId, owner: owner.lead_owner, funnel: owner.funnel, ownerRecord: owner });
+      expect(record).toMatchObject({
+        leadId,
+        owner: owner.lead_owner,
+        funnel: owner.funnel,
+        ownerRecord: owner,
+      });
       expect(record.raw.event.id).toBe(JSON.parse(fixture(file)).event.id);
 
       const mine = slack.messages.filter((message) => message.text.includes(leadId));
       expect(mine).toHaveLength(1);
       const fields = fieldsOf(mine[0] as SlackMessage);
-      expect(Object.keys(fields)).toEqual(["Lead", "Lead ID", "Created", "Status", "Email", "Owner", "Funnel"]);
+      expect(Object.keys(fields)).toEqual([
+        "Lead",
+        "Lead ID",
+        "Created",
+        "Status",
+        "Email",
+        "Owner",
+        "Funnel",
+      ]);
       expect(fields["Lead ID"]).toBe(leadId);
       expect(fields.Owner).toBe(owner.lead_owner);
       expect(fields.Funnel).toBe(owner.funnel);
@@ -98,7 +117,9 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
       ]);
     }
     // The no-contact lead has no email anywhere but in the owner file (null there too): "—".
-    const noContact = slack.messages.find((message) => message.text.includes(LEADS["lead-created-no-contact.json"]));
+    const noContact = slack.messages.find((message) =>
+      message.text.includes(LEADS["lead-created-no-contact.json"]),
+    );
     expect(fieldsOf(noContact as SlackMessage).Email).toBe("—");
   });
 
@@ -123,7 +144,9 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
   it("turns duplicates (concurrent and later, different event ids) into one raw object, one execution, one message", async () => {
     const leadId = "lead_Duplicated0001";
     owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: "Dee Dup" }));
-    const first = await Promise.all(Array.from({ length: 6 }, () => post(runtime.webhookUrl, leadBody(leadId, "Dup Co"))));
+    const first = await Promise.all(
+      Array.from({ length: 6 }, () => post(runtime.webhookUrl, leadBody(leadId, "Dup Co"))),
+    );
     const statuses = first.map((answer) => answer.status).sort();
     expect(statuses.filter((status) => status === 202)).toHaveLength(1);
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
@@ -135,7 +158,9 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
       new ListExecutionsCommand({ stateMachineArn: runtime.stateMachineArn, maxResults: 1000 }),
     );
     expect(executions.filter((execution) => execution.name === leadId)).toHaveLength(1);
-    const objects = await runtime.s3Client.send(new ListObjectsV2Command({ Bucket: runtime.bucket, Prefix: rawEventKey(leadId) }));
+    const objects = await runtime.s3Client.send(
+      new ListObjectsV2Command({ Bucket: runtime.bucket, Prefix: rawEventKey(leadId) }),
+    );
     expect(objects.KeyCount).toBe(1);
     expect(slack.messages.filter((message) => message.text.includes(leadId))).toHaveLength(1);
   });
@@ -194,7 +219,11 @@ describe("pnpm start as a process (the environment contract)", () => {
       expect(webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhook\/close$/);
       expect(process.output()).not.toContain(SECRET);
       expect((await post(webhookUrl, leadBody(leadId))).status).toBe(202);
-      await waitFor(() => slack.messages.find((message) => message.text.includes(leadId)), 15_000, "the Slack message");
+      await waitFor(
+        () => slack.messages.find((message) => message.text.includes(leadId)),
+        15_000,
+        "the Slack message",
+      );
       process.child.kill("SIGTERM");
       expect(await process.exited).toBe(0);
     } finally {
@@ -205,7 +234,11 @@ describe("pnpm start as a process (the environment contract)", () => {
   });
 
   it("refuses to start with a bad value and names the variable", async () => {
-    const process = spawnRuntime({ LEAD_WAIT_SECONDS: "ten minutes", CLOSE_WEBHOOK_SECRET: "not-hex", LEADRELAY_DATA_DIR: tempDir() });
+    const process = spawnRuntime({
+      LEAD_WAIT_SECONDS: "ten minutes",
+      CLOSE_WEBHOOK_SECRET: "not-hex",
+      LEADRELAY_DATA_DIR: tempDir(),
+    });
     expect(await process.exited).toBe(2);
     expect(process.output()).toContain("LEAD_WAIT_SECONDS");
     expect(process.output()).toContain("CLOSE_WEBHOOK_SECRET");

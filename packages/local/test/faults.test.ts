@@ -3,7 +3,17 @@ import { GetExecutionHistoryCommand, RedriveExecutionCommand } from "@aws-sdk/cl
 import { notifiedKey, rawEventKey } from "@leadrelay/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime";
-import { leadBody, ownerServer, post, SECRET, slackRecorder, spawnRuntime, startTestRuntime, tempDir, waitFor } from "./harness";
+import {
+  leadBody,
+  ownerServer,
+  post,
+  SECRET,
+  slackRecorder,
+  spawnRuntime,
+  startTestRuntime,
+  tempDir,
+  waitFor,
+} from "./harness";
 
 type Recorder = Awaited<ReturnType<typeof slackRecorder>>;
 type Owners = Awaited<ReturnType<typeof ownerServer>>;
@@ -21,7 +31,9 @@ const failuresOf = async (runtime: Runtime, name: string) =>
     .map((event) => event.lambdaFunctionFailedEventDetails?.error);
 
 async function keys(runtime: Runtime, prefix: string) {
-  const out = await runtime.s3Client.send(new ListObjectsV2Command({ Bucket: runtime.bucket, Prefix: prefix }));
+  const out = await runtime.s3Client.send(
+    new ListObjectsV2Command({ Bucket: runtime.bucket, Prefix: prefix }),
+  );
   return (out.Contents ?? []).map((object) => object.Key);
 }
 
@@ -51,9 +63,9 @@ describe("faults: nothing lost, nothing doubled", () => {
     try {
       const refused = await post(runtime.webhookUrl, leadBody(leadId));
       expect(refused.status).toBe(503);
-      expect(runtime.engine.describeExecution.bind(runtime.engine, { executionArn: runtime.engine.arnOf(leadId) })).toThrow(
-        /does not exist/,
-      );
+      expect(
+        runtime.engine.describeExecution.bind(runtime.engine, { executionArn: runtime.engine.arnOf(leadId) }),
+      ).toThrow(/does not exist/);
     } finally {
       runtime.faults.s3.down = false;
     }
@@ -85,7 +97,11 @@ describe("faults: nothing lost, nothing doubled", () => {
     owners.script.set(leadId, [500, 502, 503]);
     expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
     expect((await runtime.engine.settled(leadId))?.status).toBe("SUCCEEDED");
-    expect(await failuresOf(runtime, leadId)).toEqual(["OwnerLookupUnavailable", "OwnerLookupUnavailable", "OwnerLookupUnavailable"]);
+    expect(await failuresOf(runtime, leadId)).toEqual([
+      "OwnerLookupUnavailable",
+      "OwnerLookupUnavailable",
+      "OwnerLookupUnavailable",
+    ]);
     expect(messagesFor(leadId)).toHaveLength(1);
   });
 
@@ -97,7 +113,9 @@ describe("faults: nothing lost, nothing doubled", () => {
     expect((await runtime.engine.settled(leadId))?.status).toBe("SUCCEEDED");
     const events = await history(runtime, leadId);
     const failed = events.filter((event) => event.type === "LambdaFunctionFailed");
-    expect(failed.map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual(["SlackRateLimited"]);
+    expect(failed.map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual([
+      "SlackRateLimited",
+    ]);
     expect(failed[0]?.lambdaFunctionFailedEventDetails?.cause).toContain("Retry-After 1s");
     expect(messagesFor(leadId)).toHaveLength(1);
   });
@@ -170,7 +188,9 @@ describe("faults: nothing lost, nothing doubled", () => {
     expect(done?.status).toBe("SUCCEEDED");
     expect(JSON.parse(done?.output ?? "{}").notification).toMatchObject({ status: "uncertain" });
     expect(messagesFor(leadId)).toHaveLength(0);
-    const marker = await runtime.s3Client.send(new GetObjectCommand({ Bucket: runtime.bucket, Key: notifiedKey(leadId) }));
+    const marker = await runtime.s3Client.send(
+      new GetObjectCommand({ Bucket: runtime.bucket, Key: notifiedKey(leadId) }),
+    );
     expect(JSON.parse((await marker.Body?.transformToString()) ?? "{}").status).toBe("sending");
   });
 });
@@ -179,11 +199,18 @@ describe("faults: NOTIFY_UNASSIGNED=false", () => {
   it("fails as OwnerNeverAssigned without posting a notice", async () => {
     const slack = await slackRecorder();
     const owners = await ownerServer();
-    const runtime = await startTestRuntime({ slackWebhookUrl: slack.url, ownerBaseUrl: owners.url, notifyUnassigned: false });
+    const runtime = await startTestRuntime({
+      slackWebhookUrl: slack.url,
+      ownerBaseUrl: owners.url,
+      notifyUnassigned: false,
+    });
     try {
       const leadId = "lead_FaultQuietNoOwner";
       expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
-      expect(await runtime.engine.settled(leadId)).toMatchObject({ status: "FAILED", error: "OwnerNeverAssigned" });
+      expect(await runtime.engine.settled(leadId)).toMatchObject({
+        status: "FAILED",
+        error: "OwnerNeverAssigned",
+      });
       expect(slack.requests()).toBe(0);
     } finally {
       await runtime.stop();
@@ -218,7 +245,11 @@ describe("faults: the process is killed during the Wait", () => {
       try {
         await second.ready();
         expect(second.output()).toMatch(/resumed\s+1 execution/);
-        await waitFor(() => slack.messages.find((message) => message.text.includes(leadId)), 20_000, "the Slack message");
+        await waitFor(
+          () => slack.messages.find((message) => message.text.includes(leadId)),
+          20_000,
+          "the Slack message",
+        );
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(slack.messages.filter((message) => message.text.includes(leadId))).toHaveLength(1);
       } finally {

@@ -21,7 +21,11 @@ export function ownerFile(leadId: string): string {
 }
 
 /** A lead.created body for any lead id, from the sample. */
-export function leadBody(leadId: string, name = `Lead ${leadId.slice(5, 12)}`, eventId = `ev_${Math.random().toString(36).slice(2)}`) {
+export function leadBody(
+  leadId: string,
+  name = `Lead ${leadId.slice(5, 12)}`,
+  eventId = `ev_${Math.random().toString(36).slice(2)}`,
+) {
   const body = JSON.parse(fixture("lead-created.json"));
   body.event.id = eventId;
   body.event.lead_id = leadId;
@@ -31,7 +35,9 @@ export function leadBody(leadId: string, name = `Lead ${leadId.slice(5, 12)}`, e
   return JSON.stringify(body);
 }
 
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -88,7 +94,9 @@ export async function ownerServer() {
     }
     const file = files.get(leadId);
     if (!file) {
-      res.writeHead(403, { "content-type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
+      res
+        .writeHead(403, { "content-type": "application/xml" })
+        .end("<Error><Code>AccessDenied</Code></Error>");
       return;
     }
     res.writeHead(200, { "content-type": "application/json" }).end(file);
@@ -118,7 +126,11 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
   });
 }
 
-export async function post(webhookUrl: string, body: string, headers: Record<string, string> = closeHeaders(SECRET, body)) {
+export async function post(
+  webhookUrl: string,
+  body: string,
+  headers: Record<string, string> = closeHeaders(SECRET, body),
+) {
   const response = await fetch(webhookUrl, { method: "POST", headers, body });
   const text = await response.text();
   let json: Record<string, unknown> = {};
@@ -130,7 +142,11 @@ export async function post(webhookUrl: string, body: string, headers: Record<str
   return { status: response.status, json, text };
 }
 
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -142,11 +158,15 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 
 /** `pnpm start` as a real child process (Node 22 from node_modules, tsx). */
 export function spawnRuntime(env: Record<string, string>, args: string[] = []) {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "packages/local/src/main.ts", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "packages/local/src/main.ts", ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += String(chunk);

@@ -3,7 +3,16 @@ import { join } from "node:path";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { expect, it } from "vitest";
 import { LOCAL_CREDENTIALS, type RuntimeInfo } from "../src/runtime";
-import { leadBody, ownerServer, post, SECRET, slackRecorder, spawnRuntime, tempDir, waitFor } from "./harness";
+import {
+  leadBody,
+  ownerServer,
+  post,
+  SECRET,
+  slackRecorder,
+  spawnRuntime,
+  tempDir,
+  waitFor,
+} from "./harness";
 
 const TOTAL = 2_000;
 const DUPLICATE_SHARE = 0.2;
@@ -35,13 +44,15 @@ it(`${TOTAL} signed webhooks (${DUPLICATE_SHARE * 100}% duplicates) at ≥ 200 r
     const webhookUrl = await runtime.ready();
     const distinct = Math.round(TOTAL * (1 - DUPLICATE_SHARE));
     const leads = Array.from({ length: distinct }, (_, i) => `lead_Load${String(i).padStart(5, "0")}`);
-    for (const leadId of leads) owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: "Lou Load" }));
+    for (const leadId of leads)
+      owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: "Lou Load" }));
     // Each duplicate repeats a lead already sent (or in flight), with its own event id, as Close's retries do.
     const next = random(7);
     const plan: string[] = [];
     let sent = 0;
     for (let i = 0; i < TOTAL; i++) {
-      const duplicate = sent > 0 && (next() < DUPLICATE_SHARE || sent === distinct) && plan.length - sent < TOTAL - distinct;
+      const duplicate =
+        sent > 0 && (next() < DUPLICATE_SHARE || sent === distinct) && plan.length - sent < TOTAL - distinct;
       plan.push(duplicate ? (leads[Math.floor(next() * sent)] as string) : (leads[sent++] as string));
     }
     expect(sent).toBe(distinct);
@@ -65,13 +76,19 @@ it(`${TOTAL} signed webhooks (${DUPLICATE_SHARE * 100}% duplicates) at ≥ 200 r
     );
     const seconds = (performance.now() - started) / 1000;
     const rate = TOTAL / seconds;
-    console.log(`load: ${TOTAL} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} req/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `load: ${TOTAL} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} req/s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect(rate).toBeGreaterThanOrEqual(200);
     expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
     expect(statuses.get(202)).toBe(distinct);
     expect(statuses.get(200)).toBe(TOTAL - distinct);
 
-    await waitFor(() => new Set(slack.messages.map((m) => /\((lead_\w+)\)/.exec(m.text)?.[1])).size >= distinct, 120_000, "one Slack message per lead");
+    await waitFor(
+      () => new Set(slack.messages.map((m) => /\((lead_\w+)\)/.exec(m.text)?.[1])).size >= distinct,
+      120_000,
+      "one Slack message per lead",
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // let any double arrive
     const perLead = new Map<string, number>();
     for (const message of slack.messages) {
@@ -82,11 +99,17 @@ it(`${TOTAL} signed webhooks (${DUPLICATE_SHARE * 100}% duplicates) at ≥ 200 r
     expect([...perLead.values()].every((count) => count === 1)).toBe(true);
 
     const info = JSON.parse(readFileSync(join(dataDir, "runtime.json"), "utf8")) as RuntimeInfo;
-    const sfn = new SFNClient({ endpoint: info.sfnEndpoint, region: info.region, credentials: LOCAL_CREDENTIALS });
+    const sfn = new SFNClient({
+      endpoint: info.sfnEndpoint,
+      region: info.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     const names: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: info.stateMachineArn, maxResults: 1000, nextToken }));
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: info.stateMachineArn, maxResults: 1000, nextToken }),
+      );
       for (const execution of page.executions ?? []) {
         names.push(execution.name ?? "");
         expect(execution.status).toBe("SUCCEEDED");

@@ -1,7 +1,7 @@
 import {
+  type OwnerDirectory,
   OwnerLookupUnavailable,
   OwnerNotAssigned,
-  type OwnerDirectory,
   OwnerRecord,
   OwnerRecordInvalid,
 } from "@leadrelay/core";
@@ -22,7 +22,10 @@ export function createHttpOwnerDirectory(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        throw new OwnerLookupUnavailable(leadId, error instanceof Error ? `${error.name}: ${error.message}` : "request failed");
+        throw new OwnerLookupUnavailable(
+          leadId,
+          error instanceof Error ? `${error.name}: ${error.message}` : "request failed",
+        );
       }
       if (response.status === 403 || response.status === 404) {
         await response.body?.cancel();
@@ -39,7 +42,8 @@ export function createHttpOwnerDirectory(
         throw new OwnerRecordInvalid(leadId, "body is not JSON");
       }
       const parsed = OwnerRecord.safeParse(json);
-      if (!parsed.success) throw new OwnerRecordInvalid(leadId, parsed.error.issues[0]?.message ?? "wrong shape");
+      if (!parsed.success)
+        throw new OwnerRecordInvalid(leadId, parsed.error.issues[0]?.message ?? "wrong shape");
       if (parsed.data.lead_id && parsed.data.lead_id !== leadId) {
         throw new OwnerRecordInvalid(leadId, `file is for ${parsed.data.lead_id}`);
       }

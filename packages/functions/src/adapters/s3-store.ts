@@ -15,7 +15,9 @@ function statusOf(error: unknown): number | undefined {
 function classify(error: unknown, action: string): unknown {
   const status = statusOf(error);
   if (status === undefined || status >= 500 || status === 429 || status === 408) {
-    return new StorageUnavailable(`${action}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`);
+    return new StorageUnavailable(
+      `${action}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`,
+    );
   }
   return error;
 }
@@ -25,7 +27,13 @@ export function createS3Store(s3: S3Client, bucket: string): ObjectStore {
     async putIfAbsent(key, body, contentType = "application/json") {
       try {
         await s3.send(
-          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: "*" }),
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+            IfNoneMatch: "*",
+          }),
         );
         return "created";
       } catch (error) {
@@ -37,7 +45,9 @@ export function createS3Store(s3: S3Client, bucket: string): ObjectStore {
     },
     async put(key, body, contentType = "application/json") {
       try {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+        await s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+        );
       } catch (error) {
         throw classify(error, `PutObject ${key}`);
       }

@@ -5,7 +5,9 @@ export function createSfnStarter(sfn: SFNClient, stateMachineArn: string): Execu
   return {
     async start(name, input) {
       try {
-        const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+        const out = await sfn.send(
+          new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+        );
         return { status: "started", executionArn: out.executionArn ?? "" };
       } catch (error) {
         // Same name after the execution ended (or with another input): Close sent this lead before.

@@ -1,4 +1,4 @@
-import { SlackRateLimited, SlackRejected, type SlackPoster, SlackUnavailable } from "@leadrelay/core";
+import { type SlackPoster, SlackRateLimited, SlackRejected, SlackUnavailable } from "@leadrelay/core";
 
 function retryAfter(response: Response): number | undefined {
   const value = Number(response.headers.get("retry-after"));
@@ -23,7 +23,9 @@ export function createSlackPoster(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        throw new SlackUnavailable(error instanceof Error ? `${error.name}: ${error.message}` : "request failed");
+        throw new SlackUnavailable(
+          error instanceof Error ? `${error.name}: ${error.message}` : "request failed",
+        );
       }
       const body = await response.text().catch(() => "");
       if (response.ok) return;
