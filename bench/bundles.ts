@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sampleBody } from "../packages/local/src/sample-request";
@@ -94,6 +94,7 @@ function sstBuildOptions(entry: string, outdir: string, variant: Variant): Recor
   };
 }
 
+const NODE_BUILTINS = new Set(builtinModules);
 const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 
 /** "…/node_modules/.pnpm/x/node_modules/@aws-sdk/client-s3/dist-es/…" → "@aws-sdk/client-s3"; own code → "leadrelay". */
@@ -111,7 +112,9 @@ export interface BundleSize {
   totalKB: number;
   files: number;
   externalImports: string[];
-  /** Largest packages in the output (KB in the output). */
+  /** Largest packages in what a cold start loads (KB in the output). */
+  topPackagesCold: Array<[string, number]>;
+  /** Largest packages in the whole artifact (KB in the output). */
   topPackages: Array<[string, number]>;
   entryFile: string;
 }
@@ -127,35 +130,42 @@ function sizeOf(metafile: Metafile, entryPoint: string): BundleSize {
     const output = metafile.outputs[path];
     if (!output) return;
     loaded.add(path);
-    for (const item of output.imports)
+    for (const item of output.imports) {
       if (item.kind === "import-statement" && !item.external) visit(item.path);
+    }
   };
   visit(entry[0]);
-  const byPackage = new Map<string, number>();
+  const byPackage = (paths: string[]): Array<[string, number]> => {
+    const sizes = new Map<string, number>();
+    for (const path of paths) {
+      for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[path]?.inputs ?? {})) {
+        sizes.set(packageOf(input), (sizes.get(packageOf(input)) ?? 0) + bytesInOutput);
+      }
+    }
+    return [...sizes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([name, bytes]) => [name, kb(bytes)]);
+  };
   const externals = new Set<string>();
   for (const [, output] of outputs) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+    for (const item of output.imports) {
+      if (
+        item.external &&
+        !item.path.startsWith("node:") &&
+        !NODE_BUILTINS.has(item.path.split("/")[0] ?? "")
+      ) {
+        externals.add(item.path);
+      }
     }
-    for (const item of output.imports)
-      if (item.external && !item.path.startsWith("node:")) externals.add(item.path);
   }
   return {
     coldLoadedKB: kb([...loaded].reduce((sum, path) => sum + (metafile.outputs[path]?.bytes ?? 0), 0)),
     totalKB: kb(outputs.reduce((sum, [, output]) => sum + output.bytes, 0)),
     files: outputs.length,
-    externalImports: [...externals]
-      .filter(
-        (name) =>
-          !/^(fs|path|os|crypto|url|module|http|https|stream|util|buffer|events|net|tls|zlib|child_process|process|worker_threads|async_hooks|perf_hooks|dns|string_decoder|querystring|timers|assert)$/.test(
-            name,
-          ),
-      )
-      .sort(),
-    topPackages: [...byPackage.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([name, bytes]) => [name, kb(bytes)]),
+    externalImports: [...externals].sort(),
+    topPackagesCold: byPackage([...loaded]),
+    topPackages: byPackage(outputs.map(([path]) => path)),
     entryFile: join(REPO_ROOT, entry[0]),
   };
 }

@@ -37,10 +37,10 @@ export async function benchIngest(options: IngestOptions) {
       leadrelay: { name: "leadrelay", url: (await leadrelay.ready()).url, results: [] },
       bare: { name: "bare", url: (await bare.ready()).url, results: [] },
     };
-    const half = Math.ceil(options.requests / 2);
+    const segment = Math.ceil(options.requests / 4);
     const bodies = {
-      leadrelay: leadBodies("IngestL", options.warmup + 2 * half),
-      bare: leadBodies("IngestB", options.warmup + 2 * half),
+      leadrelay: leadBodies("IngestL", options.warmup + 4 * segment),
+      bare: leadBodies("IngestB", options.warmup + 4 * segment),
     };
     const load = (side: Side, from: number, count: number) =>
       runLoad({
@@ -52,12 +52,22 @@ export async function benchIngest(options: IngestOptions) {
     // Warm-up (JIT, sockets, first files), not recorded.
     await load(sides.bare, 0, options.warmup);
     await load(sides.leadrelay, 0, options.warmup);
-    const order: Array<Side["name"]> = ["bare", "leadrelay", "leadrelay", "bare"];
+    // ABBA BAAB: each server runs first, second, in the middle and last equally often.
+    const order: Array<Side["name"]> = [
+      "bare",
+      "leadrelay",
+      "leadrelay",
+      "bare",
+      "leadrelay",
+      "bare",
+      "bare",
+      "leadrelay",
+    ];
     const offset = { leadrelay: options.warmup, bare: options.warmup };
     for (const name of order) {
       const side = sides[name];
-      side.results.push(await load(side, offset[name], half));
-      offset[name] += half;
+      side.results.push(await load(side, offset[name], segment));
+      offset[name] += segment;
     }
     const health = {
       leadrelay: (await getJson(`${new URL(sides.leadrelay.url).origin}/healthz`)) as { running?: number },
@@ -75,13 +85,19 @@ export async function benchIngest(options: IngestOptions) {
         statuses,
         rps: Math.round((latencies.length / elapsed) * 1000 * 10) / 10,
         latencyMs: summarize(latencies),
+        p99PerSegmentMs: side.results.map((result) => summarize(result.latenciesMs).p99),
       };
     };
     const result = { leadrelay: report(sides.leadrelay), bare: report(sides.bare) };
     return {
       concurrency: options.concurrency,
       warmupPerServer: options.warmup,
-      order: order.join(" → "),
+      method:
+        "each server is its own Node 22 process; the load generator (this process) keeps `concurrency` signed webhooks in flight over " +
+        "keep-alive loopback connections; distinct lead ids; LEAD_WAIT_SECONDS=3600 so executions only wait. bare = bench/bare-server.ts: " +
+        "node:http + verifyCloseSignature + JSON.parse + one S3 PutObject(If-None-Match: *) + one StartExecution, against an embedded " +
+        "runtime in its own process (same SDK clients and adapters, same s3rver and SFN engine as leadrelay's ingest uses).",
+      order: order.map((name) => (name === "bare" ? "B" : "L")).join(""),
       ...result,
       waitingExecutionsAfter: health.leadrelay.running,
       ratios: {

@@ -131,7 +131,7 @@ async function main() {
       goal: `bundle ≤ ${GOALS.bundleKB} KB per handler (as deployed)`,
       measured: `max ${fmt(largest.coldLoadedKB ?? Number.NaN, 0)} KB loaded at cold start (${largest.handler}); artifact ${fmt(largest.totalKB ?? Number.NaN, 0)} KB`,
       met: deployed.every((d) => (d.coldLoadedKB ?? Number.POSITIVE_INFINITY) <= GOALS.bundleKB),
-      why: `largest parts of ${largest.handler}: ${(largest.topPackages ?? []).map(([name, size]) => `${name} ${fmt(size, 0)} KB`).join(", ")}`,
+      why: `largest parts of ${largest.handler} at cold start: ${(largest.topPackagesCold ?? []).map(([name, size]) => `${name} ${fmt(size, 0)} KB`).join(", ")}`,
     },
     {
       id: "2b",
@@ -175,7 +175,7 @@ async function main() {
   out("absolute numbers are this machine's; compare the ratios measured in the same run");
   out();
   out(
-    `1. Ingest — ${ingest.leadrelay.requests} signed webhooks per server, ${ingest.concurrency} in flight, order ${ingest.order} (each a separate process)`,
+    `1. Ingest — ${ingest.leadrelay.requests} signed webhooks per server, ${ingest.concurrency} in flight, segments ${ingest.order} (B bare, L leadrelay; each server its own process)`,
   );
   out(
     table(
