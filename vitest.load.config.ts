@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest-load.json" },
   },
 });
