@@ -128,7 +128,9 @@ async function load() {
     throw error;
   }
   message.hidden = true;
+  const rendering = performance.now();
   renderRows(page.rows);
+  table.dataset.domMs = String(Math.round(performance.now() - rendering));
   view.next = page.cursor;
   const pageNumber = view.previous.length + 1;
   caption.textContent = `Leads, newest first — page ${pageNumber}${view.status ? `, ${statusLabel(view.status).toLowerCase()}` : ""}${view.q ? `, matching “${view.q}”` : ""}`;

@@ -213,7 +213,9 @@ export class LeadList {
   }
 
   async row(item: ExecutionItem): Promise<LeadRow> {
-    const [status, facts] = await Promise.all([this.statusOf(item), this.factsOf(item)]);
+    // Status first: a waiting lead has no enriched record yet, so factsOf need not look for one.
+    const status = await this.statusOf(item);
+    const facts = await this.factsOf(item);
     return {
       ...status,
       name: item.name,

@@ -242,3 +242,114 @@ function statusWithHost(url: string, host: string): Promise<number | undefined> 
       .end();
   });
 }
+
+/**
+ * What the page shows for 1,000 leads and how fast: 1,000 signed webhooks, all held (the hold is
+ * an hour), then the list in Chromium — first page cold and warm, paging through all of them,
+ * a name search and the "waiting" filter (both scan). Numbers go to test-results/console-1000-leads.json.
+ */
+describe("lead console with 1,000 leads", () => {
+  const LEADS = 1000;
+  let runtime: Runtime;
+  let browser: BrowserContext;
+  let page: Page;
+  const temporary: string[] = [];
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "leadrelay-console-1000-"));
+    temporary.push(dataDir);
+    const launched = await launchChromium();
+    browser = launched.context;
+    temporary.push(launched.profile);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    runtime = await startRuntime({
+      port: 0,
+      dataDir,
+      waitSeconds: 3600,
+      secretHex: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+      ownersDir: DEMO_OWNERS,
+      console: (deps) => createConsole({ ...deps, pollSeconds: 60 }),
+      print: () => {},
+    });
+    const harbor = DEMO_LEADS.harbor;
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < LEADS) {
+          const index = next++;
+          const id = `lead_Bulk${String(index).padStart(5, "0")}x`;
+          const body = fixtureBody(harbor.file, { from: harbor.id, to: id, name: `Bulk Lead ${index}` });
+          expect((await postSigned(runtime, body)).status).toBe(202);
+        }
+      }),
+    );
+    process.stdout.write(
+      `posted ${LEADS} signed webhooks in ${Math.round(performance.now() - started)} ms\n`,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("renders, pages, searches and filters 1,000 waiting leads", async () => {
+    const loads = async () => Number((await page.locator("#leads").getAttribute("data-loads")) ?? 0);
+    /** Wall time of `act` until the page has rendered the answer (`navigates`: a new document counts from 0). */
+    const timed = async (act: () => Promise<unknown>, rows?: number, navigates = true) => {
+      const before = navigates ? 0 : await loads();
+      const started = performance.now();
+      await act();
+      await expect.poll(loads, { timeout: 30_000, interval: 5 }).toBeGreaterThan(before);
+      const wall = Math.round(performance.now() - started);
+      if (rows !== undefined) expect(await page.locator("#rows tr").count()).toBe(rows);
+      const table = page.locator("#leads");
+      return {
+        wallMs: wall,
+        fetchAndRenderMs: Number(await table.getAttribute("data-render-ms")),
+        domMs: Number(await table.getAttribute("data-dom-ms")),
+      };
+    };
+    const results: Record<string, unknown> = { leads: LEADS };
+    const pageThrough = async () => {
+      const first = await timed(() => page.goto(`${runtime.url}/console?pageSize=200`), 200);
+      const perPage = [first.wallMs];
+      for (let index = 1; index < LEADS / 200; index++) {
+        perPage.push((await timed(() => page.click("#older"), 200, false)).wallMs);
+      }
+      expect(await page.locator("#older").isDisabled()).toBe(true);
+      expect(await page.locator("#rows tr").last().getAttribute("data-execution")).toBe("lead_Bulk00000x");
+      return { perPageWallMs: perPage, totalWallMs: perPage.reduce((sum, ms) => sum + ms, 0) };
+    };
+
+    results.firstPage50Cold = await timed(() => page.goto(`${runtime.url}/console`), 50);
+    results.paint = await page.evaluate(() =>
+      Object.fromEntries(
+        performance.getEntriesByType("paint").map((entry) => [entry.name, Math.round(entry.startTime)]),
+      ),
+    );
+    expect(await page.locator("#rows tr").first().locator("td.status").textContent()).toMatch(
+      /Waiting\s*(1 h 00 min|\d+:\d\d) left/,
+    );
+    results.pagingThrough1000By200Cold = await pageThrough();
+    results.pagingThrough1000By200Warm = await pageThrough();
+    results.firstPage50Warm = await timed(() => page.goto(`${runtime.url}/console`), 50);
+    await page.fill("#q", "no such lead");
+    results.searchWithoutMatch = await timed(() => page.press("#q", "Enter"), 0, false);
+    results.searchWithoutMatchNote = await page.locator("#search-note").textContent();
+    expect(results.searchWithoutMatchNote).toContain("Searched 1,000 leads");
+    await page.fill("#q", "Bulk Lead 7");
+    results.searchByName = await timed(() => page.press("#q", "Enter"), 50, false);
+    results.waitingFilter200 = await timed(
+      () => page.goto(`${runtime.url}/console?status=waiting&pageSize=200`),
+      200,
+    );
+    await page.goto(`${runtime.url}/console`);
+    await expect.poll(loads).toBeGreaterThan(0);
+    await page.screenshot({ path: join(RESULTS_DIR, "console-list-1000.png") });
+    writeFileSync(join(RESULTS_DIR, "console-1000-leads.json"), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  }, 90_000);
+});
