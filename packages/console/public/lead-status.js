@@ -11,14 +11,15 @@ const LABELS = {
   aborted: "Aborted",
   "timed-out": "Timed out",
 };
+// Symbols the fonts of a bare Linux box have too (no colour emoji).
 const ICONS = {
-  waiting: "⏳",
+  waiting: "◔",
   running: "▶",
   retrying: "↻",
   notified: "✓",
   failed: "✗",
   aborted: "■",
-  "timed-out": "⌛",
+  "timed-out": "✗",
 };
 
 /** The status as words, never colour alone: badge + what it means for this lead. */
