@@ -277,8 +277,9 @@ function actions(detail) {
       { class: "action-help note" },
       detail.actions.redrive ? "Redrive continues this execution from the step that failed. " : "",
       detail.actions.replay
-        ? "Replay starts a new execution from the stored webhook (Slack is not posted twice)."
+        ? "Replay starts a new execution from the stored webhook (Slack is not posted twice). "
         : "",
+      detail.actions.note ?? "",
     ),
   );
 }

@@ -35,7 +35,7 @@ ${script ? `<script type="module" src="/console/assets/${script}"></script>\n` :
 <header class="top">
   <a class="brand" href="/console">leadrelay console</a>
   <span class="where" data-mode="${escapeHtml(context.mode)}">${escapeHtml(context.label)}</span>
-  <span class="live" id="live" role="status" aria-live="polite"></span>
+  <span class="live" id="live"></span>
 </header>
 <main id="main">
 ${main}

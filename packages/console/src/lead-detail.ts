@@ -71,7 +71,8 @@ export interface LeadDetail {
   /** Local runtime only: what the built-in Slack sink received for this lead. */
   slackSink?: ReceivedSlackMessage[];
   links: { awsConsole?: string; close: string };
-  actions: { redrive: boolean; replay: boolean };
+  /** `note`: why an action is not offered. */
+  actions: { redrive: boolean; replay: boolean; note?: string };
 }
 
 export interface LeadDetailDeps {
@@ -154,6 +155,10 @@ export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promis
     (rawText === undefined ? undefined : factsFromRaw(leadId, rawText)) ??
     emptyFacts(leadId);
   const stopped = status === "FAILED" || status === "ABORTED" || status === "TIMED_OUT";
+  // AWS redrives from the unsuccessful state; after a Catch that is the Fail state, which fails
+  // again. The local facade continues at the Task that failed instead (see the README).
+  const failState = timeline.steps.at(-1)?.kind === "Fail" ? timeline.steps.at(-1)?.state : undefined;
+  const redriveFailsAgain = deps.mode === "aws" && stopped && failState !== undefined;
 
   return {
     name,
@@ -201,8 +206,13 @@ export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promis
       close: lead.closeUrl,
     },
     actions: {
-      redrive: stopped && described.redriveStatus !== "NOT_REDRIVABLE",
+      redrive: stopped && described.redriveStatus !== "NOT_REDRIVABLE" && !redriveFailsAgain,
       replay: rawText !== undefined,
+      note: redriveFailsAgain
+        ? `No redrive: in AWS it would restart at the Fail state ${failState} and fail again. Replay starts a new execution from the stored webhook instead.`
+        : stopped && described.redriveStatus === "NOT_REDRIVABLE"
+          ? `Step Functions will not redrive this execution${described.redriveStatusReason ? `: ${described.redriveStatusReason}` : ""}.`
+          : undefined,
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 } from "./fake-step-functions";
 
 const FAILED = "lead_Failed1";
+const CAUGHT = "lead_Caught1";
 
 function call(
   base: string,
@@ -84,6 +85,28 @@ describe("console against AWS (structurally: the same SDK calls)", () => {
         },
       ],
     });
+    // Caught: FetchOwner's Catch led to the Fail state (the usual way leadrelay fails).
+    sfn.executions.push({
+      name: CAUGHT,
+      status: "FAILED",
+      startDate: start - 1000,
+      stopDate: start,
+      error: "OwnerNeverAssigned",
+      events: [
+        { type: "ExecutionStarted", timestamp: start - 1000 },
+        {
+          type: "FailStateEntered",
+          timestamp: start,
+          stateEnteredEventDetails: { name: "OwnerNeverAssigned", input: "{}" },
+        },
+        {
+          type: "ExecutionFailed",
+          timestamp: start,
+          executionFailedEventDetails: { error: "OwnerNeverAssigned" },
+        },
+      ],
+    });
+    store.objects.set(rawEventKey(CAUGHT), rawWebhook(CAUGHT, "Caught Ltd"));
     store.objects.set(rawEventKey(FAILED), rawWebhook(FAILED, "Fail & Co <script>"));
     store.objects.set(
       notifiedKey(FAILED),
@@ -150,6 +173,12 @@ describe("console against AWS (structurally: the same SDK calls)", () => {
       `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn(FAILED)}`,
     );
     expect(detail.actions).toEqual({ redrive: true, replay: true });
+  });
+
+  it("does not offer a redrive that AWS would restart at the Fail state, and says to replay", async () => {
+    const detail = JSON.parse((await call(base, `/console/api/leads/${CAUGHT}`)).body);
+    expect(detail.actions).toMatchObject({ redrive: false, replay: true });
+    expect(detail.actions.note).toContain("restart at the Fail state OwnerNeverAssigned");
   });
 
   it("refuses a redrive without the token or from another origin, and redrives with it", async () => {

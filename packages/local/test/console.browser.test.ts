@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConsole } from "@leadrelay/console";
@@ -212,6 +213,39 @@ describe("lead console in a real browser", () => {
     expect(events.at(-1)?.type).toBe("ExecutionSucceeded");
     await page.screenshot({ path: join(RESULTS_DIR, "console-lead-redriven.png"), fullPage: true });
   }, 30_000);
+
+  it("against AWS: links the execution to the AWS console and shows the Slack message from its marker", async () => {
+    // The same SDK calls as `pnpm console --stage X`, here over the local runtime's clients.
+    const handler = createConsole({
+      sfn: runtime.sfnClient,
+      s3: runtime.s3Client,
+      store: runtime.store,
+      stateMachineArn: runtime.stateMachineArn,
+      bucket: runtime.bucket,
+      mode: "aws",
+      label: "AWS stage test (us-east-1)",
+    });
+    const server = createServer((req, res) => {
+      void handler(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await page.goto(`${base}/console/lead/${LATE.id}`);
+      await expect.poll(() => page.locator("#lead").getAttribute("data-status")).toBe("notified");
+      expect(await page.locator("header .where").textContent()).toBe("AWS stage test (us-east-1)");
+      expect(await page.locator("#aws-console").getAttribute("href")).toBe(
+        `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${runtime.engine.arnOf(LATE.id)}`,
+      );
+      expect(await page.locator("#slack .slack-header").textContent()).toBe("New lead");
+      expect(await page.locator("#slack").textContent()).not.toContain("local Slack sink");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   it("refuses actions without the page's token, from another site, or addressed to another host", async () => {
     const redrive = `${runtime.url}/console/api/leads/${ORPHAN.id}/redrive`;
