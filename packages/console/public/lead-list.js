@@ -1,4 +1,4 @@
-import { getJson, poll, tickCountdowns } from "./console-api.js";
+import { getJson, poll, serverNow, tickCountdowns } from "./console-api.js";
 import { h } from "./elements.js";
 import { statusCell, statusLabel } from "./lead-status.js";
 import { ago, countdown, humanDate, isoOf } from "./time-format.js";
@@ -69,7 +69,11 @@ function rowElement(row) {
     h(
       "td",
       null,
-      h("time", { datetime: isoOf(row.startDate), title: isoOf(row.startDate) }, ago(row.startDate)),
+      h(
+        "time",
+        { datetime: isoOf(row.startDate), title: isoOf(row.startDate), "data-since": row.startDate },
+        ago(row.startDate, serverNow()),
+      ),
     ),
   );
 }
@@ -191,4 +195,12 @@ newer.addEventListener("click", () => {
 });
 
 tickCountdowns(countdown, () => refresher.now().catch(() => {}));
+// "12 s ago" goes stale on a row that did not change.
+setInterval(() => {
+  const now = serverNow();
+  for (const element of tbody.querySelectorAll("[data-since]")) {
+    const text = ago(Number(element.dataset.since), now);
+    if (element.textContent !== text) element.textContent = text;
+  }
+}, 5000);
 refresher.now().catch(() => {});

@@ -107,8 +107,8 @@ function stepItem(step, index, detail) {
           "details",
           { id: `io-${index}` },
           h("summary", null, "Input and output"),
-          step.input ? [h("h4", null, "Input"), h("pre", null, pretty(step.input))] : null,
-          step.output ? [h("h4", null, "Output"), h("pre", null, pretty(step.output))] : null,
+          step.input ? [h("h3", null, "Input"), h("pre", null, pretty(step.input))] : null,
+          step.output ? [h("h3", null, "Output"), h("pre", null, pretty(step.output))] : null,
         )
       : null;
   return h(
