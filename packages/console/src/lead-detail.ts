@@ -8,6 +8,7 @@ import {
   type Timeline,
   type TimelineStep,
   unassignedNoticeKey,
+  unwrapCause,
 } from "@leadrelay/core";
 import { executionConsoleUrl } from "./aws-console-links";
 import type { ReceivedSlackMessage } from "./console-deps";
@@ -170,7 +171,7 @@ export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promis
       startDate: toMs(described.startDate),
       stopDate: toMs(described.stopDate),
       error: described.error,
-      cause: described.cause,
+      cause: unwrapCause(described.cause),
       redriveCount: described.redriveCount ?? 0,
       redriveDate: toMs(described.redriveDate),
       redriveStatus: described.redriveStatus,

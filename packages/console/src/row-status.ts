@@ -1,4 +1,4 @@
-import type { HistoryEventLike } from "@leadrelay/core";
+import { type HistoryEventLike, unwrapCause } from "@leadrelay/core";
 
 /** What a sales-ops person asks about a lead: is it waiting, being retried, done, or stuck. */
 export type LeadStatus = "waiting" | "running" | "retrying" | "notified" | "failed" | "aborted" | "timed-out";
@@ -75,8 +75,10 @@ export function runningStatus(recentNewestFirst: readonly HistoryEventLike[], ho
 export function stoppedStatus(
   executionStatus: string,
   error?: string,
-  cause?: string,
+  rawCause?: string,
 ): RowStatus | undefined {
+  // Causes passed on from a Lambda are its JSON error; the message is what a person reads.
+  const cause = unwrapCause(rawCause);
   switch (executionStatus) {
     case "SUCCEEDED":
       return { status: "notified" };

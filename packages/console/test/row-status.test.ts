@@ -66,6 +66,15 @@ describe("row status of a running execution, from its newest events", () => {
       error: "OwnerNeverAssigned",
       cause: "no owner",
     });
+    expect(
+      stoppedStatus(
+        "FAILED",
+        "OwnerNeverAssigned",
+        '{"errorType":"OwnerNotAssigned","errorMessage":"No owner file"}',
+      ),
+    ).toMatchObject({
+      cause: "No owner file",
+    });
     expect(stoppedStatus("TIMED_OUT")).toMatchObject({ status: "timed-out", error: "States.Timeout" });
     expect(stoppedStatus("RUNNING")).toBeUndefined();
   });
