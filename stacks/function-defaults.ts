@@ -16,8 +16,9 @@ export const FUNCTION_DEFAULTS: FunctionProps = {
     // esbuild tree-shakes the ESM graph of each handler; splitting puts what is imported dynamically
     // (`sst/node/config` with its SSM client, SDK credential providers) in chunks that load only when used.
     splitting: true,
-    // Readable stack traces in CloudWatch without shipping source maps (SST would upload one map per function, not per chunk).
-    minify: false,
+    // Halves what a cold start loads (≈ 400 KB instead of ≈ 850 KB with the S3 client, see `pnpm bench`).
+    // Error names survive: every error class sets a literal `name`, which is what the ASL matches.
+    minify: true,
     sourcemap: false,
   },
 };

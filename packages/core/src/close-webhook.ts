@@ -1,13 +1,13 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isValidLeadId } from "./lead-id";
 
-const text = z.string().nullish();
+const text = z.nullish(z.string());
 
 export const CloseEmail = z.looseObject({ email: text, type: text });
 export const CloseContact = z.looseObject({
   id: text,
   name: text,
-  emails: z.array(CloseEmail).nullish(),
+  emails: z.nullish(z.array(CloseEmail)),
 });
 
 /** `event.data` of a lead event. Unknown fields (custom fields, addresses…) pass through untouched. */
@@ -18,8 +18,8 @@ export const CloseLeadData = z.looseObject({
   status_label: text,
   date_created: text,
   html_url: text,
-  contacts: z.array(CloseContact).nullish(),
-  contact_ids: z.array(z.string()).nullish(),
+  contacts: z.nullish(z.array(CloseContact)),
+  contact_ids: z.nullish(z.array(z.string())),
 });
 export type CloseLeadData = z.infer<typeof CloseLeadData>;
 
@@ -30,12 +30,12 @@ export const CloseEvent = z.looseObject({
   object_id: text,
   lead_id: text,
   date_created: text,
-  data: z.looseObject({}).nullish(),
+  data: z.nullish(z.looseObject({})),
 });
 
 /** The envelope every Close webhook shares. */
 export const CloseWebhook = z.looseObject({
-  subscription_id: z.string().nullish(),
+  subscription_id: z.nullish(z.string()),
   event: CloseEvent,
 });
 export type CloseWebhook = z.infer<typeof CloseWebhook>;
@@ -74,7 +74,7 @@ function depthOf(value: unknown, limit: number): number {
   return max;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "does not match the Close webhook shape";
   const path = issue.path.length > 0 ? issue.path.join(".") : "body";

@@ -1,8 +1,8 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { CloseLeadData } from "./close-webhook";
 import type { OwnerRecord } from "./owner-record";
 
-const field = z.string().nullable();
+const field = z.nullable(z.string());
 
 /** What FetchRaw hands on: the few webhook fields the pipeline needs, never the raw body. */
 export const LeadSummary = z.object({
@@ -15,7 +15,7 @@ export const LeadSummary = z.object({
 export type LeadSummary = z.infer<typeof LeadSummary>;
 
 /** The merged record without the raw sources: what NotifySlack needs and the history shows. */
-export const MergedLead = LeadSummary.extend({
+export const MergedLead = z.extend(LeadSummary, {
   owner: field,
   funnel: field,
   closeUrl: z.string(),

@@ -1,6 +1,6 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 
-const text = z.string().nullish();
+const text = z.nullish(z.string());
 
 /** The owner file `{OWNER_BASE_URL}/{lead_id}.json`. Any field may be null. */
 export const OwnerRecord = z.looseObject({

@@ -1,18 +1,18 @@
 import { LeadSummary, MergedLead, OwnerRecord } from "@leadrelay/core";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** What ingest starts every execution with. */
 export const ExecutionInput = z.object({
   leadId: z.string(),
   rawKey: z.string(),
   receivedAt: z.string(),
-  eventId: z.string().optional(),
+  eventId: z.optional(z.string()),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
 export const FetchRawInput = ExecutionInput;
-export const FetchOwnerInput = ExecutionInput.extend({ lead: LeadSummary });
-export const MergeInput = FetchOwnerInput.extend({ owner: OwnerRecord });
+export const FetchOwnerInput = z.extend(ExecutionInput, { lead: LeadSummary });
+export const MergeInput = z.extend(FetchOwnerInput, { owner: OwnerRecord });
 
 export const NotifyInput = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("lead"), leadId: z.string(), merged: MergedLead }),
