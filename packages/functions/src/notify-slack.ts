@@ -49,16 +49,14 @@ export function createNotifySlack(deps: NotifyDeps) {
   const log = deps.log ?? createLogger("notify-slack");
 
   async function postOnce(markerKey: string, message: SlackMessage): Promise<NotifyResult> {
-    const previous = await deps.store.get(markerKey);
-    if (previous !== undefined) {
-      const marker = JSON.parse(previous) as NotificationMarker;
-      if (marker.status === "sent") return { status: "already-sent", notifiedAt: marker.at, markerKey };
-      log.warn("an earlier post was cut off before Slack confirmed it; not posting again", { markerKey });
-      return { status: "uncertain", since: marker.at, markerKey };
-    }
     const sending: NotificationMarker = { status: "sending", at: new Date(clock()).toISOString(), message };
+    // The conditional create is the check: on the happy path one write, no read.
     if ((await deps.store.putIfAbsent(markerKey, JSON.stringify(sending))) === "exists") {
-      return { status: "uncertain", since: sending.at, markerKey };
+      const previous = await deps.store.get(markerKey);
+      const marker = previous === undefined ? undefined : (JSON.parse(previous) as NotificationMarker);
+      if (marker?.status === "sent") return { status: "already-sent", notifiedAt: marker.at, markerKey };
+      log.warn("an earlier post was cut off before Slack confirmed it; not posting again", { markerKey });
+      return { status: "uncertain", since: marker?.at ?? sending.at, markerKey };
     }
     try {
       await deps.slack.post(message);

@@ -32,7 +32,7 @@ export interface LocalStepFunctionsOptions {
   waitMs: number;
   /** When set, every Retry waits this long instead of its IntervalSeconds (tests, demos). */
   retryIntervalMs?: number;
-  /** Task Lambdas running at once (default 8). */
+  /** Task Lambdas running at once (default 4). */
   taskConcurrency?: number;
   dataDir: string;
   now?: () => number;
@@ -83,7 +83,7 @@ export class LocalStepFunctions {
     this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
     this.store = new ExecutionStore(options.dataDir);
     this.now = options.now ?? Date.now;
-    this.slots = new TaskSlots(options.taskConcurrency ?? 8);
+    this.slots = new TaskSlots(options.taskConcurrency ?? 4);
     this.taskTimeouts = {};
     const states: AslDefinition["States"] = {};
     for (const [name, state] of Object.entries(options.definition.States)) {
