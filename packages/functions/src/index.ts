@@ -1,8 +1,7 @@
 export { createHttpOwnerDirectory } from "./adapters/owner-directory";
-export { createS3Store } from "./adapters/s3-store";
-export { createSfnStarter } from "./adapters/sfn-starter";
+export { createS3Client, createS3Store } from "./adapters/s3-store";
+export { createSfnClient, createSfnStarter } from "./adapters/sfn-starter";
 export { createSlackPoster } from "./adapters/slack-poster";
-export { createS3Client, createSfnClient } from "./aws-clients";
 export { ConfigError, EnvSchema, readConfig } from "./config";
 export { createFetchOwner } from "./fetch-owner";
 export { createFetchRaw } from "./fetch-raw";

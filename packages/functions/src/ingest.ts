@@ -9,9 +9,8 @@ import {
   verifyCloseSignature,
 } from "@leadrelay/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { createS3Store } from "./adapters/s3-store";
-import { createSfnStarter } from "./adapters/sfn-starter";
-import { createS3Client, createSfnClient } from "./aws-clients";
+import { createS3Client, createS3Store } from "./adapters/s3-store";
+import { createSfnClient, createSfnStarter } from "./adapters/sfn-starter";
 import { readConfig } from "./config";
 import { json } from "./http-response";
 import { lambdaHandler } from "./lambda";

@@ -6,8 +6,7 @@ import {
   type ObjectStore,
   RawEventMissing,
 } from "@leadrelay/core";
-import { createS3Store } from "./adapters/s3-store";
-import { createS3Client } from "./aws-clients";
+import { createS3Client, createS3Store } from "./adapters/s3-store";
 import { readConfig } from "./config";
 import { lambdaHandler } from "./lambda";
 import { MergeInput } from "./task-input";

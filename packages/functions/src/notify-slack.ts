@@ -8,9 +8,8 @@ import {
   type SlackPoster,
   unassignedNoticeKey,
 } from "@leadrelay/core";
-import { createS3Store } from "./adapters/s3-store";
+import { createS3Client, createS3Store } from "./adapters/s3-store";
 import { createSlackPoster } from "./adapters/slack-poster";
-import { createS3Client } from "./aws-clients";
 import { readConfig } from "./config";
 import { lambdaHandler } from "./lambda";
 import { createLogger, type Logger } from "./log";

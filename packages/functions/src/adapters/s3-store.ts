@@ -2,10 +2,16 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
+  type S3ClientConfig,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { type ObjectStore, StorageUnavailable } from "@leadrelay/core";
+
+/** Checksums only where S3 requires them: the local S3 would otherwise get aws-chunked streaming bodies. */
+export function createS3Client(config: S3ClientConfig = {}): S3Client {
+  return new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED", ...config });
+}
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;

@@ -1,5 +1,14 @@
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  ExecutionAlreadyExists,
+  SFNClient,
+  type SFNClientConfig,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import type { ExecutionStarter } from "@leadrelay/core";
+
+export function createSfnClient(config: SFNClientConfig = {}): SFNClient {
+  return new SFNClient(config);
+}
 
 export function createSfnStarter(sfn: SFNClient, stateMachineArn: string): ExecutionStarter {
   return {
