@@ -16,7 +16,7 @@ import { explain } from "./error-explanations";
 import { describeExecution, executionHistory, type LeadTarget } from "./lead-operations";
 import { emptyFacts, factsFromEnriched, factsFromRaw, type LeadFacts } from "./lead-record";
 import { type HoldOf, type RowStatus, runningStatus, stoppedStatus } from "./row-status";
-import { summarizeInput, summarizeOutput } from "./step-summary";
+import { parseLoosely, summarizeInput, summarizeOutput } from "./step-summary";
 
 /** Longest stored text sent to the page as is (the raw body is kept byte for byte in S3). */
 const MAX_TEXT = 64 * 1024;
@@ -114,15 +114,6 @@ function marker(key: string, text: string | undefined): NotificationMarkerView {
   }
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 const clip = (text: string | undefined) =>
   text !== undefined && text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 
@@ -150,7 +141,7 @@ export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promis
   const status = described.status ?? "RUNNING";
   const row =
     stoppedStatus(status, described.error, described.cause) ?? runningStatus([...events].reverse(), holds);
-  const input = parseJson(described.input) as { replayOf?: unknown } | undefined;
+  const input = parseLoosely(described.input) as { replayOf?: unknown } | undefined;
   const lead =
     (enrichedText === undefined ? undefined : factsFromEnriched(leadId, enrichedText)) ??
     (rawText === undefined ? undefined : factsFromRaw(leadId, rawText)) ??

@@ -14,7 +14,8 @@ const rank = (key: string) => {
   return at === -1 ? FIRST.length : at;
 };
 
-function parse(text: string | undefined): unknown {
+/** JSON text from a history event or record: the value, or the text itself when it is not JSON. */
+export function parseLoosely(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
@@ -49,7 +50,7 @@ export function shortValue(value: unknown, depth = 0): string {
 }
 
 export function summarizeInput(input: string | undefined): string | undefined {
-  const value = parse(input);
+  const value = parseLoosely(input);
   if (value === undefined) return undefined;
   if (value === null || typeof value !== "object" || Array.isArray(value))
     return clip(shortValue(value), MAX_SUMMARY);
@@ -59,9 +60,9 @@ export function summarizeInput(input: string | undefined): string | undefined {
 
 /** The keys the state added or changed, with short values; the whole output when it is not an object. */
 export function summarizeOutput(input: string | undefined, output: string | undefined): string | undefined {
-  const after = parse(output);
+  const after = parseLoosely(output);
   if (after === undefined) return undefined;
-  const before = parse(input);
+  const before = parseLoosely(input);
   if (after === null || typeof after !== "object" || Array.isArray(after))
     return clip(shortValue(after), MAX_SUMMARY);
   const previous =

@@ -13,6 +13,7 @@ import {
   type SlackMessage,
   slackRecorder,
   spawnRuntime,
+  startRig,
   startTestRuntime,
   tempDir,
   waitFor,
@@ -49,16 +50,12 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
   let owners: Awaited<ReturnType<typeof ownerServer>>;
   let runtime: Runtime;
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
-    slack = await slackRecorder();
-    owners = await ownerServer();
-    runtime = await startTestRuntime({ slackWebhookUrl: slack.url, ownerBaseUrl: owners.url });
+    ({ slack, owners, runtime, stop } = await startRig());
   });
-  afterAll(async () => {
-    await runtime.stop();
-    await slack.close();
-    await owners.close();
-  });
+  afterAll(() => stop());
 
   it("relays each sample lead: raw and enriched objects in S3, one Slack message with all seven fields, the five states in order", async () => {
     for (const leadId of Object.values(LEADS)) owners.files.set(leadId, ownerFile(leadId));

@@ -10,7 +10,7 @@ import {
   SECRET,
   slackRecorder,
   spawnRuntime,
-  startTestRuntime,
+  startRig,
   tempDir,
   waitFor,
 } from "./harness";
@@ -45,16 +45,12 @@ describe("faults: nothing lost, nothing doubled", () => {
     owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: owner, funnel: "Inbound" }));
   const messagesFor = (leadId: string) => slack.messages.filter((message) => message.text.includes(leadId));
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
-    slack = await slackRecorder();
-    owners = await ownerServer();
-    runtime = await startTestRuntime({ slackWebhookUrl: slack.url, ownerBaseUrl: owners.url });
+    ({ slack, owners, runtime, stop } = await startRig());
   });
-  afterAll(async () => {
-    await runtime.stop();
-    await slack.close();
-    await owners.close();
-  });
+  afterAll(() => stop());
 
   it("S3 down during ingest → 503, nothing started; Close's later retry succeeds", async () => {
     const leadId = "lead_FaultS3Down01";
@@ -197,13 +193,7 @@ describe("faults: nothing lost, nothing doubled", () => {
 
 describe("faults: NOTIFY_UNASSIGNED=false", () => {
   it("fails as OwnerNeverAssigned without posting a notice", async () => {
-    const slack = await slackRecorder();
-    const owners = await ownerServer();
-    const runtime = await startTestRuntime({
-      slackWebhookUrl: slack.url,
-      ownerBaseUrl: owners.url,
-      notifyUnassigned: false,
-    });
+    const { slack, runtime, stop } = await startRig({ notifyUnassigned: false });
     try {
       const leadId = "lead_FaultQuietNoOwner";
       expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
@@ -213,9 +203,7 @@ describe("faults: NOTIFY_UNASSIGNED=false", () => {
       });
       expect(slack.requests()).toBe(0);
     } finally {
-      await runtime.stop();
-      await slack.close();
-      await owners.close();
+      await stop();
     }
   });
 });

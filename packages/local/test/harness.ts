@@ -126,6 +126,27 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
   });
 }
 
+/** A runtime wired to a loopback Slack recorder and owner server, and how to take it all down. */
+export async function startRig(options: Partial<RuntimeOptions> = {}) {
+  const slack = await slackRecorder();
+  const owners = await ownerServer();
+  const runtime = await startTestRuntime({
+    slackWebhookUrl: slack.url,
+    ownerBaseUrl: owners.url,
+    ...options,
+  });
+  return {
+    slack,
+    owners,
+    runtime,
+    async stop() {
+      await runtime.stop();
+      await slack.close();
+      await owners.close();
+    },
+  };
+}
+
 export async function post(
   webhookUrl: string,
   body: string,
