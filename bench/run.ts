@@ -181,22 +181,8 @@ async function main() {
     table(
       ["server", "req/s", "p50 ms", "p90 ms", "p99 ms", "statuses"],
       [
-        [
-          "leadrelay (pnpm start)",
-          fmt(ingest.leadrelay.rps),
-          fmt(ingest.leadrelay.latencyMs.p50),
-          fmt(ingest.leadrelay.latencyMs.p90),
-          fmt(ingest.leadrelay.latencyMs.p99),
-          JSON.stringify(ingest.leadrelay.statuses),
-        ],
-        [
-          "bare node:http",
-          fmt(ingest.bare.rps),
-          fmt(ingest.bare.latencyMs.p50),
-          fmt(ingest.bare.latencyMs.p90),
-          fmt(ingest.bare.latencyMs.p99),
-          JSON.stringify(ingest.bare.statuses),
-        ],
+        serverRow("leadrelay (pnpm start)", ingest.leadrelay),
+        serverRow("bare node:http", ingest.bare),
         [
           "leadrelay ÷ bare",
           `${fmt(ingest.ratios.throughput, 2)}×`,
@@ -385,3 +371,11 @@ main()
     );
     process.exit(1);
   });
+
+function serverRow(
+  label: string,
+  server: { rps: number; latencyMs: { p50: number; p90: number; p99: number }; statuses: unknown },
+): string[] {
+  const { p50, p90, p99 } = server.latencyMs;
+  return [label, fmt(server.rps), fmt(p50), fmt(p90), fmt(p99), JSON.stringify(server.statuses)];
+}

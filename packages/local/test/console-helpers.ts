@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Runtime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
 
@@ -49,6 +49,14 @@ export async function launchChromium(): Promise<{ context: BrowserContext; profi
     ],
   });
   return { context, profile };
+}
+
+/** A browser for a suite: its profile goes into `temporary` (removed after the suite), and its first page. */
+export async function openBrowser(temporary: string[]): Promise<{ browser: BrowserContext; page: Page }> {
+  const launched = await launchChromium();
+  temporary.push(launched.profile);
+  const browser = launched.context;
+  return { browser, page: browser.pages()[0] ?? (await browser.newPage()) };
 }
 
 /** A demo webhook, compacted; with another lead id (and name) when asked, so each scenario has its own lead. */

@@ -12,7 +12,7 @@ import {
   DEMO_OWNERS,
   fixtureBody,
   historyOf,
-  launchChromium,
+  openBrowser,
   ownerFile,
   postSigned,
   RESULTS_DIR,
@@ -38,10 +38,7 @@ describe("lead console in a real browser", () => {
     for (const file of readdirSync(DEMO_OWNERS)) copyFileSync(join(DEMO_OWNERS, file), join(ownersDir, file));
     mkdirSync(RESULTS_DIR, { recursive: true });
 
-    const launched = await launchChromium();
-    browser = launched.context;
-    temporary.push(launched.profile);
-    page = browser.pages()[0] ?? (await browser.newPage());
+    ({ browser, page } = await openBrowser(temporary));
 
     runtime = await startRuntime({
       port: 0,
@@ -292,10 +289,7 @@ describe("lead console with 1,000 leads", () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "leadrelay-console-1000-"));
     temporary.push(dataDir);
-    const launched = await launchChromium();
-    browser = launched.context;
-    temporary.push(launched.profile);
-    page = browser.pages()[0] ?? (await browser.newPage());
+    ({ browser, page } = await openBrowser(temporary));
     runtime = await startRuntime({
       port: 0,
       dataDir,
