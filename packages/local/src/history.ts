@@ -42,6 +42,8 @@ export interface HistoryContext {
   resources: Record<string, string>;
   /** The raw result of the Task's last successful invocation (before ResultPath), if it succeeded. */
   takeResult(stateName: string): { value: unknown } | undefined;
+  /** What the Lambda was invoked with (after Parameters), if the invocation has started. */
+  takeInvocationInput(stateName: string): { value: unknown } | undefined;
 }
 
 /** One engine event → zero or more AWS-shaped events. */
@@ -67,7 +69,7 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
         stateEnteredEventDetails: { name: state.name, input: text(state.input) },
       };
       if (!isTask) return [entered];
-      return [entered, ...lambdaStart(at, state.name, state.input, resources)];
+      return [entered, ...lambdaStart(at, state.name, invoked(context, state), resources)];
     }
     case "StateFailed": {
       if (!state || !isTask) return [];
@@ -81,7 +83,7 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
     }
     case "StateRetried":
       // AWS shows a retry as the next LambdaFunctionScheduled after a failure.
-      return state && isTask ? lambdaStart(at, state.name, state.input, resources) : [];
+      return state && isTask ? lambdaStart(at, state.name, invoked(context, state), resources) : [];
     case "StateExited": {
       if (!state) return [];
       const exited: EventDraft = {
@@ -118,6 +120,11 @@ export function toHistoryEvents(event: EngineEvent, context: HistoryContext): Ev
     default:
       return [];
   }
+}
+
+/** The Lambda's own input (the Task's Parameters applied), as AWS shows it in LambdaFunctionScheduled. */
+function invoked(context: HistoryContext, state: { name: string; input?: unknown }): unknown {
+  return (context.takeInvocationInput(state.name) ?? { value: state.input }).value;
 }
 
 function lambdaStart(

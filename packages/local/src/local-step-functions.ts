@@ -340,10 +340,14 @@ export class LocalStepFunctions {
       },
     );
     const results = new Map<string, { value: unknown }>();
+    // The engine calls a Task's handler in the same tick as it logs StateEntered/StateRetried, so the
+    // input is here before those events are read.
+    const invocations = new Map<string, { value: unknown }>();
     const handlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         async (input: unknown) => {
+          invocations.set(state, { value: input });
           try {
             const value = await this.slots.run(() =>
               withTimeout(handler(input), this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS),
@@ -385,6 +389,7 @@ export class LocalStepFunctions {
     const context = {
       resources: this.options.resources,
       takeResult: (state: string) => takeOnce(results, state),
+      takeInvocationInput: (state: string) => takeOnce(invocations, state),
     };
     let skipStart = !fresh;
     let skipEntered = inside;

@@ -104,7 +104,17 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
       expect(fields.Created).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC$/);
       for (const value of Object.values(fields)) expect(value).not.toMatch(/undefined|null/);
 
-      expect(entered(await states(runtime, leadId))).toEqual([
+      const events = await states(runtime, leadId);
+      // As in AWS, the Lambda is shown with its own input: the Task's Parameters applied.
+      const notify = events.find((event) =>
+        event.lambdaFunctionScheduledEventDetails?.resource?.endsWith("notify-slack"),
+      );
+      expect(JSON.parse(notify?.lambdaFunctionScheduledEventDetails?.input ?? "{}")).toMatchObject({
+        kind: "lead",
+        leadId,
+        merged: { leadId, owner: owner.lead_owner },
+      });
+      expect(entered(events)).toEqual([
         "HoldForOwner",
         "FetchRaw",
         "FetchOwner",
