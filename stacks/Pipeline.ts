@@ -41,7 +41,7 @@ export function Pipeline({ app, stack }: StackContext) {
     NotifySlackFunctionArn: {
       id: "NotifySlack",
       props: {
-        environment: bucketName,
+        environment: { ...bucketName, NOTIFY_UNASSIGNED: String(settings.notifyUnassigned) },
         bind: [slackWebhookUrl],
         permissions: [
           objectAccess(bucket, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], KEY_PATTERNS.notified),

@@ -5,6 +5,8 @@ import { TEST_STAGE } from "./stage-policy";
 export interface DeploySettings {
   ownerBaseUrl: string;
   waitSeconds: number;
+  /** Post "lead X still has no owner after N minutes" when the owner never appears. */
+  notifyUnassigned: boolean;
 }
 
 /** A Standard execution lives at most a year. */
@@ -46,6 +48,14 @@ function waitSeconds(value: string | undefined): number {
   return seconds;
 }
 
+function notifyUnassigned(value: string | undefined): boolean {
+  if (value === undefined || value.trim() === "") return true;
+  const normalized = value.trim().toLowerCase();
+  if (normalized === "true" || normalized === "1") return true;
+  if (normalized === "false" || normalized === "0") return false;
+  return fail(`NOTIFY_UNASSIGNED must be true or false, got ${value}`);
+}
+
 function fail(message: string): never {
   throw new DeploySettingsError(message);
 }
@@ -61,5 +71,6 @@ export function readDeploySettings(
   return {
     ownerBaseUrl: ownerBaseUrl(stage, mode, env.OWNER_BASE_URL),
     waitSeconds: waitSeconds(env.LEAD_WAIT_SECONDS),
+    notifyUnassigned: notifyUnassigned(env.NOTIFY_UNASSIGNED),
   };
 }

@@ -8,7 +8,7 @@ describe("deploy-time settings", () => {
         OWNER_BASE_URL: "https://owners.example.com/leads/",
         LEAD_WAIT_SECONDS: "900",
       }),
-    ).toEqual({ ownerBaseUrl: "https://owners.example.com/leads", waitSeconds: 900 });
+    ).toEqual({ ownerBaseUrl: "https://owners.example.com/leads", waitSeconds: 900, notifyUnassigned: true });
   });
 
   it("holds leads 600 s unless told otherwise", () => {
@@ -49,5 +49,18 @@ describe("deploy-time settings", () => {
     expect(() =>
       readDeploySettings("prod", "deploy", { OWNER_BASE_URL: "https://owners.example.com", ...env }),
     ).toThrow(message);
+  });
+
+  it("reads NOTIFY_UNASSIGNED as true/false and refuses anything else", () => {
+    const deploy = (value: string) =>
+      readDeploySettings("prod", "deploy", {
+        OWNER_BASE_URL: "https://owners.example.com",
+        NOTIFY_UNASSIGNED: value,
+      });
+    expect(deploy("false").notifyUnassigned).toBe(false);
+    expect(deploy("0").notifyUnassigned).toBe(false);
+    expect(deploy("TRUE").notifyUnassigned).toBe(true);
+    expect(deploy("").notifyUnassigned).toBe(true);
+    expect(() => deploy("sometimes")).toThrow(/NOTIFY_UNASSIGNED must be true or false/);
   });
 });

@@ -475,6 +475,7 @@ describe("functions", () => {
     expect(rendered("notify-slack")).toEqual({
       ...sst,
       BUCKET_NAME: "<Leads>",
+      NOTIFY_UNASSIGNED: "true",
       SST_Secret_value_SLACK_WEBHOOK_URL: "__FETCH_FROM_SSM__",
     });
   });
