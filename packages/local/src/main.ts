@@ -2,23 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
+import { createConsole } from "@leadrelay/console";
 import { buildTimeline, formatTimeline } from "@leadrelay/core";
 import { parseLocalEnv } from "./env";
 import { type Runtime, startRuntime } from "./runtime";
 import { closeHeaders, signedCurl } from "./sample-request";
 
 const DEMO_FIXTURES = new URL("../demo/close/", import.meta.url).pathname;
-
-async function loadConsole() {
-  try {
-    // Resolved at run time so the runtime also starts where the console package is absent.
-    const name = "@leadrelay/console";
-    const module = (await import(name)) as { createConsole?: never };
-    return module.createConsole;
-  } catch {
-    return undefined;
-  }
-}
 
 async function demo(runtime: Runtime) {
   const print = (line = "") => process.stdout.write(`${line}\n`);
@@ -87,7 +77,7 @@ async function main() {
     ownersDir: env.LEADRELAY_OWNERS_DIR,
     retryIntervalMs: env.LEADRELAY_RETRY_INTERVAL_MS,
     notifyUnassigned: env.NOTIFY_UNASSIGNED,
-    console: await loadConsole(),
+    console: createConsole,
   });
 
   let stopping = false;

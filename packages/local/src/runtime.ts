@@ -167,24 +167,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       log,
     }),
   };
+  const lambdaArn = (fn: TaskFunction) =>
+    `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`;
+  const definition = definitionWithWait(waitSeconds);
+  const stateFunctions = Object.entries(taskStateFunctions(definition));
   const arns = Object.fromEntries(
-    Object.entries(TASK_FUNCTIONS).map(([placeholder, fn]) => [
-      placeholder,
-      `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`,
-    ]),
+    Object.entries(TASK_FUNCTIONS).map(([placeholder, fn]) => [placeholder, lambdaArn(fn)]),
   ) as Record<SubstitutionName, string>;
-  const stateFunctions = taskStateFunctions(definitionWithWait(waitSeconds));
   const engine = new LocalStepFunctions({
-    definition: substituteArns(definitionWithWait(waitSeconds), arns),
+    definition: substituteArns(definition, arns),
     stateMachineName: "leadrelay-local",
     region: LOCAL_REGION,
-    handlers: Object.fromEntries(Object.entries(stateFunctions).map(([state, fn]) => [state, functions[fn]])),
-    resources: Object.fromEntries(
-      Object.entries(stateFunctions).map(([state, fn]) => [
-        state,
-        `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`,
-      ]),
-    ),
+    handlers: Object.fromEntries(stateFunctions.map(([state, fn]) => [state, functions[fn]])),
+    resources: Object.fromEntries(stateFunctions.map(([state, fn]) => [state, lambdaArn(fn)])),
     waitState: WAIT_STATE,
     waitMs: waitSeconds * 1000,
     retryIntervalMs: options.retryIntervalMs,
