@@ -54,10 +54,9 @@ export function verifyCloseSignature(input: SignatureInput): SignatureCheck {
     return { ok: false, reason: "stale-timestamp" };
   const expected = Buffer.from(signCloseWebhook(input.secretHex, timestamp, input.rawBody), "hex");
   const given = HEX.test(signature) ? Buffer.from(signature, "hex") : Buffer.alloc(0);
-  // timingSafeEqual needs equal lengths; comparing against a copy of `expected` keeps the time the same.
-  const same =
-    given.length === expected.length
-      ? timingSafeEqual(given, expected)
-      : !timingSafeEqual(expected, expected);
+  // timingSafeEqual needs equal lengths: a wrong-length signature is compared with `expected` itself
+  // (same work, same time) and then refused on its length.
+  const sameLength = given.length === expected.length;
+  const same = timingSafeEqual(sameLength ? given : expected, expected) && sameLength;
   return same ? { ok: true } : { ok: false, reason: "bad-signature" };
 }
