@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
 import { createConsole } from "@leadrelay/console";
+import { executionHistory } from "@leadrelay/console/lead-operations";
 import { buildTimeline, formatTimeline } from "@leadrelay/core";
 import { parseLocalEnv } from "./env";
 import { type Runtime, startRuntime } from "./runtime";
@@ -38,8 +38,9 @@ async function demo(runtime: Runtime) {
   for (const entry of runtime.slackMessages) print(`  ${entry.message.text}`);
   print("\nExecutions:");
   for (const lead of leads) {
-    const { events = [] } = await runtime.sfnClient.send(
-      new GetExecutionHistoryCommand({ executionArn: runtime.engine.arnOf(lead), maxResults: 1000 }),
+    const events = await executionHistory(
+      { sfn: runtime.sfnClient, stateMachineArn: runtime.stateMachineArn },
+      runtime.engine.arnOf(lead),
     );
     print(`  ${lead}`);
     for (const line of formatTimeline(buildTimeline(events))) print(`    ${line}`);

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Runtime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
@@ -83,13 +82,6 @@ export async function postSigned(
   });
   const answer = (await response.json()) as { leadId?: string };
   return { status: response.status, leadId: answer.leadId };
-}
-
-export async function historyOf(runtime: Runtime, name: string): Promise<HistoryEvent[]> {
-  const { events = [] } = await runtime.sfnClient.send(
-    new GetExecutionHistoryCommand({ executionArn: runtime.engine.arnOf(name), maxResults: 1000 }),
-  );
-  return events;
 }
 
 /** An owner file as the owner bucket would hold it. */

@@ -11,12 +11,12 @@ import {
   DEMO_LEADS,
   DEMO_OWNERS,
   fixtureBody,
-  historyOf,
   openBrowser,
   ownerFile,
   postSigned,
   RESULTS_DIR,
 } from "./console-helpers";
+import { historyOf } from "./harness";
 
 /** Its owner file appears only after FetchOwner failed this many times. */
 const LATE_FAILURES = 3;

@@ -1,10 +1,11 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { GetExecutionHistoryCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
+import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import { enrichedKey, rawEventKey } from "@leadrelay/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime";
 import {
   fixture,
+  historyOf,
   leadBody,
   ownerFile,
   ownerServer,
@@ -33,14 +34,7 @@ const fieldsOf = (message: SlackMessage) =>
     }),
   );
 
-async function states(runtime: Runtime, name: string) {
-  const { events = [] } = await runtime.sfnClient.send(
-    new GetExecutionHistoryCommand({ executionArn: runtime.engine.arnOf(name), maxResults: 1000 }),
-  );
-  return events;
-}
-
-const entered = (events: Awaited<ReturnType<typeof states>>) =>
+const entered = (events: Awaited<ReturnType<typeof historyOf>>) =>
   events
     .filter((event) => event.type?.endsWith("StateEntered"))
     .map((event) => event.stateEnteredEventDetails?.name);
@@ -104,7 +98,7 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
       expect(fields.Created).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC$/);
       for (const value of Object.values(fields)) expect(value).not.toMatch(/undefined|null/);
 
-      const events = await states(runtime, leadId);
+      const events = await historyOf(runtime, leadId);
       // As in AWS, the Lambda is shown with its own input: the Task's Parameters applied.
       const notify = events.find((event) =>
         event.lambdaFunctionScheduledEventDetails?.resource?.endsWith("notify-slack"),
@@ -136,7 +130,7 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
     owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: "Ana Late", funnel: "Outbound" }));
     expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
     expect((await runtime.engine.settled(leadId))?.status).toBe("SUCCEEDED");
-    const events = await states(runtime, leadId);
+    const events = await historyOf(runtime, leadId);
     const failures = events.filter((event) => event.type === "LambdaFunctionFailed");
     expect(failures.map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual([
       "OwnerNotAssigned",
@@ -198,7 +192,7 @@ describe("restart during the Wait", () => {
     try {
       expect(second.resumed).toBe(1);
       expect((await second.engine.settled(leadId))?.status).toBe("SUCCEEDED");
-      const waited = (await states(second, leadId)).filter((event) => event.type === "WaitStateEntered");
+      const waited = (await historyOf(second, leadId)).filter((event) => event.type === "WaitStateEntered");
       expect(waited).toHaveLength(1); // resumed inside the same Wait, not started over
       expect(slack.messages.filter((message) => message.text.includes(leadId))).toHaveLength(1);
     } finally {

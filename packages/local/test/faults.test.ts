@@ -1,9 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { GetExecutionHistoryCommand, RedriveExecutionCommand } from "@aws-sdk/client-sfn";
+import { RedriveExecutionCommand } from "@aws-sdk/client-sfn";
 import { notifiedKey, rawEventKey } from "@leadrelay/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime";
 import {
+  historyOf,
   leadBody,
   ownerServer,
   post,
@@ -18,15 +19,8 @@ import {
 type Recorder = Awaited<ReturnType<typeof slackRecorder>>;
 type Owners = Awaited<ReturnType<typeof ownerServer>>;
 
-async function history(runtime: Runtime, name: string) {
-  const { events = [] } = await runtime.sfnClient.send(
-    new GetExecutionHistoryCommand({ executionArn: runtime.engine.arnOf(name), maxResults: 1000 }),
-  );
-  return events;
-}
-
 const failuresOf = async (runtime: Runtime, name: string) =>
-  (await history(runtime, name))
+  (await historyOf(runtime, name))
     .filter((event) => event.type === "LambdaFunctionFailed")
     .map((event) => event.lambdaFunctionFailedEventDetails?.error);
 
@@ -107,7 +101,7 @@ describe("faults: nothing lost, nothing doubled", () => {
     slack.script.push({ status: 429, headers: { "retry-after": "1" } });
     expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
     expect((await runtime.engine.settled(leadId))?.status).toBe("SUCCEEDED");
-    const events = await history(runtime, leadId);
+    const events = await historyOf(runtime, leadId);
     const failed = events.filter((event) => event.type === "LambdaFunctionFailed");
     expect(failed.map((event) => event.lambdaFunctionFailedEventDetails?.error)).toEqual([
       "SlackRateLimited",
@@ -142,7 +136,7 @@ describe("faults: nothing lost, nothing doubled", () => {
     const redriven = await runtime.engine.settled(leadId);
     expect(redriven).toMatchObject({ status: "SUCCEEDED", redriveCount: 1 });
     expect(messagesFor(leadId)).toHaveLength(1);
-    const entered = (await history(runtime, leadId))
+    const entered = (await historyOf(runtime, leadId))
       .filter((event) => event.type?.endsWith("StateEntered"))
       .map((event) => event.stateEnteredEventDetails?.name);
     // The redrive continued at NotifySlack: nothing before it ran twice.

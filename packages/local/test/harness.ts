@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { executionHistory } from "@leadrelay/console/lead-operations";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
 
@@ -145,6 +146,14 @@ export async function startRig(options: Partial<RuntimeOptions> = {}) {
       await owners.close();
     },
   };
+}
+
+/** The execution's whole history, read through the Step Functions API as the CLI and console read it. */
+export function historyOf(runtime: Runtime, name: string) {
+  return executionHistory(
+    { sfn: runtime.sfnClient, stateMachineArn: runtime.stateMachineArn },
+    runtime.engine.arnOf(name),
+  );
 }
 
 export async function post(
