@@ -1,7 +1,7 @@
 import type { SSTConfig } from "sst";
 import { Api } from "./stacks/Api";
+import { Flows } from "./stacks/Flows";
 import { FUNCTION_DEFAULTS } from "./stacks/function-defaults";
-import { Pipeline } from "./stacks/Pipeline";
 import { Storage } from "./stacks/Storage";
 
 export default {
@@ -10,6 +10,6 @@ export default {
   },
   stacks(app) {
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
-    app.stack(Storage).stack(Pipeline).stack(Api);
+    app.stack(Storage).stack(Flows).stack(Api);
   },
 } satisfies SSTConfig;

@@ -1,40 +1,77 @@
 import { aws_iam as iam } from "aws-cdk-lib";
-import { Config, Api as HttpApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
-import { KEY_PATTERNS, objectAccess } from "./bucket-grants";
-import { Pipeline } from "./Pipeline";
+import { Api as HttpApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { sourcesOf } from "../packages/flows/registry";
+import { stateMachineArnVariable } from "../packages/functions/src/flow-spec";
+import { objectAccess } from "./bucket-grants";
+import { pascal } from "./FlowMachine";
+import { Flows } from "./Flows";
 import { Storage } from "./Storage";
+import { secretOf } from "./secrets";
 import { removalPolicyFor } from "./stage-policy";
 
-export const WEBHOOK_ROUTE = "POST /webhook/close";
+/** Requests per second the public webhook routes take before API Gateway answers 429 (senders retry). */
+export const WEBHOOK_THROTTLE = { burstLimit: 200, rateLimit: 100 };
 
-/** The Close webhook: one HTTP API route into the ingest Lambda. */
+/** The webhooks: one HTTP API, a route per source endpoint into that source's ingest Lambda. */
 export function Api({ app, stack }: StackContext) {
   const { bucket } = use(Storage);
-  const { stateMachine } = use(Pipeline);
-  const closeWebhookSecret = new Config.Secret(stack, "CLOSE_WEBHOOK_SECRET");
+  const { machines } = use(Flows);
+  const flows = Object.values(machines).map((machine) => machine.flow);
 
-  const ingest = new SstFunction(stack, "Ingest", {
-    handler: "packages/functions/src/ingest.handler",
-    environment: { BUCKET_NAME: bucket.bucketName, STATE_MACHINE_ARN: stateMachine.stateMachineArn },
-    bind: [closeWebhookSecret],
-    permissions: [
-      // Conditional create (If-None-Match: *) needs nothing beyond s3:PutObject.
-      objectAccess(bucket, ["s3:PutObject"], KEY_PATTERNS.raw),
-      new iam.PolicyStatement({
-        actions: ["states:StartExecution"],
-        resources: [stateMachine.stateMachineArn],
-      }),
-    ],
-  });
+  const routes: Record<string, SstFunction> = {};
+  const ingests: Record<string, SstFunction> = {};
+  for (const { source, flows: subscribed } of sourcesOf(flows)) {
+    const stateMachines = subscribed
+      .map((flow) => machines[flow.id]?.stateMachine)
+      .filter((sm) => sm !== undefined);
+    const ingest = new SstFunction(stack, `Ingest${pascal(source.id)}`, {
+      handler: source.handler,
+      environment: {
+        BUCKET_NAME: bucket.bucketName,
+        SOURCE_FLOWS: subscribed.map((flow) => flow.id).join(","),
+        ...Object.fromEntries(
+          subscribed.map((flow) => [
+            stateMachineArnVariable(flow.id),
+            machines[flow.id]?.stateMachine.stateMachineArn ?? "",
+          ]),
+        ),
+      },
+      bind: source.secrets.map((name) => secretOf(stack, name)),
+      permissions: [
+        // Conditional create (If-None-Match: *) needs nothing beyond s3:PutObject.
+        ...source.storage.map((keys) => objectAccess(bucket, ["s3:PutObject"], keys)),
+        new iam.PolicyStatement({
+          actions: ["states:StartExecution"],
+          resources: stateMachines.map((sm) => sm.stateMachineArn),
+        }),
+      ],
+    });
+    ingests[source.id] = ingest;
+    for (const route of source.routes) routes[route] = ingest;
+  }
 
-  // Close calls server to server: no CORS.
+  // Senders call server to server: no CORS.
   const api = new HttpApi(stack, "Webhook", {
     cors: false,
     accessLog: { retention: "three_months" },
-    routes: { [WEBHOOK_ROUTE]: ingest },
+    routes,
   });
   api.cdk.accessLogGroup?.applyRemovalPolicy(removalPolicyFor(app.stage));
+  // A flood of forged requests stops at API Gateway before it costs Lambda invocations.
+  const stage = api.cdk.httpApi.defaultStage?.node.defaultChild as
+    | { defaultRouteSettings?: unknown; addPropertyOverride(path: string, value: unknown): void }
+    | undefined;
+  stage?.addPropertyOverride("DefaultRouteSettings", {
+    ThrottlingBurstLimit: WEBHOOK_THROTTLE.burstLimit,
+    ThrottlingRateLimit: WEBHOOK_THROTTLE.rateLimit,
+  });
 
-  stack.addOutputs({ WebhookUrl: `${api.url}/webhook/close` });
-  return { api, ingest };
+  const outputs: Record<string, string> = {};
+  for (const { source } of sourcesOf(flows)) {
+    const path = (source.routes[0] ?? "").split(" ")[1] ?? "";
+    outputs[`WebhookUrl${pascal(source.id)}`] = `${api.url}${path}`;
+  }
+  if (outputs.WebhookUrlClose) outputs.WebhookUrl = outputs.WebhookUrlClose;
+  stack.addOutputs(outputs);
+  return { api, ingests };
 }

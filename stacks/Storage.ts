@@ -1,4 +1,4 @@
-import { Duration, aws_s3 as s3 } from "aws-cdk-lib";
+import { Duration, aws_events as events, aws_s3 as s3 } from "aws-cdk-lib";
 import type { StackContext } from "sst/constructs";
 import { removalPolicyFor, retainsData } from "./stage-policy";
 
@@ -23,5 +23,8 @@ export function Storage({ app, stack }: StackContext) {
     autoDeleteObjects: !retain,
   });
 
-  return { bucket };
+  // The stage's own bus: flows publish business events (e.g. meta-lead.pending) for their subscribers.
+  const eventBus = new events.EventBus(stack, "Events", { eventBusName: app.logicalPrefixedName("events") });
+
+  return { bucket, eventBus };
 }

@@ -10,7 +10,8 @@ import { Storage } from "../Storage";
  */
 function storageTemplate(stage: string): Template {
   const stack = new CdkStack(new CdkApp(), `${stage}-leadrelay-Storage`);
-  Storage({ app: { stage }, stack } as unknown as StackContext);
+  const app = { stage, logicalPrefixedName: (name: string) => `${stage}-leadrelay-${name}` };
+  Storage({ app, stack } as unknown as StackContext);
   return Template.fromStack(stack);
 }
 

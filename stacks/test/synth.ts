@@ -14,7 +14,7 @@ export const SECRET_SENTINELS = {
 };
 
 export interface Synthesized {
-  templates: { storage: Template; pipeline: Template; api: Template };
+  templates: { storage: Template; flows: Template; api: Template };
   /** Where SST put each function's bundle, by construct id. */
   bundles: Record<string, string>;
   ms: number;
@@ -31,6 +31,8 @@ export async function synthesize(): Promise<Synthesized> {
   // After initProject, which loads .env files over process.env: the template must not depend on the shell.
   process.env.OWNER_BASE_URL = TEST_OWNER_URL;
   delete process.env.LEAD_WAIT_SECONDS;
+  // The test stage synthesizes every flow (LEADRELAY_FLOWS unset).
+  delete process.env.LEADRELAY_FLOWS;
   Object.assign(process.env, SECRET_SENTINELS);
   // SST builds functions one at a time on a 2-core machine; five at once roughly halves the synth.
   process.env.SST_BUILD_CONCURRENCY ??= "5";
@@ -52,7 +54,7 @@ export async function synthesize(): Promise<Synthesized> {
     if (!found) throw new Error(`sst.config.ts did not create the ${id} stack`);
     return Template.fromStack(found);
   };
-  const templates = { storage: template("Storage"), pipeline: template("Pipeline"), api: template("Api") };
+  const templates = { storage: template("Storage"), flows: template("Flows"), api: template("Api") };
   const bundles = Object.fromEntries(
     app.node
       .findAll()

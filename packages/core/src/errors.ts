@@ -1,3 +1,5 @@
+import { OutboundErrorNames } from "./outbound-errors";
+
 /**
  * Errors carry a literal `name`: Lambda reports it as the error type, and the ASL's
  * `Retry`/`Catch` `ErrorEquals` match on it. A test asserts that every name used in the
@@ -132,8 +134,9 @@ export const TaskErrorNames = [
 ] as const;
 export type TaskErrorName = (typeof TaskErrorNames)[number];
 
-/** Every error name leadrelay defines, for the ASL contract test. */
+/** Every error name leadrelay's shared kit defines, for the ASL contract test (flows add their own). */
 export const KnownErrorNames: ReadonlySet<string> = new Set<string>([
   ...TaskErrorNames,
+  ...OutboundErrorNames,
   ...Object.values(FailureNames),
 ]);

@@ -1,3 +1,5 @@
+import { businessKeyOfExecutionName } from "./execution-name";
+
 /**
  * Lead ids become S3 keys and execution names, so only Close's own shape is accepted:
  * `lead_` followed by letters and digits. Execution names are limited to 80 characters and
@@ -17,14 +19,7 @@ export const enrichedKey = (leadId: string) => `enriched/crm_event_${leadId}.jso
 /** Notification marker: makes NotifySlack at most once across retries and replays. */
 export const notifiedKey = (leadId: string) => `notified/${leadId}.json`;
 
-/** Execution names: the lead id for the first run, the lead id plus a suffix for replays. */
-export const REPLAY_SEPARATOR = "-replay-";
-export function replayExecutionName(leadId: string, at: number): string {
-  return `${leadId}${REPLAY_SEPARATOR}${at.toString(36)}`;
-}
-export function leadIdOfExecutionName(name: string): string {
-  const at = name.indexOf(REPLAY_SEPARATOR);
-  return at === -1 ? name : name.slice(0, at);
-}
+/** The lead of an announce or triage execution (replays carry a suffix). */
+export const leadIdOfExecutionName = businessKeyOfExecutionName;
 /** Marker of the "still no owner" notice, so a retried report does not post twice either. */
 export const unassignedNoticeKey = (leadId: string) => `notified/${leadId}.unassigned.json`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { replayExecutionName } from "../src/execution-name";
 import {
   enrichedKey,
   isValidLeadId,
@@ -6,7 +7,6 @@ import {
   leadIdOfExecutionName,
   notifiedKey,
   rawEventKey,
-  replayExecutionName,
   unassignedNoticeKey,
 } from "../src/lead-id";
 import { LEAD_IDS } from "./fixture-files";

@@ -1,11 +1,23 @@
 import middy from "@middy/core";
+import { type AwsClientConfig, type AwsService, lambdaAwsConfig } from "./aws-clients";
 import { createLogger, type Logger } from "./log";
+
+export type Env = Record<string, string | undefined>;
+
+/** What a handler's dependencies are built from besides the environment. */
+export interface TaskKit {
+  log: Logger;
+  aws(service: AwsService): AwsClientConfig;
+}
+
+/** A Task's (or a source's) factory: the same on Lambda and in the local runtime, which passes its own kit. */
+export type HandlerBuild<E = unknown, R = unknown> = (env: Env, kit: TaskKit) => (event: E) => Promise<R>;
 
 /** SST binds `Config.Secret`s as `SST_Secret_value_*` placeholders that `sst/node/config` resolves from SSM. */
 const SST_SECRET_PREFIX = "SST_Secret_value_";
 
 /** process.env with SST secrets resolved; `sst/node/config` is only loaded where SST deployed the function. */
-export async function runtimeEnv(): Promise<Record<string, string | undefined>> {
+export async function runtimeEnv(): Promise<Env> {
   const names = Object.keys(process.env)
     .filter((key) => key.startsWith(SST_SECRET_PREFIX))
     .map((key) => key.slice(SST_SECRET_PREFIX.length));
@@ -39,15 +51,12 @@ const invocationLog = (log: Logger): middy.MiddlewareObj => {
  * A Lambda entry: the dependencies are built once per container from the environment
  * (a bad variable fails the invocation with a message naming it) and the handler stays thin.
  */
-export function lambdaHandler<E, R>(
-  service: string,
-  build: (env: Record<string, string | undefined>, log: Logger) => (event: E) => Promise<R>,
-) {
+export function lambdaHandler<E, R>(service: string, build: HandlerBuild<E, R>) {
   const log = createLogger(service);
   let built: Promise<(event: E) => Promise<R>> | undefined;
   const resolve = () => {
     built ??= runtimeEnv()
-      .then((env) => build(env, log))
+      .then((env) => build(env, { log, aws: lambdaAwsConfig }))
       .catch((error: unknown) => {
         built = undefined;
         throw error;

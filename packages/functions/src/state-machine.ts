@@ -1,90 +1,81 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+/**
+ * Reading and preparing a flow's ASL file: the same definition is deployed by CDK (ARN
+ * placeholders substituted by CloudFormation) and run by the local engine (substituted here).
+ */
 
-/** The one ASL file: CDK deploys it, the local runtime runs it. */
-export const DEFINITION_PATH = fileURLToPath(
-  new URL("../statemachine/lead-pipeline.asl.json", import.meta.url),
-);
-
-/** Definition substitution variable → the Lambda (handler module) it stands for. */
-export const TASK_FUNCTIONS = {
-  FetchRawFunctionArn: "fetch-raw",
-  FetchOwnerFunctionArn: "fetch-owner",
-  MergeAndStoreFunctionArn: "merge-and-store",
-  NotifySlackFunctionArn: "notify-slack",
-} as const;
-export type SubstitutionName = keyof typeof TASK_FUNCTIONS;
-export type TaskFunction = (typeof TASK_FUNCTIONS)[SubstitutionName];
-
-export const WAIT_STATE = "HoldForOwner";
-export const DEFAULT_WAIT_SECONDS = 600;
+export interface AslRetrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxAttempts?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+}
 
 export interface AslState {
   Type: string;
   Resource?: string;
   Seconds?: number;
-  Retry?: Array<{
-    ErrorEquals: string[];
-    IntervalSeconds?: number;
-    BackoffRate?: number;
-    MaxAttempts?: number;
-    MaxDelaySeconds?: number;
-    JitterStrategy?: string;
-  }>;
+  TimeoutSeconds?: number;
+  Retry?: AslRetrier[];
   Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }>;
   Next?: string;
+  End?: boolean;
   Error?: string;
+  Branches?: AslBranch[];
   [other: string]: unknown;
 }
-export interface AslDefinition {
-  Comment?: string;
+export interface AslBranch {
   StartAt: string;
   States: Record<string, AslState>;
+}
+export interface AslDefinition extends AslBranch {
+  Comment?: string;
   [other: string]: unknown;
 }
 
-export function readDefinitionText(): string {
-  return readFileSync(DEFINITION_PATH, "utf8");
+/** Every state, nested ones included (Parallel branches, Map item processors), with its top-level state. */
+export function allStates(definition: AslBranch): Array<{ name: string; state: AslState; topLevel: string }> {
+  const out: Array<{ name: string; state: AslState; topLevel: string }> = [];
+  const visit = (branch: AslBranch, topLevel: string | undefined) => {
+    for (const [name, state] of Object.entries(branch.States)) {
+      const top = topLevel ?? name;
+      out.push({ name, state, topLevel: top });
+      for (const nested of state.Branches ?? []) visit(nested, top);
+      const processor = (state.ItemProcessor ?? state.Iterator) as AslBranch | undefined;
+      if (processor?.States) visit(processor, top);
+    }
+  };
+  visit(definition, undefined);
+  return out;
 }
 
-/**
- * The definition with the hold time set. ARNs stay `${…}` placeholders: CloudFormation
- * substitutes them in AWS, `substituteArns` does it locally.
- */
-export function definitionWithWait(waitSeconds: number = DEFAULT_WAIT_SECONDS): AslDefinition {
-  const definition = JSON.parse(readDefinitionText()) as AslDefinition;
-  const wait = definition.States[WAIT_STATE];
-  if (wait?.Type !== "Wait") throw new Error(`The definition has no Wait state ${WAIT_STATE}`);
-  wait.Seconds = waitSeconds;
-  return definition;
-}
-
-export function substituteArns(
-  definition: AslDefinition,
-  arns: Record<SubstitutionName, string>,
-): AslDefinition {
+/** `${Name}` placeholders of Task resources replaced by ARNs (CloudFormation does this on AWS). */
+export function substituteArns(definition: AslDefinition, arns: Record<string, string>): AslDefinition {
   const text = JSON.stringify(definition).replace(/\$\{(\w+)\}/g, (match, name: string) => {
-    const arn = (arns as Record<string, string>)[name];
+    const arn = arns[name];
     if (arn === undefined) throw new Error(`No value for definition substitution ${match}`);
     return arn;
   });
   return JSON.parse(text) as AslDefinition;
 }
 
-/** Task state name → the Lambda it invokes, read from the placeholders of the file itself. */
-export function taskStateFunctions(
-  definition: AslDefinition = definitionWithWait(),
-): Record<string, TaskFunction> {
-  const out: Record<string, TaskFunction> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type !== "Task" || typeof state.Resource !== "string") continue;
-    const placeholder = /^\$\{(\w+)\}$/.exec(state.Resource)?.[1];
-    if (!placeholder || !(placeholder in TASK_FUNCTIONS)) {
+/** Task state name → the ARN placeholder it invokes, nested states included; each must be one of `placeholders`. */
+export function taskPlaceholders(
+  definition: AslDefinition,
+  placeholders: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { name, state } of allStates(definition)) {
+    if (state.Type !== "Task") continue;
+    const placeholder =
+      typeof state.Resource === "string" ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
+    if (!placeholder || !placeholders.includes(placeholder)) {
       throw new Error(
-        `Task state ${name} must use one of the Lambda ARN placeholders, not ${state.Resource}`,
+        `Task state ${name} must use one of the Lambda ARN placeholders, not ${String(state.Resource)}`,
       );
     }
-    out[name] = TASK_FUNCTIONS[placeholder as SubstitutionName];
+    out[name] = placeholder;
   }
   return out;
 }

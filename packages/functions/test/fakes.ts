@@ -10,7 +10,9 @@ import {
   signCloseWebhook,
   TIMESTAMP_HEADER,
 } from "@leadrelay/core";
-import type { IngestEvent } from "../src/ingest";
+import type { Logger } from "../src/log";
+import { createSourceIngest, type IngestEvent } from "../src/source-ingest";
+import { closeSource } from "../src/sources/close";
 
 export const SECRET = "5f0c1d2e3a4b5c6d7e8f90112233445566778899aabbccddeeff001122334455";
 /** A fixed "now" for handlers that take a clock: 5 minutes after the sample leads were created. */
@@ -276,4 +278,23 @@ export function signedEvent(body: string | Uint8Array, options: SignedEventOptio
 /** The JSON body of a handler's API Gateway answer. */
 export function bodyOf(result: { body?: string }): Record<string, unknown> {
   return JSON.parse(result.body ?? "null") as Record<string, unknown>;
+}
+
+/** The Close source's ingest with one subscribed flow (announce), as the stacks wire it. */
+export function closeIngest(deps: {
+  store: ObjectStore;
+  executions: ExecutionStarter;
+  secretHex: string;
+  clock?: () => number;
+  log?: Logger;
+  flow?: string;
+}) {
+  return createSourceIngest({
+    source: closeSource,
+    store: deps.store,
+    flows: [{ flow: deps.flow ?? "announce", executions: deps.executions }],
+    secrets: { CLOSE_WEBHOOK_SECRET: deps.secretHex },
+    clock: deps.clock,
+    log: deps.log,
+  });
 }

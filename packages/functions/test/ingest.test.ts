@@ -1,9 +1,10 @@
 import { rawEventKey, SIGNATURE_HEADER, signCloseWebhook, TIMESTAMP_HEADER } from "@leadrelay/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { closeFixture, closeFixtureJson, LEAD_IDS } from "../../core/test/fixture-files";
-import { createIngest, type IngestEvent, MAX_BODY_BYTES } from "../src/ingest";
 import { createLogger } from "../src/log";
-import { bodyOf, clock, MemoryStore, NOW, RecordingStarter, SECRET, signedEvent } from "./fakes";
+import { createSourceIngest, type IngestEvent } from "../src/source-ingest";
+import { closeSource, CLOSE_MAX_BODY_BYTES as MAX_BODY_BYTES } from "../src/sources/close";
+import { bodyOf, clock, closeIngest, MemoryStore, NOW, RecordingStarter, SECRET, signedEvent } from "./fakes";
 
 const LEAD_ID = LEAD_IDS["lead-created.json"];
 const BODY = closeFixture("lead-created.json");
@@ -11,13 +12,13 @@ const BODY = closeFixture("lead-created.json");
 let store: MemoryStore;
 let starter: RecordingStarter;
 let logLines: string[];
-let ingest: ReturnType<typeof createIngest>;
+let ingest: ReturnType<typeof closeIngest>;
 
 beforeEach(() => {
   store = new MemoryStore();
   starter = new RecordingStarter();
   logLines = [];
-  ingest = createIngest({
+  ingest = closeIngest({
     store,
     executions: starter,
     secretHex: SECRET,
@@ -42,10 +43,12 @@ describe("202 accepted", () => {
     const result = await ingest(signedEvent(BODY));
 
     expect(result.statusCode).toBe(202);
+    const executionArn = starter.started[0]?.executionArn;
     expect(bodyOf(result)).toEqual({
       status: "accepted",
       leadId: LEAD_ID,
-      executionArn: starter.started[0]?.executionArn,
+      executionArn,
+      executions: [{ flow: "announce", name: LEAD_ID, status: "started", executionArn }],
     });
     expect(store.keys()).toEqual([rawEventKey(LEAD_ID)]);
     expect(store.bytes(rawEventKey(LEAD_ID))?.equals(Buffer.from(BODY, "utf8"))).toBe(true);
@@ -167,7 +170,10 @@ describe("401 unauthorized: nothing stored, nothing started", () => {
   it.each(cases)("%s", async (_label, event, reason) => {
     const result = await ingest(event);
     expect(result.statusCode).toBe(401);
-    expect(bodyOf(result)).toEqual({ error: "invalid signature", reason });
+    // The answer does not tell a prober what was wrong; the log does.
+    expect(bodyOf(result)).toEqual({ error: "unauthorized" });
+    expect(result.body).not.toContain(reason);
+    expect(logLines.join("\n")).toContain(reason);
     expectNothingDone();
   });
 
@@ -285,5 +291,59 @@ describe("503 so that Close delivers again", () => {
     store.failing = true;
     const result = await ingest(signedEvent(BODY));
     expect(result.body).not.toContain("fake S3");
+  });
+});
+
+describe("one source, several flows", () => {
+  it("starts the lead in every subscribed flow under the same name; a redelivery is a duplicate in all", async () => {
+    const triage = new RecordingStarter();
+    const fanout = createSourceIngest({
+      source: closeSource,
+      store,
+      flows: [
+        { flow: "announce", executions: starter },
+        { flow: "triage", executions: triage },
+      ],
+      secrets: { CLOSE_WEBHOOK_SECRET: SECRET },
+      clock,
+    });
+    const first = await fanout(signedEvent(BODY));
+    expect(first.statusCode).toBe(202);
+    expect((bodyOf(first).executions as Array<{ flow: string }>).map((execution) => execution.flow)).toEqual([
+      "announce",
+      "triage",
+    ]);
+    expect(starter.started.map((execution) => execution.name)).toEqual([LEAD_ID]);
+    expect(triage.started.map((execution) => execution.name)).toEqual([LEAD_ID]);
+    expect(triage.started[0]?.input).toEqual(starter.started[0]?.input);
+
+    const again = await fanout(signedEvent(redelivery("ev_again")));
+    expect(again.statusCode).toBe(200);
+    expect(bodyOf(again)).toEqual({ status: "duplicate", leadId: LEAD_ID });
+  });
+
+  it("answers 503 when one flow cannot be started, and the retry starts only what is missing", async () => {
+    const triage = new RecordingStarter();
+    triage.failWith = new Error("Step Functions is down");
+    const fanout = createSourceIngest({
+      source: closeSource,
+      store,
+      flows: [
+        { flow: "announce", executions: starter },
+        { flow: "triage", executions: triage },
+      ],
+      secrets: { CLOSE_WEBHOOK_SECRET: SECRET },
+      clock,
+    });
+    expect((await fanout(signedEvent(BODY))).statusCode).toBe(503);
+    triage.failWith = undefined;
+    const retry = await fanout(signedEvent(BODY));
+    expect(retry.statusCode).toBe(202);
+    expect(starter.started).toHaveLength(1);
+    expect(triage.started).toHaveLength(1);
+    expect(bodyOf(retry).executions).toEqual([
+      { flow: "announce", name: LEAD_ID, status: "duplicate" },
+      { flow: "triage", name: LEAD_ID, status: "started", executionArn: triage.started[0]?.executionArn },
+    ]);
   });
 });

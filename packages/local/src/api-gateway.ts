@@ -3,23 +3,39 @@ import type { IngestEvent } from "@leadrelay/functions";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { BodyTooLarge, readBody, sendJson } from "./http-body";
 
+/** How much of a too-large body is read (and dropped) before the 413, so clients that send first see it. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Reads and discards the rest of a refused body (up to a cap), then lets the answer go out. */
+async function drain(req: IncomingMessage, limit: number): Promise<void> {
+  let seen = 0;
+  for await (const chunk of req) {
+    seen += (chunk as Buffer).length;
+    if (seen > limit) return;
+  }
+}
+
 /**
- * Plays API Gateway HTTP API (payload v2) in front of the ingest handler: lower-cased headers,
- * repeated headers joined with commas, the body passed as base64 so the handler sees the exact bytes.
+ * Plays API Gateway HTTP API (payload v2) in front of an ingest handler: lower-cased headers,
+ * repeated headers joined with commas, path parameters of the route, the body passed as base64
+ * so the handler sees the exact bytes.
  */
 export async function invokeThroughApiGateway(
   req: IncomingMessage,
   res: ServerResponse,
   handler: (event: IngestEvent) => Promise<APIGatewayProxyStructuredResultV2>,
   maxBodyBytes: number,
+  pathParameters: Record<string, string> = {},
 ) {
   let body: Buffer;
   try {
     body = await readBody(req, maxBodyBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
+      // Answering before the client has sent its body makes Node's fetch (undici) report EPIPE
+      // instead of the 413: read and drop the rest first (up to a cap), then answer.
+      await drain(req, DRAIN_LIMIT_BYTES).catch(() => undefined);
       sendJson(res, 413, { error: `body larger than ${maxBodyBytes} bytes` }, { connection: "close" });
-      req.resume();
       return 413;
     }
     throw error;
@@ -30,10 +46,14 @@ export async function invokeThroughApiGateway(
     const value = req.rawHeaders[i + 1] ?? "";
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
+  const [rawPath = "/", rawQueryString = ""] = (req.url ?? "/").split(/\?(.*)/s);
   const result = await handler({
     body: body.toString("base64"),
     isBase64Encoded: true,
     headers,
+    rawPath,
+    rawQueryString,
+    pathParameters,
     requestContext: { http: { method: req.method ?? "GET" } },
   });
   const status = result.statusCode ?? 200;

@@ -1,5 +1,6 @@
 import { isHexKey } from "@leadrelay/core";
 import { z } from "zod";
+import { FLOW_IDS, selectFlows } from "../../flows/registry";
 
 const optionalUrl = z
   .url("must be a URL")
@@ -16,6 +17,21 @@ export const LocalEnv = z.object({
   LEADRELAY_DATA_DIR: z.string().min(1).default(".leadrelay"),
   LEADRELAY_OWNERS_DIR: z.string().min(1).optional(),
   LEADRELAY_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  LEADRELAY_FLOWS: z
+    .string()
+    .refine(
+      (value) => {
+        try {
+          selectFlows(value, "all");
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      `must be a comma list of flow ids (${FLOW_IDS.join(", ")})`,
+    )
+    .optional(),
+  LEADRELAY_STANDIN_DIR: z.string().min(1).optional(),
   NOTIFY_UNASSIGNED: z
     .enum(["true", "false", "1", "0"], "must be true or false")
     .default("true")

@@ -32,8 +32,8 @@ export class ExecutionStore {
   private readonly dirty = new Set<string>();
   private readonly soon = new Map<string, { timer: NodeJS.Timeout; record: ExecutionRecord }>();
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, "executions");
+  constructor(directory: string) {
+    this.dir = directory;
     mkdirSync(this.dir, { recursive: true });
   }
 

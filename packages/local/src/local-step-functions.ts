@@ -1,4 +1,4 @@
-import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import { type AslDefinition, type AslState, allStates } from "@leadrelay/functions/state-machine";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
 import { type EventDraft, type HistoryEvent, toHistoryEvents } from "./history";
@@ -27,14 +27,12 @@ export interface LocalStepFunctionsOptions {
   handlers: Record<string, TaskHandler>;
   /** Task state name → the ARN shown in the history. */
   resources: Record<string, string>;
-  /** Name of the Wait state and how long it holds, in milliseconds. */
-  waitState: string;
-  waitMs: number;
   /** When set, every Retry waits this long instead of its IntervalSeconds (tests, demos). */
   retryIntervalMs?: number;
   /** Task Lambdas running at once (default 4). */
   taskConcurrency?: number;
-  dataDir: string;
+  /** Where the executions' JSON files live (one folder per state machine). */
+  executionsDir: string;
   now?: () => number;
 }
 
@@ -75,27 +73,27 @@ export class LocalStepFunctions {
   /** The definition the engine runs: Task timeouts are enforced by the wrapper (after the slot is had). */
   private readonly engineDefinition: AslDefinition;
   private readonly taskTimeouts: Record<string, number>;
+  /** State name (nested ones too) → the top-level state it runs inside: where a resume or redrive restarts. */
+  private readonly topLevel: Record<string, string>;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     const region = options.region ?? "local";
     const account = options.account ?? "000000000000";
     this.stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${options.stateMachineName}`;
     this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
-    this.store = new ExecutionStore(options.dataDir);
+    this.store = new ExecutionStore(options.executionsDir);
     this.now = options.now ?? Date.now;
     this.slots = new TaskSlots(options.taskConcurrency ?? 4);
     this.taskTimeouts = {};
-    const states: AslDefinition["States"] = {};
-    for (const [name, state] of Object.entries(options.definition.States)) {
-      if (state.Type !== "Task") {
-        states[name] = state;
-        continue;
+    this.topLevel = {};
+    for (const { name, state, topLevel } of allStates(options.definition)) {
+      this.topLevel[name] = topLevel;
+      if (state.Type === "Task") {
+        this.taskTimeouts[name] =
+          typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : ENGINE_NO_TIMEOUT_SECONDS;
       }
-      this.taskTimeouts[name] =
-        typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : ENGINE_NO_TIMEOUT_SECONDS;
-      states[name] = { ...state, TimeoutSeconds: ENGINE_NO_TIMEOUT_SECONDS };
     }
-    this.engineDefinition = { ...options.definition, States: states };
+    this.engineDefinition = withoutTaskTimeouts(options.definition);
     // Validate once, fully; runs skip validation.
     new StateMachine(options.definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: false, checkPaths: true },
@@ -113,7 +111,7 @@ export class LocalStepFunctions {
     for (const record of records) {
       this.records.set(record.name, record);
       if (record.status !== "RUNNING") continue;
-      const point = resumePoint(record, this.options.definition, "running");
+      const point = resumePoint(record, this.options.definition, "running", this.topLevel);
       if (!point) continue;
       // Continue inside the state it was in: its StateEntered is already in the history.
       this.launch(record, point, false, point.inside);
@@ -129,6 +127,10 @@ export class LocalStepFunctions {
 
   arnOf(name: string): string {
     return `${this.arnPrefix}${name}`;
+  }
+
+  ownsExecution(executionArn: string): boolean {
+    return executionArn.startsWith(this.arnPrefix);
   }
 
   private byArn(executionArn: unknown): ExecutionRecord {
@@ -280,7 +282,7 @@ export class LocalStepFunctions {
         `Execution is ${record.status}: '${record.executionArn}'`,
       );
     }
-    const point = resumePoint(record, this.options.definition, "failed");
+    const point = resumePoint(record, this.options.definition, "failed", this.topLevel);
     if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
     const at = this.now();
     record.redriveCount += 1;
@@ -361,10 +363,12 @@ export class LocalStepFunctions {
         },
       ]),
     );
+    // A Wait resumed after a restart holds only what is left of it.
+    const resumedWait = this.options.definition.States[point.state];
     const remainingWait =
-      point.state === this.options.waitState
-        ? Math.max(0, point.enteredAt + this.options.waitMs - this.now())
-        : this.options.waitMs;
+      resumedWait?.Type === "Wait" && typeof resumedWait.Seconds === "number"
+        ? { [point.state]: Math.max(0, point.enteredAt + resumedWait.Seconds * 1000 - this.now()) }
+        : {};
     const retry =
       this.options.retryIntervalMs === undefined
         ? undefined
@@ -375,7 +379,7 @@ export class LocalStepFunctions {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: handlers,
-        waitTimeOverrides: { [this.options.waitState]: remainingWait },
+        waitTimeOverrides: remainingWait,
         ...(retry ? { retryIntervalOverrides: retry } : {}),
       },
       context: {
@@ -465,12 +469,15 @@ export interface ResumePoint {
 
 /**
  * Where to continue an execution from its history: for a RUNNING one, the state it was in; for a
- * failed one, the Task whose failure ended it (not the Fail state its Catch led to).
+ * failed one, the Task whose failure ended it (not the Fail state its Catch led to). A state nested
+ * in a Parallel or Map restarts its top-level state from that state's input (the branches' Tasks
+ * are idempotent: markers and vendor idempotency keys keep their side effects at most once).
  */
 export function resumePoint(
   record: Pick<ExecutionRecord, "events" | "input" | "startDate">,
   definition: AslDefinition,
   mode: "running" | "failed",
+  topLevel: Record<string, string> = {},
 ): ResumePoint | undefined {
   const { events } = record;
   const entered = (event: HistoryEvent) => event.type.endsWith("StateEntered");
@@ -480,24 +487,37 @@ export function resumePoint(
       input?: string;
       output?: string;
     };
+  /** The top-level state around `name`, restarted from its own entry. */
+  const enclosing = (name: string, before: number): ResumePoint | undefined => {
+    const top = topLevel[name] ?? name;
+    const entry = events
+      .slice(0, before)
+      .findLast((event) => entered(event) && detailsOf(event).name === top);
+    if (!entry) return undefined;
+    return { state: top, input: JSON.parse(detailsOf(entry).input ?? "{}"), enteredAt: entry.timestamp };
+  };
   if (mode === "failed") {
     const lastFailure = events.findLastIndex(
       (event) => event.type === "LambdaFunctionFailed" || event.type === "LambdaFunctionTimedOut",
     );
     if (lastFailure !== -1) {
       const task = events.slice(0, lastFailure).findLast((event) => event.type === "TaskStateEntered");
-      if (task) {
-        const details = detailsOf(task);
-        return { state: details.name, input: JSON.parse(details.input ?? "{}"), enteredAt: task.timestamp };
-      }
+      if (task) return enclosing(detailsOf(task).name, lastFailure);
     }
   }
-  const last = events.findLast((event) => entered(event) || event.type.endsWith("StateExited"));
+  const lastIndex = events.findLastIndex((event) => entered(event) || event.type.endsWith("StateExited"));
+  const last = events[lastIndex];
   if (!last) {
-    // Stopped before its first state was written: start from the top, the hold counted from the start.
+    // Stopped before its first state was written: start from the top, a Wait counted from the start.
     return { state: definition.StartAt, input: JSON.parse(record.input), enteredAt: record.startDate };
   }
   const details = detailsOf(last);
+  const top = topLevel[details.name] ?? details.name;
+  if (top !== details.name) {
+    // Inside a Parallel or Map: the top-level state is still running.
+    const point = enclosing(details.name, lastIndex + 1);
+    return point && { ...point, inside: true };
+  }
   if (entered(last)) {
     return {
       state: details.name,
@@ -510,4 +530,23 @@ export function resumePoint(
   return next
     ? { state: next, input: JSON.parse(details.output ?? "{}"), enteredAt: last.timestamp }
     : undefined;
+}
+
+/** The definition the engine runs: Task timeouts are enforced by the wrapper (after the slot is had). */
+function withoutTaskTimeouts<T extends { States: Record<string, AslState> }>(branch: T): T {
+  const states: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(branch.States)) {
+    const copy: AslState = { ...state };
+    if (state.Type === "Task") copy.TimeoutSeconds = ENGINE_NO_TIMEOUT_SECONDS;
+    if (state.Branches) copy.Branches = state.Branches.map((nested) => withoutTaskTimeouts(nested));
+    const processor = (state.ItemProcessor ?? state.Iterator) as
+      | { States?: Record<string, AslState> }
+      | undefined;
+    if (processor?.States) {
+      const key = state.ItemProcessor ? "ItemProcessor" : "Iterator";
+      copy[key] = withoutTaskTimeouts(processor as { States: Record<string, AslState> });
+    }
+    states[name] = copy;
+  }
+  return { ...branch, States: states };
 }

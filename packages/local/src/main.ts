@@ -6,7 +6,7 @@ import { executionHistory } from "@leadrelay/console/lead-operations";
 import { buildTimeline, formatTimeline } from "@leadrelay/core";
 import { parseLocalEnv } from "./env";
 import { type Runtime, startRuntime } from "./runtime";
-import { closeHeaders, signedCurl } from "./sample-request";
+import { closeHeaders, maskUrlSecrets } from "./sample-request";
 
 const DEMO_FIXTURES = new URL("../demo/close/", import.meta.url).pathname;
 
@@ -70,6 +70,7 @@ async function main() {
   const startedAt = performance.now();
   const runtime = await startRuntime({
     port: env.PORT,
+    env: process.env,
     secretHex: env.CLOSE_WEBHOOK_SECRET,
     slackWebhookUrl: env.SLACK_WEBHOOK_URL,
     ownerBaseUrl: env.OWNER_BASE_URL,
@@ -94,25 +95,31 @@ async function main() {
 
   const out = (line = "") => process.stdout.write(`${line}\n`);
   out(`leadrelay local runtime (data in ${dataDir})`);
-  out(`  webhook   POST ${runtime.webhookUrl}`);
+  for (const flow of runtime.flows)
+    out(`  flow      ${flow.id.padEnd(17)} ${flow.title} (from ${flow.source})`);
+  for (const [source, url] of Object.entries(runtime.webhooks)) {
+    out(`  webhook   ${source.padEnd(17)} ${maskUrlSecrets(url, runtime.generatedSecrets)}`);
+  }
   out(`  console   ${runtime.consoleUrl}`);
   out(`  S3        ${runtime.s3Endpoint} (bucket ${runtime.bucket})`);
-  out(`  SFN API   ${runtime.sfnEndpoint} (${runtime.stateMachineArn})`);
+  out(`  SFN API   ${runtime.sfnEndpoint}`);
+  const standing = Object.keys(runtime.standIns).filter((slug) => {
+    const variable = runtime.standIns[slug]?.spec.baseUrlVariable;
+    return variable === undefined || !process.env[variable];
+  });
   out(
-    `  slack     ${env.SLACK_WEBHOOK_URL ? "posting to SLACK_WEBHOOK_URL" : "built-in sink (messages printed here and shown in the console)"}`,
-  );
-  out(
-    `  owners    ${env.OWNER_BASE_URL ?? `built-in owner server over ${env.LEADRELAY_OWNERS_DIR ?? "packages/local/demo/owners"}`}`,
+    `  stand-ins ${standing.join(" ")} at ${runtime.url}/_local/<slug> (…/_requests lists what each received)`,
   );
   out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
   if (runtime.resumed > 0)
     out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
-  if (!env.CLOSE_WEBHOOK_SECRET) {
-    out(`\nNo CLOSE_WEBHOOK_SECRET set: generated one (kept in ${join(dataDir, "webhook-secret")}):`);
-    out(`  ${runtime.secretHex}`);
-    out("Send a signed sample lead:");
-    out(signedCurl(runtime.webhookUrl, runtime.secretHex));
+  const generated = Object.keys(runtime.generatedSecrets);
+  if (generated.length > 0) {
+    out(
+      `\nGenerated ${generated.join(", ")} (not set; kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
+    );
   }
+  out("Send a signed sample lead: pnpm leadrelay send   (the same as curl: pnpm leadrelay curl)");
   out(`ready ${runtime.webhookUrl} (started in ${Math.round(performance.now() - startedAt)} ms)`);
 
   if (isDemo) {

@@ -1,55 +1,57 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { isHexKey, type ObjectStore } from "@leadrelay/core";
+import type { ObjectStore } from "@leadrelay/core";
 import {
-  createFetchOwner,
-  createFetchRaw,
-  createHttpOwnerDirectory,
-  createIngest,
+  type AwsService,
   createLogger,
-  createMergeAndStore,
-  createNotifySlack,
   createS3Client,
   createS3Store,
   createSfnClient,
-  createSfnStarter,
-  createSlackPoster,
-  DEFAULT_WAIT_SECONDS,
-  definitionWithWait,
-  MAX_BODY_BYTES,
-  type SubstitutionName,
-  substituteArns,
-  TASK_FUNCTIONS,
-  type TaskFunction,
-  taskStateFunctions,
-  WAIT_STATE,
+  type FlowSpec,
+  type IngestEvent,
+  type SourceSpec,
+  stateMachineArnVariable,
+  type TaskKit,
 } from "@leadrelay/functions";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { selectFlows, sourcesOf } from "../../flows/registry";
 import { invokeThroughApiGateway } from "./api-gateway";
+import { hostFlow, loadBuild } from "./flow-host";
 import { sendJson } from "./http-body";
-import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
-import { createOwnerServer } from "./owner-server";
+import { loadOrCreateSecret } from "./local-secrets";
+import type { LocalStepFunctions } from "./local-step-functions";
 import { createLocalS3, type LocalS3 } from "./s3-server";
 import { createSfnFacade } from "./sfn-facade";
-import { createSlackSink, type SinkMessage } from "./slack-sink";
+import { VENDOR_STAND_INS } from "./stand-ins";
+import { ownersStandIn } from "./stand-ins/owners";
+import { type SlackMessageEntry, slackMessagesOf, slackStandIn } from "./stand-ins/slack";
+import { createStandIn, type StandIn } from "./stand-ins/stand-in";
 
 export const LOCAL_BUCKET = "leadrelay-local";
 export const LOCAL_REGION = "us-east-1";
-/** s3rver's fixed credentials; the local SFN facade accepts any. Never real AWS keys. */
+/** Fixed local credentials (the local S3 and SFN accept any). Never real AWS keys. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const DEMO_OWNERS_DIR = new URL("../demo/owners", import.meta.url).pathname;
+export const DEMO_STAND_IN_DIR = new URL("../demo/stand-ins", import.meta.url).pathname;
+
+type Env = Record<string, string | undefined>;
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface RuntimeOptions {
   port: number;
+  dataDir: string;
+  /** Every setting by its variable name (`pnpm start` passes process.env); the options below win. */
+  env?: Env;
+  /** LEADRELAY_FLOWS: a comma list of flow ids (all when unset). */
+  flows?: string;
   secretHex?: string;
   slackWebhookUrl?: string;
   ownerBaseUrl?: string;
   waitSeconds?: number;
-  dataDir: string;
   ownersDir?: string;
   retryIntervalMs?: number;
   notifyUnassigned?: boolean;
@@ -58,13 +60,23 @@ export interface RuntimeOptions {
   console?: (deps: ConsoleDeps) => (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
+export interface LocalFlowInfo {
+  id: string;
+  title: string;
+  stateMachineArn: string;
+  source: string;
+}
+
 export interface ConsoleDeps {
   sfn: SFNClient;
   s3: S3Client;
   store: ObjectStore;
+  /** The announce state machine (the first flow). */
   stateMachineArn: string;
+  flows: LocalFlowInfo[];
   bucket: string;
-  slackMessages?: () => SinkMessage[];
+  slackMessages?: () => SlackMessageEntry[];
+  standIns?: () => Array<{ slug: string; title: string; requests: readonly unknown[] }>;
   mode: "local";
 }
 
@@ -72,39 +84,38 @@ export interface ConsoleDeps {
 export interface RuntimeInfo {
   pid: number;
   url: string;
+  /** Close's webhook (the first source); every source's is in `webhooks`. */
   webhookUrl: string;
+  webhooks: Record<string, string>;
   consoleUrl: string;
   s3Endpoint: string;
   sfnEndpoint: string;
   bucket: string;
+  /** The announce state machine (kept for the tools that predate flows); every flow's is in `flows`. */
   stateMachineArn: string;
+  flows: LocalFlowInfo[];
   region: string;
 }
 
 export interface Runtime extends RuntimeInfo {
   secretHex: string;
+  /** The first flow's engine (announce); `engines` has every flow's. */
   engine: LocalStepFunctions;
+  engines: Record<string, LocalStepFunctions>;
   s3: LocalS3;
   s3Client: S3Client;
   sfnClient: SFNClient;
   store: ObjectStore;
-  slackMessages: SinkMessage[];
+  /** What the Slack stand-in accepted (when SLACK_WEBHOOK_URL is unset). */
+  readonly slackMessages: SlackMessageEntry[];
+  standIns: Record<string, StandIn>;
+  /** The settings the flows run with (stand-in URLs and generated secrets filled in). */
+  settings: Env;
+  /** Secrets this runtime generated because they were not given (name → value). */
+  generatedSecrets: Record<string, string>;
   faults: { s3: { down: boolean }; sfn: { down: boolean } };
   resumed: number;
   stop(): Promise<void>;
-}
-
-function loadOrCreateSecret(dataDir: string): string {
-  const file = join(dataDir, "webhook-secret");
-  try {
-    const saved = readFileSync(file, "utf8").trim();
-    if (isHexKey(saved)) return saved;
-  } catch {
-    // first start
-  }
-  const secret = randomBytes(32).toString("hex");
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -115,14 +126,69 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** The shorthand options as the variables they stand for; empty values count as unset. */
+function settingsOf(options: RuntimeOptions): Env {
+  const given: Env = {
+    CLOSE_WEBHOOK_SECRET: options.secretHex,
+    SLACK_WEBHOOK_URL: options.slackWebhookUrl,
+    OWNER_BASE_URL: options.ownerBaseUrl,
+    LEAD_WAIT_SECONDS: options.waitSeconds === undefined ? undefined : String(options.waitSeconds),
+    NOTIFY_UNASSIGNED: options.notifyUnassigned === undefined ? undefined : String(options.notifyUnassigned),
+    LEADRELAY_OWNERS_DIR: options.ownersDir,
+    LEADRELAY_FLOWS: options.flows,
+  };
+  const settings: Env = {};
+  for (const [name, value] of Object.entries({ ...options.env })) if (value) settings[name] = value;
+  for (const [name, value] of Object.entries(given))
+    if (value !== undefined && value !== "") settings[name] = value;
+  return settings;
+}
+
+/** Executions written before there were flows lived in `executions/`: they are announce's. */
+function migrateExecutions(dataDir: string) {
+  const dir = join(dataDir, "executions");
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((file) => file.endsWith(".json"));
+  } catch {
+    return;
+  }
+  if (files.length === 0) return;
+  mkdirSync(join(dir, "announce"), { recursive: true });
+  for (const file of files) renameSync(join(dir, file), join(dir, "announce", file));
+}
+
+/** Route keys like "POST /webhook/lgm/{token}" as a matcher of paths (the method is the handler's to check). */
+function routeMatcher(routeKey: string): (path: string) => Record<string, string> | undefined {
+  const pattern = routeKey.split(" ")[1] ?? "/";
+  const names: string[] = [];
+  const regex = new RegExp(
+    `^${pattern.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_match, name: string) => {
+      names.push(name);
+      return "([^/]+)";
+    })}$`,
+  );
+  return (path) => {
+    const match = regex.exec(path);
+    if (!match) return undefined;
+    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? "")]));
+  };
+}
+
+interface SourceRoute {
+  source: SourceSpec;
+  match: (path: string) => Record<string, string> | undefined;
+  ingest: (event: IngestEvent) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   mkdirSync(options.dataDir, { recursive: true });
-  const secretHex = options.secretHex ?? loadOrCreateSecret(options.dataDir);
-  const waitSeconds = options.waitSeconds ?? DEFAULT_WAIT_SECONDS;
+  migrateExecutions(options.dataDir);
+  const settings = settingsOf(options);
+  const flows: FlowSpec[] = selectFlows(settings.LEADRELAY_FLOWS, "all");
 
-  let route: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) =>
-    sendJson(res, 503, { error: "starting" });
+  let route: RequestHandler = async (_req, res) => sendJson(res, 503, { error: "starting" });
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       print(`leadrelay: request failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -136,92 +202,132 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const s3Endpoint = `${url}/_aws/s3`;
   const sfnEndpoint = `${url}/_aws/sfn`;
 
+  // ── local AWS ──
   const s3 = await createLocalS3({ directory: join(options.dataDir, "s3"), bucket: LOCAL_BUCKET });
-  const s3Client = createS3Client({
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const sfnClient = createSfnClient({
-    endpoint: sfnEndpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const store = createS3Store(s3Client, LOCAL_BUCKET);
-
-  const sink = createSlackSink(join(options.dataDir, "slack-sink.jsonl"), print);
-  const ownerServer = createOwnerServer(options.ownersDir ?? DEMO_OWNERS_DIR);
-  const log = createLogger("local", { level: process.env.LOG_LEVEL ?? "warn" });
-
-  const functions: Record<TaskFunction, TaskHandler> = {
-    "fetch-raw": createFetchRaw({ store }),
-    "fetch-owner": createFetchOwner({
-      owners: createHttpOwnerDirectory(options.ownerBaseUrl ?? `${url}/_local/owners`),
-    }),
-    "merge-and-store": createMergeAndStore({ store }),
-    "notify-slack": createNotifySlack({
-      store,
-      slack: createSlackPoster(options.slackWebhookUrl ?? `${url}/_local/slack`),
-      notifyUnassigned: options.notifyUnassigned ?? true,
-      log,
+  const endpoints: Record<AwsService, string> = {
+    s3: s3Endpoint,
+    sfn: sfnEndpoint,
+    events: `${url}/_local/events`,
+    sesv2: `${url}/_local/ses`,
+  };
+  const kit: TaskKit = {
+    log: createLogger("local", { level: process.env.LOG_LEVEL ?? "warn" }),
+    aws: (service) => ({
+      endpoint: endpoints[service],
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      ...(service === "s3" ? { forcePathStyle: true } : {}),
     }),
   };
-  const lambdaArn = (fn: TaskFunction) =>
-    `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:leadrelay-local-${fn}`;
-  const definition = definitionWithWait(waitSeconds);
-  const stateFunctions = Object.entries(taskStateFunctions(definition));
-  const arns = Object.fromEntries(
-    Object.entries(TASK_FUNCTIONS).map(([placeholder, fn]) => [placeholder, lambdaArn(fn)]),
-  ) as Record<SubstitutionName, string>;
-  const engine = new LocalStepFunctions({
-    definition: substituteArns(definition, arns),
-    stateMachineName: "leadrelay-local",
-    region: LOCAL_REGION,
-    handlers: Object.fromEntries(stateFunctions.map(([state, fn]) => [state, functions[fn]])),
-    resources: Object.fromEntries(stateFunctions.map(([state, fn]) => [state, lambdaArn(fn)])),
-    waitState: WAIT_STATE,
-    waitMs: waitSeconds * 1000,
-    retryIntervalMs: options.retryIntervalMs,
-    dataDir: options.dataDir,
-  });
-  const faults = { s3: s3.outage, sfn: { down: false } };
-  const facade = createSfnFacade(engine, faults.sfn);
-  const ingest = createIngest({
-    store,
-    executions: createSfnStarter(sfnClient, engine.stateMachineArn),
-    secretHex,
-    log,
-  });
-  engine.onEvent((record, event) => {
-    if (
-      event.type === "ExecutionSucceeded" ||
-      event.type === "ExecutionFailed" ||
-      event.type === "ExecutionAborted"
-    ) {
-      const ms = event.timestamp - record.startDate;
+  const s3Client = createS3Client(kit.aws("s3"));
+  const sfnClient = createSfnClient(kit.aws("sfn"));
+  const store = createS3Store(s3Client, LOCAL_BUCKET);
+
+  // ── stand-ins: every vendor whose base URL is unset is served here ──
+  const standInDir = settings.LEADRELAY_STANDIN_DIR ?? DEMO_STAND_IN_DIR;
+  const specs = [
+    slackStandIn(print),
+    ownersStandIn(settings.LEADRELAY_OWNERS_DIR ?? DEMO_OWNERS_DIR),
+    ...VENDOR_STAND_INS.map((make) => make()),
+  ];
+  const standIns: Record<string, StandIn> = {};
+  for (const spec of specs) {
+    standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store });
+    const filled = spec.baseUrlVariable ? settings[spec.baseUrlVariable] : undefined;
+    if (spec.fills && filled === undefined) {
+      for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`)))
+        settings[name] ??= value;
+    }
+  }
+
+  // ── secrets of the sources: given, or generated and kept ──
+  const generatedSecrets: Record<string, string> = {};
+  for (const source of new Set(flows.map((flow) => flow.source))) {
+    for (const name of source.secrets) {
+      if (settings[name]) continue;
+      settings[name] = loadOrCreateSecret(options.dataDir, name);
+      generatedSecrets[name] = settings[name];
+    }
+  }
+  settings.BUCKET_NAME = LOCAL_BUCKET;
+
+  // ── flows: one engine each ──
+  const engines: Record<string, LocalStepFunctions> = {};
+  for (const flow of flows) {
+    engines[flow.id] = await hostFlow(flow, {
+      settings,
+      kit,
+      region: LOCAL_REGION,
+      dataDir: options.dataDir,
+      retryIntervalMs: options.retryIntervalMs ?? numberOr(settings.LEADRELAY_RETRY_INTERVAL_MS),
+    });
+  }
+  const engineList = () => Object.values(engines);
+  const flowInfo: LocalFlowInfo[] = flows.map((flow) => ({
+    id: flow.id,
+    title: flow.title,
+    stateMachineArn: (engines[flow.id] as LocalStepFunctions).stateMachineArn,
+    source: flow.source.id,
+  }));
+  for (const [id, engine] of Object.entries(engines)) {
+    engine.onEvent((record, event) => {
+      if (!/^Execution(Succeeded|Failed|Aborted)$/.test(event.type)) return;
+      const seconds = ((event.timestamp - record.startDate) / 1000).toFixed(1);
       const why = record.error ? ` ${record.error}` : "";
       print(
-        `execution ${record.name} ${event.type.replace("Execution", "").toUpperCase()}${why} after ${(ms / 1000).toFixed(1)} s`,
+        `${id} ${record.name} ${event.type.replace("Execution", "").toUpperCase()}${why} after ${seconds} s`,
       );
-    }
-  });
+    });
+  }
+
+  // ── sources: the same ingest Lambdas as on AWS, behind an API Gateway v2 adapter ──
+  const sourceRoutes: SourceRoute[] = [];
+  const webhooks: Record<string, string> = {};
+  for (const { source, flows: subscribed } of sourcesOf(flows)) {
+    const env: Env = {
+      BUCKET_NAME: LOCAL_BUCKET,
+      SOURCE_FLOWS: subscribed.map((flow) => flow.id).join(","),
+      ...Object.fromEntries(source.secrets.map((name) => [name, settings[name]])),
+      ...Object.fromEntries(
+        subscribed.map((flow) => [stateMachineArnVariable(flow.id), engines[flow.id]?.stateMachineArn]),
+      ),
+    };
+    const ingest = (await loadBuild(source.handler))(env, kit) as SourceRoute["ingest"];
+    for (const routeKey of source.routes)
+      sourceRoutes.push({ source, match: routeMatcher(routeKey), ingest });
+    webhooks[source.id] = `${url}${(source.routes[0] ?? "").split(" ")[1]}`;
+  }
+
+  const faults = { s3: s3.outage, sfn: { down: false } };
+  const facade = createSfnFacade(engineList, faults.sfn);
+  const first = engines[flows[0]?.id ?? ""];
+  if (!first) throw new Error("LEADRELAY_FLOWS chose no flow");
+  const announceArn = (engines.announce ?? first).stateMachineArn;
+  const slack = standIns.slack as StandIn;
   const consoleHandler = options.console?.({
     sfn: sfnClient,
     s3: s3Client,
     store,
-    stateMachineArn: engine.stateMachineArn,
+    stateMachineArn: announceArn,
+    flows: flowInfo,
     bucket: LOCAL_BUCKET,
-    slackMessages: () => sink.messages,
+    slackMessages: () => slackMessagesOf(slack.requests()),
+    standIns: () =>
+      Object.values(standIns).map((standIn) => ({
+        slug: standIn.spec.slug,
+        title: standIn.spec.title,
+        requests: standIn.requests(),
+      })),
     mode: "local",
   });
 
   route = async (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/webhook/close") {
-      if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
-      const status = await invokeThroughApiGateway(req, res, ingest, MAX_BODY_BYTES);
-      if (status >= 500) print(`ingest answered ${status}: Close will deliver again`);
+    for (const { source, match, ingest } of sourceRoutes) {
+      const parameters = match(path);
+      if (!parameters) continue;
+      const status = await invokeThroughApiGateway(req, res, ingest, source.maxBodyBytes, parameters);
+      if (status >= 500) print(`ingest ${source.id} answered ${status}: the sender will deliver again`);
       return;
     }
     if (path.startsWith("/_aws/s3/")) {
@@ -229,9 +335,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return s3.handle(req, res);
     }
     if (path === "/_aws/sfn" || path === "/_aws/sfn/") return facade(req, res);
-    if (path === "/_local/slack") return sink.handle(req, res);
-    if (path.startsWith("/_local/owners/")) return ownerServer(req, res, path.slice("/_local/owners".length));
-    if (path === "/healthz") return sendJson(res, 200, { ok: true, running: engine.runningCount() });
+    const local = /^\/_local\/([a-z0-9-]+)(\/.*)?$/.exec(path);
+    const standIn = local ? standIns[local[1] ?? ""] : undefined;
+    if (standIn) {
+      const query = (req.url ?? "").includes("?") ? `?${(req.url ?? "").split("?").slice(1).join("?")}` : "";
+      return standIn.handle(req, res, `${local?.[2] ?? "/"}${query}`);
+    }
+    if (path === "/healthz") {
+      return sendJson(res, 200, {
+        ok: true,
+        running: engineList().reduce((sum, engine) => sum + engine.runningCount(), 0),
+      });
+    }
     if (path === "/") {
       res.writeHead(302, { location: "/console" }).end();
       return;
@@ -242,34 +357,43 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   };
 
-  const { resumed } = engine.resumeAll();
+  let resumed = 0;
+  for (const engine of engineList()) resumed += engine.resumeAll().resumed;
   const info: RuntimeInfo = {
     pid: process.pid,
     url,
-    webhookUrl: `${url}/webhook/close`,
+    webhookUrl: webhooks.close ?? Object.values(webhooks)[0] ?? `${url}/webhook/close`,
+    webhooks,
     consoleUrl: `${url}/console`,
     s3Endpoint,
     sfnEndpoint,
     bucket: LOCAL_BUCKET,
-    stateMachineArn: engine.stateMachineArn,
+    stateMachineArn: announceArn,
+    flows: flowInfo,
     region: LOCAL_REGION,
   };
   writeFileSync(join(options.dataDir, "runtime.json"), `${JSON.stringify(info, null, 2)}\n`);
 
   return {
     ...info,
-    secretHex,
-    engine,
+    secretHex: settings.CLOSE_WEBHOOK_SECRET ?? "",
+    engine: engines.announce ?? first,
+    engines,
     s3,
     s3Client,
     sfnClient,
     store,
-    slackMessages: sink.messages,
+    get slackMessages() {
+      return slackMessagesOf(slack.requests());
+    },
+    standIns,
+    settings,
+    generatedSecrets,
     faults,
     resumed,
     async stop() {
-      // Engine first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
-      await engine.close();
+      // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
+      await Promise.all(engineList().map((engine) => engine.close()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -279,4 +403,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       sfnClient.destroy();
     },
   };
+}
+
+function numberOr(value: string | undefined): number | undefined {
+  return value === undefined || value === "" ? undefined : Number(value);
 }

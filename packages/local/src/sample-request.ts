@@ -31,3 +31,12 @@ export function signedCurl(webhookUrl: string, secretHex: string, body = sampleB
     `curl -sS -X POST ${webhookUrl} -H 'content-type: application/json' -H "close-sig-timestamp: $TS" -H "close-sig-hash: $SIG" --data-binary "$BODY"`,
   ].join(" \\\n  ");
 }
+
+/** A URL with any generated secret in it masked (the LGM webhook carries its token in the path). */
+export function maskUrlSecrets(url: string, secrets: Record<string, string>): string {
+  let masked = url;
+  for (const value of Object.values(secrets)) {
+    if (value.length >= 8) masked = masked.replaceAll(value, `${value.slice(0, 2)}…${"*".repeat(6)}`);
+  }
+  return masked;
+}

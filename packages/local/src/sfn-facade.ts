@@ -18,27 +18,54 @@ function toWire(value: unknown): unknown {
   );
 }
 
+function describeStateMachine(engine: LocalStepFunctions) {
+  return {
+    stateMachineArn: engine.stateMachineArn,
+    name: engine.stateMachineArn.split(":").at(-1),
+    status: "ACTIVE",
+    type: "STANDARD",
+    definition: JSON.stringify(engine.definition),
+    roleArn: "arn:aws:iam::000000000000:role/leadrelay-local",
+    creationDate: 0,
+  };
+}
+
 /**
  * Step Functions API (AWS JSON 1.0: `X-Amz-Target: AWSStepFunctions.<Operation>`) over the local
- * engine, so the real @aws-sdk/client-sfn — in ingest, the CLI and the console — talks to it.
+ * engines, one per flow, every call addressed by state machine or execution ARN, so the real
+ * @aws-sdk/client-sfn — in the ingest handlers, the CLI and the console — talks to it.
  */
-export function createSfnFacade(engine: LocalStepFunctions, faults: { down: boolean } = { down: false }) {
+export function createSfnFacade(
+  engines: () => readonly LocalStepFunctions[],
+  faults: { down: boolean } = { down: false },
+) {
+  const byStateMachine = (arn: unknown) => {
+    const engine = engines().find((candidate) => candidate.stateMachineArn === arn);
+    if (!engine)
+      throw new SfnApiError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(arn)}'`);
+    return engine;
+  };
+  const byExecution = (arn: unknown) => {
+    const engine = engines().find((candidate) => typeof arn === "string" && candidate.ownsExecution(arn));
+    if (!engine) throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${String(arn)}'`);
+    return engine;
+  };
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
-    StartExecution: (body) => engine.startExecution(body as never),
-    DescribeExecution: (body) => engine.describeExecution(body as never),
-    ListExecutions: (body) => engine.listExecutions(body as never),
-    GetExecutionHistory: (body) => engine.getExecutionHistory(body as never),
-    StopExecution: (body) => engine.stopExecution(body as never),
-    RedriveExecution: (body) => engine.redriveExecution(body as never),
-    DescribeStateMachine: () => ({
-      stateMachineArn: engine.stateMachineArn,
-      name: engine.stateMachineArn.split(":").at(-1),
-      status: "ACTIVE",
-      type: "STANDARD",
-      definition: JSON.stringify(engine.definition),
-      roleArn: "arn:aws:iam::000000000000:role/leadrelay-local",
-      creationDate: 0,
+    StartExecution: (body) => byStateMachine(body.stateMachineArn).startExecution(body as never),
+    ListExecutions: (body) => byStateMachine(body.stateMachineArn).listExecutions(body as never),
+    DescribeStateMachine: (body) => describeStateMachine(byStateMachine(body.stateMachineArn)),
+    ListStateMachines: () => ({
+      stateMachines: engines().map((engine) => ({
+        stateMachineArn: engine.stateMachineArn,
+        name: engine.stateMachineArn.split(":").at(-1),
+        type: "STANDARD",
+        creationDate: 0,
+      })),
     }),
+    DescribeExecution: (body) => byExecution(body.executionArn).describeExecution(body as never),
+    GetExecutionHistory: (body) => byExecution(body.executionArn).getExecutionHistory(body as never),
+    StopExecution: (body) => byExecution(body.executionArn).stopExecution(body as never),
+    RedriveExecution: (body) => byExecution(body.executionArn).redriveExecution(body as never),
   };
 
   return async function handle(req: IncomingMessage, res: ServerResponse) {

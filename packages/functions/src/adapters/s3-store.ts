@@ -7,10 +7,20 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { type ObjectStore, StorageUnavailable } from "@leadrelay/core";
+import type { AwsClientConfig } from "../aws-clients";
+import { readConfig } from "../config";
 
 /** Checksums only where S3 requires them: the local S3 would otherwise get aws-chunked streaming bodies. */
-export function createS3Client(config: S3ClientConfig = {}): S3Client {
-  return new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED", ...config });
+export function createS3Client(config: S3ClientConfig | AwsClientConfig = {}): S3Client {
+  return new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED", ...(config as S3ClientConfig) });
+}
+
+/** The stage's bucket (`BUCKET_NAME`) through the kit's S3 client configuration. */
+export function storeFromEnv(
+  env: Record<string, string | undefined>,
+  kit: { aws(service: "s3"): AwsClientConfig },
+): ObjectStore {
+  return createS3Store(createS3Client(kit.aws("s3")), readConfig(["BUCKET_NAME"], env).BUCKET_NAME);
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -5,9 +5,10 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import type { ExecutionStarter } from "@leadrelay/core";
+import type { AwsClientConfig } from "../aws-clients";
 
-export function createSfnClient(config: SFNClientConfig = {}): SFNClient {
-  return new SFNClient(config);
+export function createSfnClient(config: SFNClientConfig | AwsClientConfig = {}): SFNClient {
+  return new SFNClient(config as SFNClientConfig);
 }
 
 export function createSfnStarter(sfn: SFNClient, stateMachineArn: string): ExecutionStarter {

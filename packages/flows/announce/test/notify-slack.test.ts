@@ -6,12 +6,12 @@ import {
   summarizeLead,
   unassignedNoticeKey,
 } from "@leadrelay/core";
+import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
+import { createLogger } from "@leadrelay/functions/log";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeFixture, LEAD_IDS, ownerFixture } from "../../core/test/fixture-files";
-import { createSlackPoster } from "../src/adapters/slack-poster";
-import { createLogger } from "../src/log";
+import { closeFixture, LEAD_IDS, ownerFixture } from "../../../core/test/fixture-files";
+import { clock, FakeSlack, MemoryStore, NOW, unusedUrl } from "../../../functions/test/fakes";
 import { createNotifySlack, type NotificationMarker, type NotifyDeps } from "../src/notify-slack";
-import { clock, FakeSlack, MemoryStore, NOW, unusedUrl } from "./fakes";
 
 const LEAD_ID = LEAD_IDS["lead-created.json"];
 const RECEIVED_AT = new Date(NOW - 190 * 60_000).toISOString();

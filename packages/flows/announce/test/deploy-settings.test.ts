@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeploySettingsError, PLACEHOLDER_OWNER_BASE_URL, readDeploySettings } from "../deploy-settings";
+import { DeploySettingsError, PLACEHOLDER_OWNER_BASE_URL, readDeploySettings } from "../src/deploy-settings";
 
 describe("deploy-time settings", () => {
   it("reads the owner URL and the hold time from the deploying shell", () => {

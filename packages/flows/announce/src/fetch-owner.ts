@@ -1,7 +1,7 @@
 import type { OwnerDirectory, OwnerRecord } from "@leadrelay/core";
-import { createHttpOwnerDirectory } from "./adapters/owner-directory";
-import { readConfig } from "./config";
-import { lambdaHandler } from "./lambda";
+import { createHttpOwnerDirectory } from "@leadrelay/functions/adapters/owner-directory";
+import { readConfig } from "@leadrelay/functions/config";
+import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import { ExecutionInput } from "./task-input";
 
 /** One lookup per invocation; waiting for the owner is the state machine's Retry, not a loop here. */
@@ -12,9 +12,10 @@ export function createFetchOwner(deps: { owners: OwnerDirectory }) {
   };
 }
 
-export const handler = lambdaHandler("fetch-owner", (env) => {
+export const build: HandlerBuild = (env) => {
   const config = readConfig(["OWNER_BASE_URL", "HTTP_TIMEOUT_MS"], env);
   return createFetchOwner({
     owners: createHttpOwnerDirectory(config.OWNER_BASE_URL, { timeoutMs: config.HTTP_TIMEOUT_MS }),
   });
-});
+};
+export const handler = lambdaHandler("fetch-owner", build);

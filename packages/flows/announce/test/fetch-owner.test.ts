@@ -1,8 +1,8 @@
+import { createHttpOwnerDirectory } from "@leadrelay/functions/adapters/owner-directory";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LEAD_IDS, ownerFixture } from "../../core/test/fixture-files";
-import { createHttpOwnerDirectory } from "../src/adapters/owner-directory";
+import { LEAD_IDS, ownerFixture } from "../../../core/test/fixture-files";
+import { FakeOwnerServer, unusedUrl } from "../../../functions/test/fakes";
 import { createFetchOwner } from "../src/fetch-owner";
-import { FakeOwnerServer, unusedUrl } from "./fakes";
 
 const LEAD_ID = LEAD_IDS["lead-created.json"];
 const input = {

@@ -6,9 +6,8 @@ import {
   RawEventMissing,
   summarizeLead,
 } from "@leadrelay/core";
-import { createS3Client, createS3Store } from "./adapters/s3-store";
-import { readConfig } from "./config";
-import { lambdaHandler } from "./lambda";
+import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
+import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import { FetchRawInput } from "./task-input";
 
 /** Reads the stored webhook and hands on a small summary of it (never the raw body: 256 KiB state limit). */
@@ -28,7 +27,5 @@ export function createFetchRaw(deps: { store: ObjectStore }) {
   };
 }
 
-export const handler = lambdaHandler("fetch-raw", (env) => {
-  const config = readConfig(["BUCKET_NAME"], env);
-  return createFetchRaw({ store: createS3Store(createS3Client(), config.BUCKET_NAME) });
-});
+export const build: HandlerBuild = (env, kit) => createFetchRaw({ store: storeFromEnv(env, kit) });
+export const handler = lambdaHandler("fetch-raw", build);

@@ -8,11 +8,11 @@ import {
   type SlackPoster,
   unassignedNoticeKey,
 } from "@leadrelay/core";
-import { createS3Client, createS3Store } from "./adapters/s3-store";
-import { createSlackPoster } from "./adapters/slack-poster";
-import { readConfig } from "./config";
-import { lambdaHandler } from "./lambda";
-import { createLogger, type Logger } from "./log";
+import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
+import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
+import { readConfig } from "@leadrelay/functions/config";
+import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import { createLogger, type Logger } from "@leadrelay/functions/log";
 import { NotifyInput } from "./task-input";
 
 /** `notified/{lead_id}.json`: what was posted, when, and whether Slack confirmed it. */
@@ -77,15 +77,13 @@ export function createNotifySlack(deps: NotifyDeps) {
   };
 }
 
-export const handler = lambdaHandler("notify-slack", (env, log) => {
-  const config = readConfig(
-    ["BUCKET_NAME", "SLACK_WEBHOOK_URL", "NOTIFY_UNASSIGNED", "HTTP_TIMEOUT_MS"],
-    env,
-  );
+export const build: HandlerBuild = (env, kit) => {
+  const config = readConfig(["SLACK_WEBHOOK_URL", "NOTIFY_UNASSIGNED", "HTTP_TIMEOUT_MS"], env);
   return createNotifySlack({
-    store: createS3Store(createS3Client(), config.BUCKET_NAME),
+    store: storeFromEnv(env, kit),
     slack: createSlackPoster(config.SLACK_WEBHOOK_URL, { timeoutMs: config.HTTP_TIMEOUT_MS }),
     notifyUnassigned: config.NOTIFY_UNASSIGNED,
-    log,
+    log: kit.log,
   });
-});
+};
+export const handler = lambdaHandler("notify-slack", build);

@@ -1,5 +1,10 @@
-import { DEFAULT_WAIT_SECONDS } from "../packages/functions/src/state-machine";
-import { TEST_STAGE } from "./stage-policy";
+import { DeploySettingsError } from "@leadrelay/functions/flow-spec";
+import { DEFAULT_WAIT_SECONDS } from "./definition";
+
+export { DeploySettingsError };
+
+/** The stage the offline infra tests synthesize; it needs no deploy-time settings. */
+const TEST_STAGE = "test";
 
 /** Read from the environment of `sst deploy`, baked into the template. */
 export interface DeploySettings {
@@ -13,10 +18,6 @@ export interface DeploySettings {
 const MAX_WAIT_SECONDS = 31_536_000;
 /** For the offline test stage and `sst remove`, which never call FetchOwner. */
 export const PLACEHOLDER_OWNER_BASE_URL = "https://owner-files.invalid";
-
-export class DeploySettingsError extends Error {
-  override readonly name = "DeploySettingsError";
-}
 
 function ownerBaseUrl(stage: string, mode: AppMode, value: string | undefined): string {
   if (value === undefined || value.trim() === "") {

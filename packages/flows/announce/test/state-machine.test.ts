@@ -1,4 +1,9 @@
+import { readFileSync } from "node:fs";
 import { enrichedKey, KnownErrorNames, rawEventKey } from "@leadrelay/core";
+import { createHttpOwnerDirectory } from "@leadrelay/functions/adapters/owner-directory";
+import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
+import { createLogger } from "@leadrelay/functions/log";
+import { type AslDefinition, substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import {
   ExecutionError,
   type RunOptions,
@@ -6,41 +11,47 @@ import {
   type StateMachineDefinition,
 } from "aws-local-stepfunctions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { closeFixture, LEAD_IDS, ownerFixture } from "../../core/test/fixture-files";
-import { createHttpOwnerDirectory } from "../src/adapters/owner-directory";
-import { createSlackPoster } from "../src/adapters/slack-poster";
-import { createFetchOwner } from "../src/fetch-owner";
-import { createFetchRaw } from "../src/fetch-raw";
-import { createIngest } from "../src/ingest";
-import { createLogger } from "../src/log";
-import { createMergeAndStore } from "../src/merge-and-store";
-import { createNotifySlack } from "../src/notify-slack";
-import {
-  type AslDefinition,
-  DEFAULT_WAIT_SECONDS,
-  definitionWithWait,
-  readDefinitionText,
-  type SubstitutionName,
-  substituteArns,
-  TASK_FUNCTIONS,
-  type TaskFunction,
-  taskStateFunctions,
-  WAIT_STATE,
-} from "../src/state-machine";
+import { closeFixture, LEAD_IDS, ownerFixture } from "../../../core/test/fixture-files";
 import {
   clock,
+  closeIngest,
   FakeOwnerServer,
   FakeSlack,
   MemoryStore,
   RecordingStarter,
   SECRET,
   signedEvent,
-} from "./fakes";
+} from "../../../functions/test/fakes";
+import { DEFAULT_WAIT_SECONDS, definitionWithWait, WAIT_STATE } from "../src/definition";
+import { createFetchOwner } from "../src/fetch-owner";
+import { createFetchRaw } from "../src/fetch-raw";
+import { announceFlow } from "../src/flow";
+import { createMergeAndStore } from "../src/merge-and-store";
+import { createNotifySlack } from "../src/notify-slack";
 
 type Overrides = NonNullable<RunOptions["overrides"]>;
 type LocalHandlers = NonNullable<Overrides["taskResourceLocalHandlers"]>;
 type JsonInput = Parameters<LocalHandlers[string]>[0];
 type LogEvent = ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
+
+type TaskFunction = "fetch-raw" | "fetch-owner" | "merge-and-store" | "notify-slack";
+/** ARN placeholder → the Lambda's handler module (its file name). */
+const TASK_FUNCTIONS = Object.fromEntries(
+  Object.entries(announceFlow.tasks).map(([placeholder, task]) => [
+    placeholder,
+    /\/([^/]+)\.handler$/.exec(task.handler)?.[1] as TaskFunction,
+  ]),
+) as Record<string, TaskFunction>;
+const PLACEHOLDERS = Object.keys(TASK_FUNCTIONS);
+/** Task state name → the Lambda, read from the placeholders of the file itself. */
+const taskStateFunctions = (asl: AslDefinition = definitionWithWait()) =>
+  Object.fromEntries(
+    Object.entries(taskPlaceholders(asl, PLACEHOLDERS)).map(([state, placeholder]) => [
+      state,
+      TASK_FUNCTIONS[placeholder] as TaskFunction,
+    ]),
+  );
+const readDefinitionText = () => readFileSync(new URL("../announce.asl.json", import.meta.url), "utf8");
 
 /** Lambda-shaped ARNs: with them the definition passes the engine's full validation, ARN checks included. */
 const FAKE_ARNS = Object.fromEntries(
@@ -48,7 +59,7 @@ const FAKE_ARNS = Object.fromEntries(
     name,
     `arn:aws:lambda:us-east-1:123456789012:function:leadrelay-test-${fn}`,
   ]),
-) as Record<SubstitutionName, string>;
+);
 
 const LEAD_ID = LEAD_IDS["lead-created.json"];
 
@@ -97,7 +108,7 @@ function definition(): AslDefinition {
 /** Ingests the sample webhook the way Close would deliver it and returns the execution input it started. */
 async function ingestLead(): Promise<Record<string, unknown>> {
   const starter = new RecordingStarter();
-  const ingest = createIngest({ store, executions: starter, secretHex: SECRET, clock, log: silent });
+  const ingest = closeIngest({ store, executions: starter, secretHex: SECRET, clock, log: silent });
   const response = await ingest(signedEvent(closeFixture("lead-created.json")));
   expect(response.statusCode).toBe(202);
   const [execution] = starter.started;
@@ -211,12 +222,10 @@ describe("the ASL file", () => {
       });
     expect(build(definition())).not.toThrow();
     expect(build(definition(), false)).not.toThrow();
-    const plainNames = Object.fromEntries(Object.entries(TASK_FUNCTIONS)) as Record<SubstitutionName, string>;
+    const plainNames = Object.fromEntries(Object.entries(TASK_FUNCTIONS));
     expect(build(substituteArns(definitionWithWait(), plainNames))).toThrow(/Resource is invalid/);
     expect(build(substituteArns(definitionWithWait(), plainNames), false)).not.toThrow();
-    expect(() => substituteArns(definitionWithWait(), {} as Record<SubstitutionName, string>)).toThrow(
-      /FetchRawFunctionArn/,
-    );
+    expect(() => substituteArns(definitionWithWait(), {})).toThrow(/FetchRawFunctionArn/);
   });
 
   it("names only errors that core defines (plus the States.* / Lambda.* built-ins)", () => {

@@ -1,8 +1,8 @@
 import { rawEventKey } from "@leadrelay/core";
 import { beforeEach, describe, expect, it } from "vitest";
-import { closeFixture, LEAD_IDS } from "../../core/test/fixture-files";
+import { closeFixture, LEAD_IDS } from "../../../core/test/fixture-files";
+import { MemoryStore } from "../../../functions/test/fakes";
 import { createFetchRaw } from "../src/fetch-raw";
-import { MemoryStore } from "./fakes";
 
 const LEAD_ID = LEAD_IDS["lead-created-data-id-only.json"];
 const input = { leadId: LEAD_ID, rawKey: rawEventKey(LEAD_ID), receivedAt: "2026-11-20T14:03:12.000Z" };

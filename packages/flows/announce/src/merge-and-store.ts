@@ -6,9 +6,8 @@ import {
   type ObjectStore,
   RawEventMissing,
 } from "@leadrelay/core";
-import { createS3Client, createS3Store } from "./adapters/s3-store";
-import { readConfig } from "./config";
-import { lambdaHandler } from "./lambda";
+import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
+import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import { MergeInput } from "./task-input";
 
 /** Deterministic: the same input writes the same object, so a retry or a replay is harmless. */
@@ -25,7 +24,5 @@ export function createMergeAndStore(deps: { store: ObjectStore }) {
   };
 }
 
-export const handler = lambdaHandler("merge-and-store", (env) => {
-  const config = readConfig(["BUCKET_NAME"], env);
-  return createMergeAndStore({ store: createS3Store(createS3Client(), config.BUCKET_NAME) });
-});
+export const build: HandlerBuild = (env, kit) => createMergeAndStore({ store: storeFromEnv(env, kit) });
+export const handler = lambdaHandler("merge-and-store", build);

@@ -1,8 +1,8 @@
 import { classifyWebhook, enrichedKey, rawEventKey, summarizeLead } from "@leadrelay/core";
 import { beforeEach, describe, expect, it } from "vitest";
-import { closeFixture, LEAD_IDS, ownerFixture } from "../../core/test/fixture-files";
+import { closeFixture, LEAD_IDS, ownerFixture } from "../../../core/test/fixture-files";
+import { MemoryStore } from "../../../functions/test/fakes";
 import { createMergeAndStore } from "../src/merge-and-store";
-import { MemoryStore } from "./fakes";
 
 const LEAD_ID = LEAD_IDS["lead-created.json"];
 const RAW = closeFixture("lead-created.json");

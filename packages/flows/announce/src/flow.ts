@@ -1,0 +1,62 @@
+import { enrichedKey, KnownErrorNames, notifiedKey, rawEventKey } from "@leadrelay/core";
+import type { FlowSpec } from "@leadrelay/functions/flow-spec";
+import { closeSource } from "@leadrelay/functions/sources/close";
+import asl from "../announce.asl.json";
+import { DEFAULT_WAIT_SECONDS, definitionWithWait } from "./definition";
+import { readDeploySettings } from "./deploy-settings";
+
+const handler = (file: string) => `packages/flows/announce/src/${file}.handler`;
+const RAW = rawEventKey("*");
+const ENRICHED = enrichedKey("*");
+/** `notified/*.json` also covers the `.unassigned.json` marker. */
+const NOTIFIED = notifiedKey("*");
+
+/**
+ * announce: a new Close lead is held ten minutes (time for a rep to be assigned), its owner file
+ * is fetched with retries, the merged record stored, and the lead announced in Slack.
+ */
+export const announceFlow: FlowSpec = {
+  id: "announce",
+  title: "Announce new leads in Slack",
+  source: closeSource,
+  asl,
+  deploySettings(env, { stage, mode, offline }) {
+    const settings = readDeploySettings(offline ? "test" : stage, mode, env);
+    return {
+      OWNER_BASE_URL: settings.ownerBaseUrl,
+      LEAD_WAIT_SECONDS: String(settings.waitSeconds),
+      NOTIFY_UNASSIGNED: String(settings.notifyUnassigned),
+    };
+  },
+  configure: (_definition, settings) =>
+    definitionWithWait(
+      settings.LEAD_WAIT_SECONDS ? Number(settings.LEAD_WAIT_SECONDS) : DEFAULT_WAIT_SECONDS,
+    ),
+  tasks: {
+    FetchRawFunctionArn: {
+      id: "FetchRaw",
+      handler: handler("fetch-raw"),
+      storage: [{ actions: ["s3:GetObject"], keys: RAW }],
+      existenceChecks: true,
+    },
+    FetchOwnerFunctionArn: { id: "FetchOwner", handler: handler("fetch-owner"), env: ["OWNER_BASE_URL"] },
+    MergeAndStoreFunctionArn: {
+      id: "MergeAndStore",
+      handler: handler("merge-and-store"),
+      storage: [
+        { actions: ["s3:GetObject"], keys: RAW },
+        { actions: ["s3:PutObject"], keys: ENRICHED },
+      ],
+      existenceChecks: true,
+    },
+    NotifySlackFunctionArn: {
+      id: "NotifySlack",
+      handler: handler("notify-slack"),
+      env: ["NOTIFY_UNASSIGNED"],
+      secrets: ["SLACK_WEBHOOK_URL"],
+      storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
+      existenceChecks: true,
+    },
+  },
+  errorNames: [...KnownErrorNames],
+};

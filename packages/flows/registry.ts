@@ -1,0 +1,46 @@
+import type { FlowSpec, SourceSpec } from "../functions/src/flow-spec";
+import { announceFlow } from "./announce/src/flow";
+
+/**
+ * Every flow of the product, in order. The stacks deploy the ones LEADRELAY_FLOWS names (AWS:
+ * `announce` by default) and the local runtime runs them (all by default). Adding a flow is a
+ * folder under packages/flows/ and one line here.
+ */
+export const FLOWS: readonly FlowSpec[] = [announceFlow];
+
+export const FLOW_IDS = FLOWS.map((flow) => flow.id);
+
+export class UnknownFlow extends Error {
+  override readonly name = "UnknownFlow";
+}
+
+/** The flows `LEADRELAY_FLOWS` (a comma list of flow ids) chooses; `fallback` when it is unset. */
+export function selectFlows(value: string | undefined, fallback: "all" | readonly string[]): FlowSpec[] {
+  const wanted =
+    value === undefined || value.trim() === ""
+      ? fallback === "all"
+        ? FLOW_IDS
+        : fallback
+      : value
+          .split(",")
+          .map((id) => id.trim())
+          .filter(Boolean);
+  const unknown = wanted.filter((id) => !FLOW_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw new UnknownFlow(
+      `LEADRELAY_FLOWS names unknown flow(s) ${unknown.join(", ")}; the flows are ${FLOW_IDS.join(", ")}`,
+    );
+  }
+  return FLOWS.filter((flow) => wanted.includes(flow.id));
+}
+
+/** The sources the chosen flows listen to, each with its subscribed flows, in registry order. */
+export function sourcesOf(flows: readonly FlowSpec[]): Array<{ source: SourceSpec; flows: FlowSpec[] }> {
+  const bySource = new Map<string, { source: SourceSpec; flows: FlowSpec[] }>();
+  for (const flow of flows) {
+    const entry = bySource.get(flow.source.id) ?? { source: flow.source, flows: [] };
+    entry.flows.push(flow);
+    bySource.set(flow.source.id, entry);
+  }
+  return [...bySource.values()];
+}

@@ -1,0 +1,23 @@
+/**
+ * How a handler builds its AWS SDK clients. On Lambda: the SDK's defaults (region and credentials
+ * from the environment) plus timeouts, so a hung connection fails the call well inside the Lambda
+ * timeout instead of hanging it. Locally: the runtime's endpoints and fixed local credentials.
+ * Each handler constructs only the client it uses, so a bundle carries only that client.
+ */
+export type AwsService = "s3" | "sfn" | "events" | "sesv2";
+
+export interface AwsClientConfig {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle?: boolean;
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+  maxAttempts?: number;
+}
+
+/** Connect within 3 s and answer within 10 s: well inside every Task's Lambda timeout. */
+export const AWS_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+
+export const lambdaAwsConfig = (_service: AwsService): AwsClientConfig => ({
+  requestHandler: { ...AWS_REQUEST_TIMEOUTS },
+});

@@ -1,0 +1,156 @@
+import type { AslDefinition } from "./state-machine";
+
+/**
+ * What a flow is, declaratively: the stacks deploy it from this, the local runtime runs it from
+ * this, and the console lists it. A flow's folder (packages/flows/<id>/) exports one `FlowSpec`;
+ * packages/flows/registry.ts lists them.
+ */
+
+/**
+ * What every Task retries besides its vendor's errors: Step Functions' own Task timeout, the
+ * Lambda runtime cutting a hung invocation (middy's `TimeoutError`, Lambda's `Sandbox.Timedout`,
+ * reported by Step Functions as `Lambda.Unknown` too), and the Lambda service's transient errors.
+ * A test asserts that every Task of every flow retries all of them.
+ */
+export const TRANSIENT_TASK_ERRORS = [
+  "States.Timeout",
+  "TimeoutError",
+  "Sandbox.Timedout",
+  "Lambda.Unknown",
+  "Lambda.ClientExecutionTimeoutException",
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+] as const;
+
+export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+
+/** Object actions on one key pattern of the stage's bucket (`*` for the varying part). */
+export interface StorageGrant {
+  actions: readonly ObjectAction[];
+  keys: string;
+}
+
+export interface TaskSpec {
+  /** Construct id on AWS and the local Lambda's name, e.g. "FetchRaw". */
+  id: string;
+  /** The Lambda handler from the repository root, as SST takes it: "packages/flows/announce/src/fetch-raw.handler". */
+  handler: string;
+  /** Settings the function reads, passed from the environment of `sst deploy` (and of `pnpm start`). */
+  env?: readonly string[];
+  /** Credentials, bound as SST secrets on AWS. */
+  secrets?: readonly string[];
+  storage?: readonly StorageGrant[];
+  /** `s3:ListBucket`, so a missing key answers 404 instead of 403 (see stacks/bucket-grants.ts). */
+  existenceChecks?: boolean;
+  /** `events:PutEvents` on the stage's event bus. */
+  publishesEvents?: boolean;
+  /** `ses:SendEmail` (Amazon SES v2). */
+  sendsEmail?: boolean;
+}
+
+export interface DeployContext {
+  stage: string;
+  /** SST's App.mode: `sst deploy`/`build`/`diff` are "deploy", `sst dev` is "dev". */
+  mode: "deploy" | "dev" | "remove";
+  /** The offline test stage: placeholders stand in for settings a real deploy must be given. */
+  offline: boolean;
+}
+
+export class DeploySettingsError extends Error {
+  override readonly name = "DeploySettingsError";
+}
+
+export interface FlowSpec {
+  /** A contract: state machine names, storage prefixes, LEADRELAY_FLOWS and the console use it. */
+  id: string;
+  title: string;
+  /** The webhook endpoint whose events start this flow. */
+  source: SourceSpec;
+  /** The ASL file (JSONPath, `${Placeholder}` Lambda ARNs) as parsed JSON. */
+  asl: AslDefinition;
+  /**
+   * The settings a deploy bakes into the template, read from the environment of `sst deploy` and
+   * checked (a bad or missing one throws a message naming it). Absent: the tasks' `env` names are
+   * copied from the environment when set.
+   */
+  deploySettings?: (
+    env: Record<string, string | undefined>,
+    context: DeployContext,
+  ) => Record<string, string>;
+  /** The definition with these settings applied (e.g. a Wait's seconds); the ASL as is when absent. */
+  configure?: (definition: AslDefinition, settings: Record<string, string | undefined>) => AslDefinition;
+  /** ARN placeholder → the Lambda that plays it. */
+  tasks: Record<string, TaskSpec>;
+  /** Error names this flow's own handlers throw (the ASL contract test accepts them besides core's). */
+  errorNames: readonly string[];
+}
+
+// ── sources ──────────────────────────────────────────────────────────────────
+
+export interface SourceRequest {
+  method: string;
+  path: string;
+  pathParameters: Record<string, string>;
+  query: URLSearchParams;
+  /** Lower-case names; repeated headers joined with commas (API Gateway v2). */
+  headers: Record<string, string | undefined>;
+  /** The exact bytes received. */
+  body: Buffer;
+}
+
+export interface SourceAnswer {
+  status: number;
+  body: Record<string, unknown> | string;
+  /** Kept in the log only, never in the answer (why a request was refused). */
+  logReason?: string;
+}
+
+/** One business event of a delivery: it starts one execution, named `name`, in every subscribed flow. */
+export interface SourceEvent {
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export type SourceVerdict =
+  /** Answered without storing or starting anything: refused, malformed, ignored, a handshake. */
+  | { kind: "answer"; answer: SourceAnswer }
+  /** Acknowledged (so the sender stops retrying) and kept under `key` so that nothing is lost. */
+  | { kind: "reject"; key: string; reason: string }
+  | {
+      kind: "accept";
+      /** Where the raw body is stored once, byte for byte. */
+      rawKey: string;
+      events: SourceEvent[];
+      /** Extra fields of the answer (e.g. the lead id). */
+      fields?: Record<string, unknown>;
+    };
+
+export interface SourceContext {
+  secrets: Record<string, string | undefined>;
+  /** epoch ms */
+  now: number;
+}
+
+export interface SourceSpec {
+  id: string;
+  /** API Gateway route keys, e.g. "POST /webhook/close", "POST /webhook/lgm/{token}". */
+  routes: readonly string[];
+  /** The ingest Lambda: "packages/functions/src/sources/close.handler". */
+  handler: string;
+  /** Env names of the source's secrets (SST secrets on AWS; generated locally when unset). */
+  secrets: readonly string[];
+  maxBodyBytes: number;
+  /** Key patterns the ingest Lambda may create (`*` for the varying part). */
+  storage: readonly string[];
+  /** Status of a successful acceptance (202; Meta wants 200). */
+  acceptStatus?: number;
+  /** Verify, parse, decide: pure, no I/O. */
+  receive(request: SourceRequest, context: SourceContext): SourceVerdict;
+}
+
+/** The env variable that carries a flow's state machine ARN to its source's ingest Lambda. */
+export function stateMachineArnVariable(flowId: string): string {
+  return `STATE_MACHINE_ARN_${flowId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+}

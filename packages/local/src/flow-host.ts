@@ -1,0 +1,91 @@
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { FlowSpec, HandlerBuild, TaskKit, TaskSpec } from "@leadrelay/functions";
+import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
+import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
+
+export const REPO_ROOT = new URL("../../../", import.meta.url).pathname;
+export const LOCAL_ACCOUNT = "000000000000";
+
+type Env = Record<string, string | undefined>;
+
+/** The announce state machine keeps the name it had before there were flows (scripts and ARNs rely on it). */
+export function localStateMachineName(flowId: string): string {
+  return flowId === "announce" ? "leadrelay-local" : `leadrelay-local-${flowId}`;
+}
+
+/** A Lambda entry "dir/file.handler" → its module and the factory it exports, as Lambda would load it. */
+export async function loadBuild(handler: string): Promise<HandlerBuild> {
+  const file = join(REPO_ROOT, `${handler.replace(/\.[^./]+$/, "")}.ts`);
+  const module = (await import(pathToFileURL(file).href)) as { build?: HandlerBuild };
+  if (typeof module.build !== "function") {
+    throw new Error(`${file} must export \`build\` (the handler's factory) for the local runtime`);
+  }
+  return module.build;
+}
+
+const moduleName = (handler: string) =>
+  handler
+    .replace(/\.[^./]+$/, "")
+    .split("/")
+    .at(-1) ?? handler;
+
+/** What a Lambda of this task gets on AWS: its listed settings and secrets, and the bucket. */
+export function taskEnv(task: TaskSpec, settings: Env): Env {
+  const names = [
+    ...(task.env ?? []),
+    ...(task.secrets ?? []),
+    "BUCKET_NAME",
+    "HTTP_TIMEOUT_MS",
+    "EVENT_BUS_NAME",
+  ];
+  return Object.fromEntries(names.map((name) => [name, settings[name]]));
+}
+
+export interface HostOptions {
+  settings: Env;
+  kit: TaskKit;
+  region: string;
+  dataDir: string;
+  retryIntervalMs?: number;
+  taskConcurrency?: number;
+}
+
+/**
+ * One flow's state machine on the local engine: the flow's ASL with its settings applied, each
+ * Task played by the handler module the Lambda would run, built with this runtime's kit.
+ */
+export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<LocalStepFunctions> {
+  const definition = flow.configure ? flow.configure(structuredClone(flow.asl), options.settings) : flow.asl;
+  const placeholders = taskPlaceholders(definition, Object.keys(flow.tasks));
+  // Named after the handler module, as the function is on AWS: "leadrelay-local-announce-notify-slack".
+  const lambdaArn = (task: TaskSpec) =>
+    `arn:aws:lambda:${options.region}:${LOCAL_ACCOUNT}:function:leadrelay-local-${flow.id}-${moduleName(task.handler)}`;
+  const functions: Record<string, TaskHandler> = {};
+  for (const [placeholder, task] of Object.entries(flow.tasks)) {
+    const build = await loadBuild(task.handler);
+    functions[placeholder] = build(taskEnv(task, options.settings), options.kit);
+  }
+  const arns = Object.fromEntries(
+    Object.entries(flow.tasks).map(([placeholder, task]) => [placeholder, lambdaArn(task)]),
+  );
+  const taskOf = (placeholder: string) => flow.tasks[placeholder] as TaskSpec;
+  return new LocalStepFunctions({
+    definition: substituteArns(definition, arns),
+    stateMachineName: localStateMachineName(flow.id),
+    region: options.region,
+    account: LOCAL_ACCOUNT,
+    handlers: Object.fromEntries(
+      Object.entries(placeholders).map(([state, placeholder]) => [
+        state,
+        functions[placeholder] as TaskHandler,
+      ]),
+    ),
+    resources: Object.fromEntries(
+      Object.entries(placeholders).map(([state, placeholder]) => [state, lambdaArn(taskOf(placeholder))]),
+    ),
+    retryIntervalMs: options.retryIntervalMs,
+    taskConcurrency: options.taskConcurrency,
+    executionsDir: join(options.dataDir, "executions", flow.id),
+  });
+}

@@ -1,0 +1,263 @@
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import type { ObjectStore } from "@leadrelay/core";
+import { BodyTooLarge, readBody } from "../http-body";
+
+/**
+ * One mechanism for every outbound service the flows call (FLOWS.md): served at
+ * `/_local/<slug>/…`, each stand-in records every request (`GET /_local/<slug>/_requests`), answers
+ * with the vendor's documented success shape, and can be scripted to fail
+ * (`POST /_local/<slug>/_fail`). A vendor is a `StandInSpec`: its slug, the variables the runtime
+ * fills when the vendor's base URL is unset, and how it answers.
+ */
+
+export interface StandInRequest {
+  method: string;
+  /** The path after `/_local/<slug>`, always starting with `/`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  text: string;
+  /** The body as JSON, or as an object of form fields; `undefined` when it is neither. */
+  json: unknown;
+}
+
+export interface StandInReply {
+  status: number;
+  headers?: Record<string, string>;
+  /** Sent as JSON (`text` wins when both are given). */
+  json?: unknown;
+  text?: string;
+}
+
+export interface StandInContext {
+  /** `LEADRELAY_STANDIN_DIR/<slug>` when that folder is configured: files a stand-in serves reads from. */
+  dataDir?: string;
+  /** The runtime's bucket (the Close stand-in reads the stored webhooks). */
+  store: ObjectStore;
+  /** This stand-in's state, kept across restarts in the runtime's data folder; call `save()` after a change. */
+  state: Record<string, unknown>;
+  save(): void;
+  now(): number;
+  /** What this stand-in has received so far. */
+  requests(): readonly RecordedRequest[];
+}
+
+export interface StandInSpec {
+  slug: string;
+  /** The vendor, as the console names it. */
+  title: string;
+  /**
+   * Variables the runtime sets when `baseUrlVariable` is unset: the base URL itself (`url` is this
+   * stand-in's root), dummy credentials and local defaults (sender, on-call phone, field ids).
+   */
+  fills?: (url: string) => Record<string, string>;
+  /** The variable that points a flow at the real vendor; unset → this stand-in. */
+  baseUrlVariable?: string;
+  respond(request: StandInRequest, context: StandInContext): StandInReply | Promise<StandInReply>;
+}
+
+export interface RecordedRequest {
+  id: number;
+  at: string;
+  method: string;
+  path: string;
+  query: string;
+  /** Credentials blanked out: the console and the listing never show them. */
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+  /** Answered by a `_fail` script instead of the stand-in. */
+  scripted?: boolean;
+}
+
+export interface FailureScript {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** How many requests it answers (default 1). */
+  times?: number;
+  /** Answer after this long (a slow or hung vendor). */
+  delayMs?: number;
+  /** Only requests with this method and/or path prefix. */
+  method?: string;
+  path?: string;
+}
+
+const SECRET_HEADER = /authorization|api-key|token|secret|cookie|signature/i;
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_DELAY_MS = 120_000;
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text === "") return undefined;
+  if (/x-www-form-urlencoded/i.test(contentType ?? "")) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: ServerResponse, reply: StandInReply) {
+  const body = reply.text ?? (reply.json === undefined ? "" : JSON.stringify(reply.json));
+  const type = reply.text !== undefined ? "text/plain; charset=utf-8" : "application/json";
+  res.writeHead(reply.status, {
+    ...(body === "" ? {} : { "content-type": type }),
+    "content-length": String(Buffer.byteLength(body)),
+    ...reply.headers,
+  });
+  res.end(body);
+}
+
+export interface StandIn {
+  spec: StandInSpec;
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  requests(): readonly RecordedRequest[];
+  onRequest(listener: (request: RecordedRequest) => void): () => void;
+}
+
+export function createStandIn(
+  spec: StandInSpec,
+  options: { dataDir: string; standInDir?: string; store: ObjectStore; now?: () => number },
+): StandIn {
+  const dir = join(options.dataDir, "stand-ins");
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, `${spec.slug}.jsonl`);
+  const stateFile = join(dir, `${spec.slug}.state.json`);
+  const now = options.now ?? Date.now;
+  const recorded: RecordedRequest[] = [];
+  try {
+    for (const line of readFileSync(logFile, "utf8").split("\n")) if (line) recorded.push(JSON.parse(line));
+  } catch {
+    // nothing recorded yet
+  }
+  let state: Record<string, unknown> = {};
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8"));
+  } catch {
+    // first start
+  }
+  const scripts: FailureScript[] = [];
+  const listeners = new Set<(request: RecordedRequest) => void>();
+  const context: StandInContext = {
+    dataDir: options.standInDir ? join(options.standInDir, spec.slug) : undefined,
+    store: options.store,
+    state,
+    save: () => writeFileSync(stateFile, JSON.stringify(state)),
+    now,
+    requests: () => recorded,
+  };
+
+  function record(request: StandInRequest, status: number, scripted: boolean) {
+    const entry: RecordedRequest = {
+      id: (recorded.at(-1)?.id ?? 0) + 1,
+      at: new Date(now()).toISOString(),
+      method: request.method,
+      path: request.path,
+      query: request.query.toString(),
+      headers: Object.fromEntries(
+        Object.entries(request.headers)
+          .filter((entry): entry is [string, string] => entry[1] !== undefined)
+          .map(([name, value]) => [name, SECRET_HEADER.test(name) ? "[redacted]" : value]),
+      ),
+      body: request.json ?? (request.text === "" ? undefined : request.text.slice(0, 10_000)),
+      status,
+      ...(scripted ? { scripted } : {}),
+    };
+    recorded.push(entry);
+    appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
+    for (const listener of listeners) listener(entry);
+  }
+
+  function takeScript(request: StandInRequest): FailureScript | undefined {
+    const index = scripts.findIndex(
+      (script) =>
+        (!script.method || script.method.toUpperCase() === request.method) &&
+        (!script.path || request.path.startsWith(script.path)),
+    );
+    const script = scripts[index];
+    if (!script) return undefined;
+    script.times = (script.times ?? 1) - 1;
+    if (script.times <= 0) scripts.splice(index, 1);
+    return script;
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) {
+    if (path === "/_requests") {
+      if (req.method === "DELETE") {
+        recorded.length = 0;
+        writeFileSync(logFile, "");
+        return send(res, { status: 204 });
+      }
+      return send(res, { status: 200, json: { slug: spec.slug, requests: recorded } });
+    }
+    if (req.method === "DELETE") {
+      scripts.length = 0;
+      return send(res, { status: 204 });
+    }
+    if (req.method === "GET") return send(res, { status: 200, json: { scripts } });
+    let script: FailureScript;
+    try {
+      script = JSON.parse(body.toString("utf8")) as FailureScript;
+    } catch {
+      return send(res, { status: 400, json: { error: "POST a JSON failure script" } });
+    }
+    if (!Number.isInteger(script.status) || script.status < 100 || script.status > 599) {
+      return send(res, { status: 400, json: { error: "status must be an HTTP status" } });
+    }
+    scripts.push({ ...script, delayMs: Math.min(Math.max(script.delayMs ?? 0, 0), MAX_DELAY_MS) });
+    return send(res, { status: 201, json: { scripts } });
+  }
+
+  return {
+    spec,
+    requests: () => recorded,
+    onRequest(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async handle(req, res, path) {
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        req.resume();
+        return send(res, { status: 413, json: { error: "body too large" } });
+      }
+      const url = new URL(path || "/", "http://stand-in.local");
+      if (url.pathname === "/_requests" || url.pathname === "/_fail")
+        return control(req, res, url.pathname, body);
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        headers[name] = Array.isArray(value) ? value.join(",") : value;
+      }
+      const text = body.toString("utf8");
+      const request: StandInRequest = {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers,
+        body,
+        text,
+        json: parseBody(text, headers["content-type"]),
+      };
+      const script = takeScript(request);
+      if (script) {
+        if (script.delayMs) await new Promise((resolve) => setTimeout(resolve, script.delayMs));
+        record(request, script.status, true);
+        if (res.destroyed) return;
+        return send(res, {
+          status: script.status,
+          headers: script.headers,
+          ...(typeof script.body === "string" ? { text: script.body } : { json: script.body }),
+        });
+      }
+      const reply = await spec.respond(request, context);
+      record(request, reply.status, false);
+      send(res, reply);
+    },
+  };
+}
