@@ -1,12 +1,15 @@
 import type { FlowSpec, SourceSpec } from "../functions/src/flow-spec";
 import { announceFlow } from "./announce/src/flow";
+import { dealStageFlow } from "./deal-stage/src/flow";
+import { metaLeadsFlow } from "./meta-leads/src/flow";
+import { triageFlow } from "./triage/src/flow";
 
 /**
  * Every flow of the product, in order. The stacks deploy the ones LEADRELAY_FLOWS names (AWS:
  * `announce` by default) and the local runtime runs them (all by default). Adding a flow is a
  * folder under packages/flows/ and one line here.
  */
-export const FLOWS: readonly FlowSpec[] = [announceFlow];
+export const FLOWS: readonly FlowSpec[] = [announceFlow, triageFlow, dealStageFlow, metaLeadsFlow];
 
 export const FLOW_IDS = FLOWS.map((flow) => flow.id);
 

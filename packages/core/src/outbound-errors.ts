@@ -13,6 +13,11 @@ export interface OutboundFailure {
   /** The vendor's own error code when it gave one (Twilio 20429, Graph 190, HubSpot policyName…). */
   code?: string;
   detail: string;
+  /**
+   * The request may have reached the vendor but no answer came back (a timeout, a connection cut
+   * mid-call): the vendor may have acted. Side effects without an idempotency key are then not repeated.
+   */
+  unanswered?: boolean;
 }
 
 function describe(failure: OutboundFailure, verdict: string): string {
@@ -26,11 +31,13 @@ export abstract class OutboundCallError extends Error {
   readonly service: string;
   readonly status?: number;
   readonly code?: string;
+  readonly unanswered: boolean;
   constructor(failure: OutboundFailure, message: string, options?: ErrorOptions) {
     super(message, options);
     this.service = failure.service;
     this.status = failure.status;
     this.code = failure.code;
+    this.unanswered = failure.unanswered === true;
   }
 }
 

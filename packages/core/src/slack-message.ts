@@ -10,7 +10,8 @@ export function escapeSlack(text: string): string {
 /** Longest value shown, in characters (code points): escaped (≤ 5× longer) it stays under Slack's 2,000 per field. */
 export const MAX_SHOWN_CHARACTERS = 300;
 
-function show(value: string | null | undefined): string {
+/** A value as Slack shows it: "—" when missing, one line, control and bidi characters gone, cut, escaped. */
+export function slackValue(value: string | null | undefined): string {
   if (value === null || value === undefined || value.trim() === "") return MISSING;
   // Line breaks could fake extra fields; control and bidi-override characters could garble or
   // visually reorder the message. None has any business in a lead's name or email.
@@ -35,7 +36,7 @@ export function humanDate(value: string | null | undefined): string {
   const trimmed = value.replace(/(\.\d{3})\d+/, "$1");
   // Close also writes UTC timestamps without an offset; JavaScript would read those in the host's time zone.
   const date = new Date(/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed) ? `${trimmed}Z` : trimmed);
-  if (Number.isNaN(date.getTime())) return show(value);
+  if (Number.isNaN(date.getTime())) return slackValue(value);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
 }
@@ -48,20 +49,20 @@ export interface SlackMessage {
 /** The seven fields a rep needs, in a fixed order. */
 export function slackFields(lead: MergedLead): Array<[label: string, value: string]> {
   return [
-    ["Lead", lead.name === null ? MISSING : `<${lead.closeUrl}|${show(lead.name)}>`],
-    ["Lead ID", show(lead.leadId)],
+    ["Lead", lead.name === null ? MISSING : `<${lead.closeUrl}|${slackValue(lead.name)}>`],
+    ["Lead ID", slackValue(lead.leadId)],
     ["Created", humanDate(lead.createdAt)],
-    ["Status", show(lead.statusLabel)],
-    ["Email", show(lead.email)],
-    ["Owner", show(lead.owner)],
-    ["Funnel", show(lead.funnel)],
+    ["Status", slackValue(lead.statusLabel)],
+    ["Email", slackValue(lead.email)],
+    ["Owner", slackValue(lead.owner)],
+    ["Funnel", slackValue(lead.funnel)],
   ];
 }
 
 export function buildLeadMessage(lead: MergedLead): SlackMessage {
   const fields = slackFields(lead);
   return {
-    text: `New lead ${show(lead.name)} (${show(lead.leadId)}), owner ${show(lead.owner)}`,
+    text: `New lead ${slackValue(lead.name)} (${slackValue(lead.leadId)}), owner ${slackValue(lead.owner)}`,
     blocks: [
       { type: "header", text: { type: "plain_text", text: "New lead", emoji: false } },
       {
@@ -76,6 +77,6 @@ export function buildUnassignedMessage(
   lead: { leadId: string; name: string | null },
   minutes: number,
 ): SlackMessage {
-  const text = `Lead ${show(lead.name)} (${show(lead.leadId)}) still has no owner after ${Math.round(minutes)} minutes`;
+  const text = `Lead ${slackValue(lead.name)} (${slackValue(lead.leadId)}) still has no owner after ${Math.round(minutes)} minutes`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${text}` } }] };
 }

@@ -8,14 +8,15 @@ const integer = (min: number, max: number, fallback: number) =>
     fallback,
   );
 const required = z.string({ error: "must be set" }).check(z.minLength(1, "must be set"));
-/** A base URL without its trailing slash. */
-const baseUrl = (fallback?: string) => {
-  const parsed = z.pipe(
+/** A base URL without its trailing slash; the vendor's own host on AWS when unset. */
+const trimmedUrl = () =>
+  z.pipe(
     url("must be an http(s) URL"),
     z.transform((value) => value.replace(/\/+$/, "")),
   );
-  return fallback === undefined ? z.optional(parsed) : z._default(parsed, fallback);
-};
+const baseUrl = (fallback: string) => z._default(trimmedUrl(), fallback);
+/** A base URL with no public default (a customer's own host, e.g. Zendesk's subdomain). */
+const ownBaseUrl = () => z.optional(trimmedUrl());
 const optionalText = z.optional(z.string());
 const flag = (fallback: "true" | "false") =>
   z.pipe(
@@ -57,10 +58,16 @@ export const EnvSchema = {
   EMAIL_FROM: optionalText,
   BREVO_BASE_URL: baseUrl("https://api.brevo.com"),
   BREVO_API_KEY: optionalText,
-  ZENDESK_BASE_URL: baseUrl(),
+  BREVO_PROPERTY_TEMPLATE_ID: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,9}$/, "must be a Brevo template id (digits)")),
+      z.transform(Number),
+    ),
+  ),
+  ZENDESK_BASE_URL: ownBaseUrl(),
   ZENDESK_EMAIL: optionalText,
   ZENDESK_API_TOKEN: optionalText,
-  LLM_BASE_URL: baseUrl(),
+  LLM_BASE_URL: ownBaseUrl(),
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
   META_GRAPH_BASE_URL: baseUrl("https://graph.facebook.com"),
@@ -74,7 +81,7 @@ export const EnvSchema = {
   DEFAULT_PHONE_COUNTRY_CODE: z.optional(
     z.string().check(z.regex(/^\d{1,4}$/, "must be digits, e.g. 1 or 44")),
   ),
-  MEMBERS_BASE_URL: baseUrl(),
+  MEMBERS_BASE_URL: ownBaseUrl(),
   EVENT_BUS_NAME: optionalText,
   HUBSPOT_BASE_URL: baseUrl("https://api.hubapi.com"),
   HUBSPOT_TOKEN: optionalText,

@@ -39,8 +39,13 @@ export interface TaskSpec {
   handler: string;
   /** Settings the function reads, passed from the environment of `sst deploy` (and of `pnpm start`). */
   env?: readonly string[];
-  /** Credentials, bound as SST secrets on AWS. */
+  /** Credentials the function cannot work without, bound as SST secrets on AWS (a deploy stops if one is not set). */
   secrets?: readonly string[];
+  /**
+   * Credentials of an action the flow skips when they are missing: bound on AWS only when set for
+   * the stage (an SST secret that is bound but unset would fail the function at cold start).
+   */
+  optionalSecrets?: readonly string[];
   storage?: readonly StorageGrant[];
   /** `s3:ListBucket`, so a missing key answers 404 instead of 403 (see stacks/bucket-grants.ts). */
   existenceChecks?: boolean;
@@ -85,6 +90,23 @@ export interface FlowSpec {
   tasks: Record<string, TaskSpec>;
   /** Error names this flow's own handlers throw (the ASL contract test accepts them besides core's). */
   errorNames: readonly string[];
+  /**
+   * States where a caught error may end without a `Fail` (a degraded outcome the history shows, e.g.
+   * "recorded without the email"): the infra tests accept a Catch path that reaches one of them.
+   */
+  degradedStates?: readonly string[];
+}
+
+/**
+ * The definition a flow runs with these settings: what the stacks deploy and what the local runtime
+ * runs, from this one function so the two cannot drift apart (an infra test checks the template).
+ */
+export function configuredDefinition(
+  flow: Pick<FlowSpec, "asl" | "configure">,
+  settings: Record<string, string | undefined>,
+): AslDefinition {
+  const definition = structuredClone(flow.asl);
+  return flow.configure ? flow.configure(definition, settings) : definition;
 }
 
 // ── sources ──────────────────────────────────────────────────────────────────

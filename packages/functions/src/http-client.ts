@@ -144,8 +144,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } catch (error) {
       const timedOut =
         error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      // A refused connection never reached the vendor; anything else may have.
+      const refused = (error as { cause?: { code?: string } })?.cause?.code === "ECONNREFUSED";
       throw new ServiceUnavailable({
         service,
+        unanswered: !refused,
         detail: `${where}: ${timedOut ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : "request failed"}`,
       });
     }

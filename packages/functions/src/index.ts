@@ -10,3 +10,4 @@ export * from "./lambda";
 export { createLogger, type Logger, redact } from "./log";
 export * from "./source-ingest";
 export * from "./state-machine";
+export * from "./at-most-once";

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FlowSpec, HandlerBuild, TaskKit, TaskSpec } from "@leadrelay/functions";
+import { configuredDefinition } from "@leadrelay/functions/flow-spec";
 import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
 
@@ -35,6 +36,7 @@ export function taskEnv(task: TaskSpec, settings: Env): Env {
   const names = [
     ...(task.env ?? []),
     ...(task.secrets ?? []),
+    ...(task.optionalSecrets ?? []),
     "BUCKET_NAME",
     "HTTP_TIMEOUT_MS",
     "EVENT_BUS_NAME",
@@ -56,7 +58,7 @@ export interface HostOptions {
  * Task played by the handler module the Lambda would run, built with this runtime's kit.
  */
 export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<LocalStepFunctions> {
-  const definition = flow.configure ? flow.configure(structuredClone(flow.asl), options.settings) : flow.asl;
+  const definition = configuredDefinition(flow, options.settings);
   const placeholders = taskPlaceholders(definition, Object.keys(flow.tasks));
   // Named after the handler module, as the function is on AWS: "leadrelay-local-announce-notify-slack".
   const lambdaArn = (task: TaskSpec) =>

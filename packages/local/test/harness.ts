@@ -148,6 +148,14 @@ export async function startRig(options: Partial<RuntimeOptions> = {}) {
   };
 }
 
+/** A flow's execution, once settled: its whole history through the Step Functions API. */
+export async function flowHistory(runtime: Runtime, flowId: string, name: string) {
+  const engine = runtime.engines[flowId];
+  if (!engine) throw new Error(`flow ${flowId} is not running in this runtime`);
+  await engine.settled(name);
+  return executionHistory({ sfn: runtime.sfnClient, stateMachineArn: engine.stateMachineArn }, engine.arnOf(name));
+}
+
 /** The execution's whole history, read through the Step Functions API as the CLI and console read it. */
 export function historyOf(runtime: Runtime, name: string) {
   return executionHistory(

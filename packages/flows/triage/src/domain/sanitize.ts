@@ -24,10 +24,12 @@ export function sanitizeMessage(input: unknown, options: SanitizeOptions = {}): 
   text = markupToText(text);
   // Old Mac, Windows and Unicode line ends all mean "new line" to the boilerplate rules below.
   text = text.replace(/\r\n?|[\v\f\u0085\u2028\u2029]/g, "\n");
-  // Compatibility folding turns full-width and styled look-alikes ("ＵＲＧＥＮＴ", "𝐛𝐮𝐲") into the letters they imitate,
-  // so neither the rules nor the model can be dodged with them.
-  text = text.normalize("NFKC");
-  text = removeInvisible(text);
+  // Only non-ASCII text has look-alikes, invisible characters or lone surrogates to deal with.
+  if (/[^\x20-\x7e\n\t]/.test(text)) {
+    // Compatibility folding turns full-width and styled look-alikes ("ＵＲＧＥＮＴ", "𝐛𝐮𝐲") into the letters they
+    // imitate, so neither the rules nor the model can be dodged with them.
+    text = removeInvisible(text.normalize("NFKC"));
+  }
   text = dropBoilerplate(text);
   text = text.replace(/\s+/g, " ").trim();
   return cutCodePoints(text, maxLength).trimEnd();
@@ -124,9 +126,10 @@ const BLOCK_ELEMENTS = new Set([
  * so a decoded text that turns out to be markup gets one more round.
  */
 function markupToText(text: string): string {
+  if (!text.includes("<") && !text.includes("&")) return text;
   let current = text;
   for (let round = 0; round < 2; round++) {
-    if (HTML_HINT.test(current)) current = htmlToText(current);
+    if (current.includes("<") && HTML_HINT.test(current)) current = htmlToText(current);
     const decoded = decodeEntities(current);
     if (decoded === current) break;
     current = decoded;

@@ -1,0 +1,74 @@
+import { KnownErrorNames } from "@leadrelay/core";
+import type { FlowSpec, StorageGrant, TaskSpec } from "@leadrelay/functions/flow-spec";
+import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import { closeSource } from "@leadrelay/functions/sources/close";
+import asl from "../triage.asl.json";
+import { SMS_VARIABLES } from "./send-sms";
+
+const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
+/** Triage's markers: `flows/triage/{lead}/{action}.json`, nothing of any other flow. */
+const MARKERS: StorageGrant[] = [
+  { actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: "flows/triage/*" },
+];
+const action = (id: string, file: string, more: Partial<TaskSpec>): TaskSpec => ({
+  id,
+  handler: handler(file),
+  storage: MARKERS,
+  existenceChecks: true,
+  ...more,
+  env: ["TRIAGE_ACTIONS", ...(more.env ?? [])],
+});
+
+/**
+ * triage: a new Close lead is read from Close, its message sanitized and classified into one of
+ * four intents (LLM when configured, offline classifier otherwise), routed to the matching actions
+ * (SMS + Slack for urgent buyers, an email for tire kickers, a ticket for support requests, nothing
+ * for spam), and the outcome recorded in Close.
+ */
+export const triageFlow: FlowSpec = {
+  id: "triage",
+  title: "Qualify new leads and alert a human",
+  source: closeSource,
+  asl: asl as unknown as AslDefinition,
+  tasks: {
+    FetchLeadFunctionArn: {
+      id: "FetchLead",
+      handler: handler("fetch-lead"),
+      env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD"],
+      secrets: ["CLOSE_API_KEY"],
+    },
+    ClassifyFunctionArn: {
+      id: "Classify",
+      handler: handler("classify"),
+      env: ["LLM_BASE_URL", "LLM_MODEL"],
+      optionalSecrets: ["LLM_API_KEY"],
+    },
+    SendSmsFunctionArn: action("SendSms", "send-sms", {
+      env: ["TWILIO_BASE_URL", ...SMS_VARIABLES.filter((name) => name !== "TWILIO_AUTH_TOKEN")],
+      optionalSecrets: ["TWILIO_AUTH_TOKEN"],
+    }),
+    PostUrgentSlackFunctionArn: action("PostUrgentSlack", "post-urgent-slack", {
+      optionalSecrets: ["SLACK_WEBHOOK_URL"],
+    }),
+    SendEmailFunctionArn: action("SendEmail", "send-email", {
+      env: [
+        "EMAIL_PROVIDER",
+        "EMAIL_FROM",
+        "BREVO_BASE_URL",
+        "TRIAGE_CALENDAR_URL",
+        "TRIAGE_CASE_STUDY_URLS",
+      ],
+      optionalSecrets: ["BREVO_API_KEY"],
+      sendsEmail: true,
+    }),
+    CreateTicketFunctionArn: action("CreateTicket", "create-ticket", {
+      env: ["ZENDESK_BASE_URL", "ZENDESK_EMAIL"],
+      optionalSecrets: ["ZENDESK_API_TOKEN"],
+    }),
+    RecordOutcomeFunctionArn: action("RecordOutcome", "record-outcome", {
+      env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID"],
+      secrets: ["CLOSE_API_KEY"],
+    }),
+  },
+  errorNames: [...KnownErrorNames, "LeadUnreadable", "SlackRateLimited", "SlackUnavailable"],
+};

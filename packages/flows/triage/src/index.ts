@@ -1,0 +1,1 @@
+export { triageFlow } from "./flow";
