@@ -8,8 +8,11 @@ export default {
   config() {
     return { name: "leadrelay", region: "us-east-1" };
   },
-  stacks(app) {
+  async stacks(app) {
     app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
-    app.stack(Storage).stack(Flows).stack(Api);
+    app.stack(Storage);
+    // Async: a real deploy checks the stage's secrets before it builds the flows.
+    await app.stack(Flows);
+    app.stack(Api);
   },
 } satisfies SSTConfig;

@@ -1,7 +1,7 @@
 import { aws_iam as iam, aws_logs as logs, type aws_s3 as s3, aws_stepfunctions as sfn } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { type FunctionProps, Function as SstFunction, type Stack } from "sst/constructs";
-import type { FlowSpec, TaskSpec } from "../packages/functions/src/flow-spec";
+import { configuredDefinition, type FlowSpec, type TaskSpec } from "../packages/functions/src/flow-spec";
 import { existenceChecks, objectAccess } from "./bucket-grants";
 import { secretOf } from "./secrets";
 import { removalPolicyFor } from "./stage-policy";
@@ -14,6 +14,8 @@ export interface FlowMachineProps {
   stage: string;
   /** `<stage>-leadrelay-<flow>` (SST's logical prefix). */
   stateMachineName: string;
+  /** The secrets set for this stage: an optional one that is not is left unbound. */
+  secretsSet: ReadonlySet<string>;
   /** The stage's event bus, for flows that publish events. */
   eventBus?: { eventBusArn: string; eventBusName: string };
 }
@@ -62,7 +64,9 @@ export class FlowMachine extends Construct {
       return {
         handler: task.handler,
         environment,
-        bind: (task.secrets ?? []).map((name) => secretOf(scope, name)),
+        bind: [...(task.secrets ?? []), ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name))].map(
+          (name) => secretOf(scope, name),
+        ),
         permissions,
       };
     };
@@ -70,7 +74,9 @@ export class FlowMachine extends Construct {
     this.functions = Object.fromEntries(
       Object.entries(flow.tasks).map(([placeholder, task]) => [
         placeholder,
-        new SstFunction(this, task.id, functionProps(task)),
+        // SST wants a Function id unique in the whole app (it names SSM parameters after it), and two
+        // flows may both have a "FetchLead".
+        new SstFunction(this, `${pascal(flow.id)}${task.id}`, functionProps(task)),
       ]),
     );
 
@@ -80,7 +86,7 @@ export class FlowMachine extends Construct {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: removalPolicyFor(props.stage),
     });
-    this.definition = flow.configure ? flow.configure(structuredClone(flow.asl), settings) : flow.asl;
+    this.definition = configuredDefinition(flow, settings);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -2,19 +2,28 @@ import { ArnFormat } from "aws-cdk-lib";
 import { type StackContext, use } from "sst/constructs";
 import { FlowMachine, pascal } from "./FlowMachine";
 import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
+import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { Storage } from "./Storage";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
-export function Flows({ app, stack }: StackContext) {
+export async function Flows({ app, stack }: StackContext) {
   const { bucket, eventBus } = use(Storage);
   const context = deployContext(app.stage, app.mode);
+  const flows = deployedFlows(app.stage, process.env);
+  const needs = secretNeeds(flows);
+  // A real deploy reads which secrets the stage has (SSM): a required one missing stops it here,
+  // an optional one missing is not bound (its action is skipped). Offline, every secret is bound.
+  const secretsSet = context.offline
+    ? new Set([...needs.required, ...needs.optional])
+    : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
-  for (const flow of deployedFlows(app.stage, process.env)) {
+  for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,
       bucket,
       eventBus,
       settings: settingsFor(flow, process.env, context),
+      secretsSet,
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),
     });

@@ -1,0 +1,66 @@
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DeploySettingsError, type FlowSpec } from "../packages/functions/src/flow-spec";
+
+/** Where SST v2 keeps a secret's value for a stage, and the fallback value for every stage. */
+export const secretParameters = (app: string, stage: string, name: string) => [
+  `/sst/${app}/${stage}/Secret/${name}/value`,
+  `/sst/${app}/.fallback/Secret/${name}/value`,
+];
+
+export interface SecretNeeds {
+  /** A flow cannot work without these: the deploy stops when one is not set. */
+  required: Set<string>;
+  /** An action is skipped without these: bound only when set. */
+  optional: Set<string>;
+}
+
+export function secretNeeds(flows: readonly FlowSpec[]): SecretNeeds {
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  for (const flow of flows) {
+    for (const name of flow.source.secrets) required.add(name);
+    for (const task of Object.values(flow.tasks)) {
+      for (const name of task.secrets ?? []) required.add(name);
+      for (const name of task.optionalSecrets ?? []) optional.add(name);
+    }
+  }
+  for (const name of required) optional.delete(name);
+  return { required, optional };
+}
+
+export type ParameterReader = (names: string[]) => Promise<Set<string>>;
+
+/** The SSM parameter names (of `names`) that exist, ten at a time (GetParameters' limit). */
+export function ssmReader(region: string): ParameterReader {
+  const ssm = new SSMClient({ region });
+  return async (names) => {
+    const found = new Set<string>();
+    for (let i = 0; i < names.length; i += 10) {
+      const out = await ssm.send(new GetParametersCommand({ Names: names.slice(i, i + 10), WithDecryption: false }));
+      for (const parameter of out.Parameters ?? []) if (parameter.Name) found.add(parameter.Name);
+    }
+    return found;
+  };
+}
+
+/**
+ * Which secrets are set for the stage (its own value or SST's fallback). A required one that is
+ * not stops the deploy with a message naming each and the command that sets it.
+ */
+export async function checkSecrets(
+  context: { app: string; stage: string },
+  needs: SecretNeeds,
+  read: ParameterReader,
+): Promise<Set<string>> {
+  const names = [...needs.required, ...needs.optional];
+  const found = await read(names.flatMap((name) => secretParameters(context.app, context.stage, name)));
+  const set = new Set(names.filter((name) => secretParameters(context.app, context.stage, name).some((p) => found.has(p))));
+  const missing = [...needs.required].filter((name) => !set.has(name)).sort();
+  if (missing.length > 0) {
+    throw new DeploySettingsError(
+      `The flows chosen for stage "${context.stage}" need these secrets, which are not set: ${missing.join(", ")}. ` +
+        `Set each with: pnpm exec sst secrets set <NAME> <value> --stage ${context.stage}`,
+    );
+  }
+  return set;
+}
