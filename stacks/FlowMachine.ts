@@ -63,6 +63,7 @@ export class FlowMachine extends Construct {
       }
       return {
         handler: task.handler,
+        ...(task.timeoutSeconds ? { timeout: task.timeoutSeconds } : {}),
         environment,
         bind: [...(task.secrets ?? []), ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name))].map(
           (name) => secretOf(scope, name),

@@ -1,7 +1,8 @@
+import { LAMBDA_TIMEOUT_SECONDS } from "../packages/functions/src/flow-spec";
 import type { FunctionProps } from "sst/constructs";
 
 /** The ASL gives every Task `TimeoutSeconds: 30`; the Lambda gives up first so the error is its own, not States.Timeout. */
-export const TASK_TIMEOUT_SECONDS = 20;
+export const TASK_TIMEOUT_SECONDS = LAMBDA_TIMEOUT_SECONDS;
 
 /** Defaults for every Lambda of the app (set in sst.config.ts before any stack). */
 export const FUNCTION_DEFAULTS: FunctionProps = {

@@ -99,6 +99,25 @@ export class RawEventInvalid extends Error {
   }
 }
 
+/**
+ * An earlier attempt began posting and never confirmed (a Lambda cut off mid-post): the lead may
+ * or may not be in the channel. Not posted again, and not silent either: the execution fails under
+ * this name so the failure alert reaches someone who can check the channel.
+ */
+export class NotificationUncertain extends Error {
+  override readonly name = "NotificationUncertain";
+  constructor(
+    readonly markerKey: string,
+    readonly since: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `A notification began at ${since} and was never confirmed (${markerKey}): not posted again; check the channel`,
+      options,
+    );
+  }
+}
+
 /** Object storage failed in a way worth retrying (5xx, throttling, network). */
 export class StorageUnavailable extends Error {
   override readonly name = "StorageUnavailable";
@@ -116,6 +135,7 @@ export const FailureNames = {
   OwnerLookupFailed: "OwnerLookupFailed",
   SlackRejected: "SlackRejected",
   SlackUnavailable: "SlackUnavailable",
+  NotificationUncertain: "NotificationUncertain",
   RawEventMissing: "RawEventMissing",
   PipelineFailed: "PipelineFailed",
 } as const;
@@ -131,6 +151,7 @@ export const TaskErrorNames = [
   "RawEventMissing",
   "RawEventInvalid",
   "StorageUnavailable",
+  "NotificationUncertain",
 ] as const;
 export type TaskErrorName = (typeof TaskErrorNames)[number];
 

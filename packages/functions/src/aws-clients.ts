@@ -11,12 +11,20 @@ export interface AwsClientConfig {
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   forcePathStyle?: boolean;
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
+  requestHandler?: { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean };
   maxAttempts?: number;
 }
 
-/** Connect within 3 s and answer within 10 s: well inside every Task's Lambda timeout. */
-export const AWS_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
+/**
+ * Connect within 3 s and answer within 10 s: well inside every Task's Lambda timeout. Without
+ * `throwOnRequestTimeout` the SDK's handler only logs a warning when `requestTimeout` passes and
+ * keeps waiting (checked on @smithy/node-http-handler 4.14).
+ */
+export const AWS_REQUEST_TIMEOUTS = {
+  connectionTimeout: 3_000,
+  requestTimeout: 10_000,
+  throwOnRequestTimeout: true,
+} as const;
 
 export const lambdaAwsConfig = (_service: AwsService): AwsClientConfig => ({
   requestHandler: { ...AWS_REQUEST_TIMEOUTS },

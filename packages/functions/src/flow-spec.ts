@@ -24,6 +24,13 @@ export const TRANSIENT_TASK_ERRORS = [
   "Lambda.TooManyRequestsException",
 ] as const;
 
+/**
+ * A Task's Lambda gives up before its Task does (ASL `TimeoutSeconds` is 30 by convention): the
+ * Lambda runtime's own error, not States.Timeout, is what the Retry sees (`TimeoutError` from middy,
+ * which ends a hung invocation just before Lambda would as `Sandbox.Timedout`).
+ */
+export const LAMBDA_TIMEOUT_SECONDS = 20;
+
 export type ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
 
 /** Object actions on one key pattern of the stage's bucket (`*` for the varying part). */
@@ -53,6 +60,8 @@ export interface TaskSpec {
   publishesEvents?: boolean;
   /** `ses:SendEmail` (Amazon SES v2). */
   sendsEmail?: boolean;
+  /** The Lambda's timeout when it needs more than LAMBDA_TIMEOUT_SECONDS (stays below the Task's TimeoutSeconds). */
+  timeoutSeconds?: number;
 }
 
 export interface DeployContext {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { FlowSpec, HandlerBuild, TaskKit, TaskSpec } from "@leadrelay/functions";
+import { type FlowSpec, type HandlerBuild, LAMBDA_TIMEOUT_SECONDS, type TaskKit, type TaskSpec } from "@leadrelay/functions";
 import { configuredDefinition } from "@leadrelay/functions/flow-spec";
 import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
@@ -51,6 +51,8 @@ export interface HostOptions {
   dataDir: string;
   retryIntervalMs?: number;
   taskConcurrency?: number;
+  /** Overrides every task's Lambda timeout (tests of a hung handler). */
+  lambdaTimeoutSeconds?: number;
 }
 
 /**
@@ -85,6 +87,12 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
     ),
     resources: Object.fromEntries(
       Object.entries(placeholders).map(([state, placeholder]) => [state, lambdaArn(taskOf(placeholder))]),
+    ),
+    lambdaTimeouts: Object.fromEntries(
+      Object.entries(placeholders).map(([state, placeholder]) => [
+        state,
+        taskOf(placeholder).timeoutSeconds ?? options.lambdaTimeoutSeconds ?? LAMBDA_TIMEOUT_SECONDS,
+      ]),
     ),
     retryIntervalMs: options.retryIntervalMs,
     taskConcurrency: options.taskConcurrency,

@@ -1,3 +1,4 @@
+import { LAMBDA_TIMEOUT_SECONDS } from "@leadrelay/functions/flow-spec";
 import { type AslDefinition, type AslState, allStates } from "@leadrelay/functions/state-machine";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
@@ -29,6 +30,8 @@ export interface LocalStepFunctionsOptions {
   resources: Record<string, string>;
   /** When set, every Retry waits this long instead of its IntervalSeconds (tests, demos). */
   retryIntervalMs?: number;
+  /** Task state name → its Lambda's timeout in seconds (default LAMBDA_TIMEOUT_SECONDS). */
+  lambdaTimeouts?: Record<string, number>;
   /** Task Lambdas running at once (default 4). */
   taskConcurrency?: number;
   /** Where the executions' JSON files live (one folder per state machine). */
@@ -352,7 +355,10 @@ export class LocalStepFunctions {
           invocations.set(state, { value: input });
           try {
             const value = await this.slots.run(() =>
-              withTimeout(handler(input), this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS),
+              withTimeout(handler(input), {
+                taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
+                lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
+              }),
             );
             results.set(state, { value });
             return value as never;

@@ -6,6 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ObjectStore } from "@leadrelay/core";
 import {
+  AWS_REQUEST_TIMEOUTS,
   type AwsService,
   createLogger,
   createS3Client,
@@ -213,6 +214,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const kit: TaskKit = {
     log: createLogger("local", { level: process.env.LOG_LEVEL ?? "warn" }),
     aws: (service) => ({
+      requestHandler: { ...AWS_REQUEST_TIMEOUTS },
       endpoint: endpoints[service],
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,

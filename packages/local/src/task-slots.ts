@@ -25,10 +25,29 @@ export class StatesTimeout extends Error {
   override readonly name = "States.Timeout";
 }
 
-export function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+/**
+ * The Lambda's own timeout, ended the way it is on AWS: middy stops a hung handler just before
+ * Lambda would and reports `TimeoutError` (Lambda itself would say `Sandbox.Timedout`).
+ */
+export class LambdaTimeout extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/** The first of the Lambda's timeout and the Task's wins, with the error name AWS would report. */
+export function withTimeout<T>(work: Promise<T>, limits: { taskSeconds: number; lambdaSeconds: number }): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const lambdaFirst = limits.lambdaSeconds < limits.taskSeconds;
+  const seconds = Math.min(limits.taskSeconds, limits.lambdaSeconds);
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StatesTimeout(`Task timed out after ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(
+      () =>
+        reject(
+          lambdaFirst
+            ? new LambdaTimeout(`[AbortError]: the Lambda timed out after ${seconds} s`)
+            : new StatesTimeout(`Task timed out after ${seconds} s`),
+        ),
+      seconds * 1000,
+    );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

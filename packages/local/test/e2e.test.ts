@@ -114,7 +114,6 @@ describe("local runtime end to end (real S3 API, real SFN API, same handlers and
         "FetchOwner",
         "MergeAndStore",
         "NotifySlack",
-        "Done",
       ]);
     }
     // The no-contact lead has no email anywhere but in the owner file (null there too): "—".

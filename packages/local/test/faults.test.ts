@@ -165,7 +165,7 @@ describe("faults: nothing lost, nothing doubled", () => {
     expect(all[1]?.text).toContain("Late Larry");
   });
 
-  it("a notification marker left by a cut-off NotifySlack attempt is honoured: no second post", async () => {
+  it("a notification marker left by a cut-off NotifySlack attempt is honoured (no second post) and the execution fails as NotificationUncertain", async () => {
     const leadId = "lead_FaultCutOff01";
     ownerFor(leadId);
     // What a Lambda killed right after Slack accepted the post leaves behind.
@@ -175,8 +175,9 @@ describe("faults: nothing lost, nothing doubled", () => {
     );
     expect((await post(runtime.webhookUrl, leadBody(leadId))).status).toBe(202);
     const done = await runtime.engine.settled(leadId);
-    expect(done?.status).toBe("SUCCEEDED");
-    expect(JSON.parse(done?.output ?? "{}").notification).toMatchObject({ status: "uncertain" });
+    // Not silent: the failure alert reaches someone who can check the channel.
+    expect(done).toMatchObject({ status: "FAILED", error: "NotificationUncertain" });
+    expect(done?.cause).toMatch(/never confirmed/);
     expect(messagesFor(leadId)).toHaveLength(0);
     const marker = await runtime.s3Client.send(
       new GetObjectCommand({ Bucket: runtime.bucket, Key: notifiedKey(leadId) }),
@@ -215,6 +216,8 @@ describe("faults: the process is killed during the Wait", () => {
       OWNER_BASE_URL: owners.url,
       LEAD_WAIT_SECONDS: "3",
       LEADRELAY_DATA_DIR: tempDir(),
+      // Announce alone: triage would finish or resume on its own schedule and change the count.
+      LEADRELAY_FLOWS: "announce",
     };
     const first = spawnRuntime(env);
     try {

@@ -2,6 +2,7 @@ import {
   buildLeadMessage,
   buildUnassignedMessage,
   type Clock,
+  NotificationUncertain,
   notifiedKey,
   type ObjectStore,
   type SlackMessage,
@@ -25,8 +26,6 @@ export interface NotificationMarker {
 export type NotifyResult =
   | { status: "sent"; notifiedAt: string; markerKey: string }
   | { status: "already-sent"; notifiedAt: string; markerKey: string }
-  /** An earlier attempt began posting and never confirmed (it was cut off): not posted again. */
-  | { status: "uncertain"; since: string; markerKey: string }
   | { status: "disabled" };
 
 export interface NotifyDeps {
@@ -55,7 +54,7 @@ export function createNotifySlack(deps: NotifyDeps) {
       const marker = previous === undefined ? undefined : (JSON.parse(previous) as NotificationMarker);
       if (marker?.status === "sent") return { status: "already-sent", notifiedAt: marker.at, markerKey };
       log.warn("an earlier post was cut off before Slack confirmed it; not posting again", { markerKey });
-      return { status: "uncertain", since: marker?.at ?? sending.at, markerKey };
+      throw new NotificationUncertain(markerKey, marker?.at ?? sending.at);
     }
     try {
       await deps.slack.post(message);

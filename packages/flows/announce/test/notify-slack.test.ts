@@ -123,14 +123,16 @@ describe("notify-slack: lead message", () => {
     expect(slack.messages).toHaveLength(0);
   });
 
-  it("a 'sending' marker left by a cut-off attempt: no second post, status uncertain", async () => {
+  it("a 'sending' marker left by a cut-off attempt: no second post, and NotificationUncertain, not a silent success", async () => {
     const since = "2026-11-20T14:07:00.000Z";
     const dangling: NotificationMarker = { status: "sending", at: since, message: { text: "x", blocks: [] } };
     await store.put(notifiedKey(LEAD_ID), JSON.stringify(dangling));
 
-    const result = await notifier()(leadInput);
-
-    expect(result).toEqual({ status: "uncertain", since, markerKey: notifiedKey(LEAD_ID) });
+    await expect(notifier()(leadInput)).rejects.toMatchObject({
+      name: "NotificationUncertain",
+      since,
+      markerKey: notifiedKey(LEAD_ID),
+    });
     expect(slack.requests).toHaveLength(0);
     expect(marker(notifiedKey(LEAD_ID))).toEqual(dangling);
   });

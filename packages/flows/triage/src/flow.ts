@@ -41,6 +41,8 @@ export const triageFlow: FlowSpec = {
       id: "Classify",
       handler: handler("classify"),
       env: ["LLM_BASE_URL", "LLM_MODEL"],
+      // A model answers slower than a REST API: 25 s for the call, 45 s for the Lambda, 60 s for the Task.
+      timeoutSeconds: 45,
       optionalSecrets: ["LLM_API_KEY"],
     },
     SendSmsFunctionArn: action("SendSms", "send-sms", {

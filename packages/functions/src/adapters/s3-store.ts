@@ -30,7 +30,7 @@ function statusOf(error: unknown): number | undefined {
 /** 5xx, throttling and network failures are worth retrying; access or request errors are not. */
 function classify(error: unknown, action: string): unknown {
   const status = statusOf(error);
-  if (status === undefined || status >= 500 || status === 429 || status === 408) {
+  if (status === undefined || status >= 500 || status === 429 || status === 408 || status === 409) {
     return new StorageUnavailable(
       `${action}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`,
     );
@@ -53,9 +53,9 @@ export function createS3Store(s3: S3Client, bucket: string): ObjectStore {
         );
         return "created";
       } catch (error) {
-        // 412: the object exists. 409: a concurrent conditional write of the same key is in flight and will win.
-        const status = statusOf(error);
-        if (status === 412 || status === 409) return "exists";
+        // 412: the object exists. 409 (ConditionalRequestConflict) is a concurrent conditional write
+        // still in flight, which may yet fail: AWS says retry, so it is StorageUnavailable, not "exists".
+        if (statusOf(error) === 412) return "exists";
         throw classify(error, `PutObject ${key}`);
       }
     },
