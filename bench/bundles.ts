@@ -4,6 +4,7 @@ import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sampleBody } from "../packages/local/src/sample-request";
+import { FLOWS } from "../packages/flows/registry";
 import { FUNCTION_DEFAULTS } from "../stacks/function-defaults";
 import { closedPort, median, REPO_ROOT, removeDir, SECRET, tempDir } from "./lib";
 
@@ -25,24 +26,51 @@ interface Esbuild {
   build(options: Record<string, unknown>): Promise<{ metafile: Metafile }>;
 }
 
-export const HANDLERS = ["ingest", "fetch-raw", "fetch-owner", "merge-and-store", "notify-slack"] as const;
-export type HandlerName = (typeof HANDLERS)[number];
-const STATE_OF: Record<Exclude<HandlerName, "ingest">, string> = {
-  "fetch-raw": "FetchRaw",
-  "fetch-owner": "FetchOwner",
-  "merge-and-store": "MergeAndStore",
-  "notify-slack": "NotifySlack",
-};
+interface BundleTarget {
+  /** "ingest-close", "announce/fetch-raw"… */
+  name: string;
+  entry: string;
+  /** For a Task: the state whose captured input is its event (announce's happy path). */
+  state?: string;
+  source?: boolean;
+}
 
-export type Variant = "deployed" | "sdkBundled" | "unminified";
+/** Every Lambda of every flow in the registry: the sources' ingest functions and each flow's Tasks. */
+function bundleTargets(): BundleTarget[] {
+  const entryOf = (handler: string) => `${handler.replace(/\.[^./]+$/, "")}.ts`;
+  const targets = new Map<string, BundleTarget>();
+  for (const flow of FLOWS) {
+    targets.set(flow.source.handler, {
+      name: `ingest-${flow.source.id}`,
+      entry: entryOf(flow.source.handler),
+      source: true,
+    });
+    for (const task of Object.values(flow.tasks)) {
+      const file = entryOf(task.handler);
+      targets.set(task.handler, {
+        name: `${flow.id}/${file.split("/").at(-1)?.replace(/\.ts$/, "")}`,
+        entry: file,
+        state: task.id,
+      });
+    }
+  }
+  return [...targets.values()];
+}
+
+export const HANDLERS: readonly string[] = bundleTargets().map((target) => target.name);
+
+export type Variant = "deployed" | "runtimeSdk" | "unminified";
 /** `deployed` is stacks/function-defaults.ts as it is; the others change one thing each, for comparison. */
-const VARIANTS: Record<Variant, { minify?: boolean; bundleSdk?: boolean; describe: string }> = {
+const VARIANTS: Record<Variant, { minify?: boolean; externalSdk?: boolean; describe: string }> = {
   deployed: {
     describe:
-      "as `sst deploy` builds it with stacks/function-defaults.ts: esm, splitting, minify, keepNames, target esnext, @aws-sdk/* external (the nodejs22.x runtime's SDK)",
+      "as `sst deploy` builds it with stacks/function-defaults.ts: esm, splitting, minify, keepNames, target esnext, the AWS SDK clients bundled (pinned by the lockfile)",
   },
-  sdkBundled: { bundleSdk: true, describe: "the same with the AWS SDK bundled" },
-  unminified: { minify: false, describe: "the same, not minified" },
+  runtimeSdk: {
+    externalSdk: true,
+    describe: "the same with @aws-sdk/* external (the nodejs22.x runtime's own SDK, as deployed before #14)",
+  },
+  unminified: { minify: false, describe: "the same as deployed, not minified" },
 };
 
 function loadEsbuild(): Esbuild {
@@ -65,7 +93,8 @@ function sstBuildOptions(entry: string, outdir: string, variant: Variant): Recor
       "sharp",
       "pg-native",
       ...(nodejs.install ?? []),
-      ...external.filter((name) => !(VARIANTS[variant].bundleSdk && name.startsWith("@aws-sdk/"))),
+      ...external,
+      ...(VARIANTS[variant].externalSdk ? ["@aws-sdk/*"] : []),
     ],
     loader: nodejs.loader,
     keepNames: true,
@@ -236,9 +265,13 @@ function probeOnce(
   });
 }
 
-/** The events: ingest with a bad signature (401, no AWS call); the tasks with real inputs against a closed port. */
-function eventFor(handler: HandlerName, taskInputs: Record<string, unknown>): unknown {
-  if (handler === "ingest") {
+/**
+ * The events: an ingest with a bad signature (401, no AWS call); announce's Tasks with the inputs
+ * of a real happy path against a closed port; a Task without a captured input gets an empty one
+ * (its first call is then the input check: the cold import is what is measured there).
+ */
+function eventFor(target: BundleTarget, taskInputs: Record<string, unknown>): unknown {
+  if (target.source) {
     return {
       version: "2.0",
       routeKey: "POST /webhook/close",
@@ -253,10 +286,9 @@ function eventFor(handler: HandlerName, taskInputs: Record<string, unknown>): un
       requestContext: { http: { method: "POST", path: "/webhook/close" } },
     };
   }
-  const input = taskInputs[STATE_OF[handler]] as Record<string, unknown> | undefined;
-  if (!input) throw new Error(`no captured input for ${handler}`);
+  const input = (taskInputs[target.state ?? ""] as Record<string, unknown> | undefined) ?? {};
   // NotifySlack's ASL Parameters select { kind, leadId, merged } from the state input.
-  return handler === "notify-slack" ? { kind: "lead", leadId: input.leadId, merged: input.merged } : input;
+  return target.state === "NotifySlack" ? { kind: "lead", leadId: input.leadId, merged: input.merged } : input;
 }
 
 /** Makes the SDK packages the external variant imports resolvable next to its output (the Lambda runtime provides them). */
@@ -287,6 +319,8 @@ function linkExternals(outdir: string, names: string[]) {
 export async function benchBundles(options: {
   runs: Record<Variant, number>;
   taskInputs: Record<string, unknown>;
+  /** Only the Lambdas of these flows (and their sources); every flow when absent. */
+  flows?: readonly string[];
 }) {
   const esbuild = loadEsbuild();
   const root = tempDir("bundles");
@@ -304,6 +338,8 @@ export async function benchBundles(options: {
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     BUCKET_NAME: "leadrelay-bench",
     STATE_MACHINE_ARN: "arn:aws:states:us-east-1:000000000000:stateMachine:leadrelay-bench",
+    SOURCE_FLOWS: "announce",
+    STATE_MACHINE_ARN_ANNOUNCE: "arn:aws:states:us-east-1:000000000000:stateMachine:leadrelay-bench",
     CLOSE_WEBHOOK_SECRET: SECRET,
     SLACK_WEBHOOK_URL: `http://127.0.0.1:${port}/slack`,
     OWNER_BASE_URL: `http://127.0.0.1:${port}/owners`,
@@ -312,22 +348,31 @@ export async function benchBundles(options: {
   };
   const results: Record<string, Record<Variant, BundleSize & { coldStart: ColdStart }>> = {};
   try {
-    for (const handler of HANDLERS) {
-      results[handler] = {} as Record<Variant, BundleSize & { coldStart: ColdStart }>;
+    const chosen = bundleTargets().filter(
+      (target) =>
+        !options.flows ||
+        options.flows.some((flow) => target.name.startsWith(`${flow}/`)) ||
+        (target.source && FLOWS.some((flow) => options.flows?.includes(flow.id) && target.name === `ingest-${flow.source.id}`)),
+    );
+    for (const target of chosen) {
+      const handler = target.name;
+      const perVariant = {} as Record<Variant, BundleSize & { coldStart: ColdStart }>;
+      results[handler] = perVariant;
       for (const variant of Object.keys(VARIANTS) as Variant[]) {
-        const outdir = join(root, variant, handler);
-        const entry = `packages/functions/src/${handler}.ts`;
+        if (options.runs[variant] === 0) continue;
+        const outdir = join(root, variant, handler.replace("/", "-"));
+        const { entry } = target;
         const { metafile } = await esbuild.build(sstBuildOptions(entry, outdir, variant));
         const size = sizeOf(metafile, entry);
         // What is external resolves at run time (Lambda's runtime SDK); here from the repo's node_modules.
         if (size.externalImports.length > 0) linkExternals(outdir, size.externalImports);
-        const event = eventFor(handler, options.taskInputs);
+        const event = eventFor(target, options.taskInputs);
         const runs: Array<Omit<ColdStart, "runs">> = [];
         for (let i = 0; i < options.runs[variant]; i++)
           runs.push(await probeOnce(size.entryFile, event, env));
         const pick = (key: "nodeBootMs" | "importMs" | "firstInvocationMs" | "processWallMs") =>
           Math.round(median(runs.map((run) => run[key])) * 10) / 10;
-        results[handler][variant] = {
+        perVariant[variant] = {
           ...size,
           entryFile: relative(root, size.entryFile),
           coldStart: {

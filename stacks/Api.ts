@@ -7,10 +7,30 @@ import { pascal } from "./FlowMachine";
 import { Flows } from "./Flows";
 import { Storage } from "./Storage";
 import { secretOf } from "./secrets";
+import { functionLogGroup } from "./log-retention";
 import { removalPolicyFor } from "./stage-policy";
 
 /** Requests per second the public webhook routes take before API Gateway answers 429 (senders retry). */
 export const WEBHOOK_THROTTLE = { burstLimit: 200, rateLimit: 100 };
+
+/**
+ * SST's default access log fields without `path`: the lgm route carries its secret in the path
+ * (`/webhook/lgm/{token}`), so the log keeps the route key (the template) instead.
+ */
+export const ACCESS_LOG_FORMAT = `{${[
+  '"requestTime":"$context.requestTime"',
+  '"requestId":"$context.requestId"',
+  '"httpMethod":"$context.httpMethod"',
+  '"routeKey":"$context.routeKey"',
+  '"status":$context.status',
+  '"responseLatency":$context.responseLatency',
+  '"integrationRequestId":"$context.integration.requestId"',
+  '"integrationStatus":"$context.integration.status"',
+  '"integrationLatency":"$context.integration.latency"',
+  '"integrationServiceStatus":"$context.integration.integrationStatus"',
+  '"ip":"$context.identity.sourceIp"',
+  '"userAgent":"$context.identity.userAgent"',
+].join(",")}}`;
 
 /** The webhooks: one HTTP API, a route per source endpoint into that source's ingest Lambda. */
 export function Api({ app, stack }: StackContext) {
@@ -24,8 +44,10 @@ export function Api({ app, stack }: StackContext) {
     const stateMachines = subscribed
       .map((flow) => machines[flow.id]?.stateMachine)
       .filter((sm) => sm !== undefined);
-    const ingest = new SstFunction(stack, `Ingest${pascal(source.id)}`, {
+    const ingestId = `Ingest${pascal(source.id)}`;
+    const ingest = new SstFunction(stack, ingestId, {
       handler: source.handler,
+      logGroup: functionLogGroup(stack, ingestId, app.stage),
       environment: {
         BUCKET_NAME: bucket.bucketName,
         SOURCE_FLOWS: subscribed.map((flow) => flow.id).join(","),
@@ -53,7 +75,7 @@ export function Api({ app, stack }: StackContext) {
   // Senders call server to server: no CORS.
   const api = new HttpApi(stack, "Webhook", {
     cors: false,
-    accessLog: { retention: "three_months" },
+    accessLog: { retention: "three_months", format: ACCESS_LOG_FORMAT },
     routes,
   });
   api.cdk.accessLogGroup?.applyRemovalPolicy(removalPolicyFor(app.stage));

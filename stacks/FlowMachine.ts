@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { type FunctionProps, Function as SstFunction, type Stack } from "sst/constructs";
 import { configuredDefinition, type FlowSpec, type TaskSpec } from "../packages/functions/src/flow-spec";
 import { existenceChecks, objectAccess } from "./bucket-grants";
+import { functionLogGroup } from "./log-retention";
 import { secretOf } from "./secrets";
 import { removalPolicyFor } from "./stage-policy";
 
@@ -37,7 +38,7 @@ export class FlowMachine extends Construct {
     super(scope, pascal(flow.id));
     this.flow = flow;
 
-    const functionProps = (task: TaskSpec): FunctionProps => {
+    const functionProps = (task: TaskSpec): FunctionProps & { logGroup: logs.ILogGroup } => {
       const environment: Record<string, string> = {};
       for (const name of task.env ?? []) if (settings[name] !== undefined) environment[name] = settings[name];
       if (task.storage?.length) environment.BUCKET_NAME = bucket.bucketName;
@@ -63,6 +64,7 @@ export class FlowMachine extends Construct {
       }
       return {
         handler: task.handler,
+        logGroup: functionLogGroup(this, task.id, props.stage),
         ...(task.timeoutSeconds ? { timeout: task.timeoutSeconds } : {}),
         environment,
         bind: [...(task.secrets ?? []), ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name))].map(
