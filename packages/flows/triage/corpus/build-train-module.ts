@@ -2,11 +2,13 @@
  * Regenerates src/domain/train-corpus.ts from corpus/train.jsonl:
  *   pnpm exec tsx packages/flows/triage/corpus/build-train-module.ts
  * The Lambda bundle cannot read files next to it, so the training examples ship as a module; tuples of
- * [text, label index] keep it about as small as the JSONL itself.
+ * [text, label index] keep it smaller than the JSONL. The texts are stored sanitized, as the classifier sees
+ * them: sanitizing 600+ messages at every cold start would cost the Lambda about half its load time.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { isTriageLabel, TRIAGE_LABELS, type TriageLabel } from "../src/domain/labels";
+import { sanitizeMessage } from "../src/domain/sanitize";
 
 export interface CorpusExample {
   text: string;
@@ -39,15 +41,18 @@ export function readCorpus(path: string): CorpusExample[] {
   return parseCorpus(readFileSync(path, "utf8"));
 }
 
+/** The examples as the module stores them: sanitized text, label index. */
+export function trainTuples(examples: readonly CorpusExample[]): Array<[text: string, label: number]> {
+  return examples.map(({ text, label }) => [sanitizeMessage(text), TRIAGE_LABELS.indexOf(label)]);
+}
+
 export function renderTrainModule(examples: readonly CorpusExample[]): string {
-  const rows = examples.map(
-    ({ text, label }) => `  [${JSON.stringify(text)}, ${TRIAGE_LABELS.indexOf(label)}],`,
-  );
+  const rows = trainTuples(examples).map(([text, label]) => `  [${JSON.stringify(text)}, ${label}],`);
   return [
     "// Generated from corpus/train.jsonl by corpus/build-train-module.ts: edit the JSONL and run",
     "// `pnpm exec tsx packages/flows/triage/corpus/build-train-module.ts`, never this file.",
     "",
-    "/** The labelled training examples: [text as received, index into TRIAGE_LABELS]. */",
+    "/** The labelled training examples: [text as sanitizeMessage returns it, index into TRIAGE_LABELS]. */",
     "// biome-ignore format: one example per line keeps a corpus change a readable diff",
     "export const TRAIN_CORPUS: ReadonlyArray<readonly [text: string, label: number]> = [",
     ...rows,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type CorpusExample, readCorpus, TEST_JSONL, TRAIN_JSONL } from "../corpus/build-train-module";
+import {
+  type CorpusExample,
+  readCorpus,
+  TEST_JSONL,
+  TRAIN_JSONL,
+  trainTuples,
+} from "../corpus/build-train-module";
 import { TRIAGE_LABELS, type TriageLabel } from "../src/domain/labels";
 import { classifyLocally, type LocalVerdict, trainLocalClassifier } from "../src/domain/local-classifier";
 import { sanitizeMessage } from "../src/domain/sanitize";
@@ -38,9 +44,15 @@ describe("corpus", () => {
     expect(new Set(testKeys).size).toBe(test.length);
   });
 
-  it("ships in the bundle as exactly the train JSONL", () => {
-    const fromJsonl = train.map(({ text, label }) => [text, TRIAGE_LABELS.indexOf(label)]);
+  it("ships in the bundle as exactly the train JSONL, sanitized (else run corpus/build-train-module.ts)", () => {
+    const fromJsonl = train.map(({ text, label }) => [sanitizeMessage(text), TRIAGE_LABELS.indexOf(label)]);
     expect(TRAIN_CORPUS.map(([text, label]) => [text, label])).toEqual(fromJsonl);
+    expect(TRAIN_CORPUS.map(([text, label]) => [text, label])).toEqual(trainTuples(train));
+  });
+
+  it("has no example that sanitizing empties", () => {
+    for (const example of [...train, ...test])
+      expect(sanitizeMessage(example.text), example.text).not.toBe("");
   });
 });
 

@@ -253,6 +253,39 @@ describe("sanitizeMessage on anything else", () => {
     expect(sanitizeMessage("  Hi,\n\n  we need 5 seats by Friday.  ")).toBe("Hi, we need 5 seats by Friday.");
   });
 
+  it("takes the plain-line shortcut only where the full pipeline would give the same", () => {
+    // A trailing line break forces the full pipeline without changing what the message says.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const words = [
+      "Sent",
+      "from",
+      "my",
+      "new",
+      "lead",
+      "you",
+      "this",
+      "get",
+      "Name",
+      "email",
+      "--",
+      "need",
+      "40",
+    ];
+    const fuzz = Array.from({ length: 2_000 }, () =>
+      Array.from(
+        { length: 2 + Math.floor(random() * 14) },
+        () => words[Math.floor(random() * words.length)],
+      ).join(random() < 0.2 ? "  " : " "),
+    );
+    for (const text of [...readCorpus(TRAIN_JSONL).map((example) => example.text), ...fuzz]) {
+      expect(sanitizeMessage(text), text).toBe(sanitizeMessage(`${text}\n`));
+    }
+  });
+
   it("is idempotent on every corpus message", () => {
     for (const { text } of [...readCorpus(TRAIN_JSONL), ...readCorpus(TEST_JSONL)]) {
       const once = sanitizeMessage(text);

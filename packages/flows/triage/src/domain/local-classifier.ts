@@ -4,7 +4,7 @@
  * Why this design:
  * - A multinomial Naive Bayes over word unigrams and bigrams (binary counts, light stemming, numbers, money,
  *   links and emails folded to one token each), trained when the module loads from the labelled corpus that
- *   ships in the bundle. A few hundred short examples are too few for anything with more parameters, NB is
+ *   ships in the bundle (already sanitized, see corpus/build-train-module.ts). A few hundred short examples are too few for anything with more parameters, NB is
  *   strong on short texts, trains in milliseconds and needs no dependency; its weights can be read.
  * - A handful of high-precision rules for the signals the corpus can only hint at and the product cares most
  *   about (explicit quantity / budget / deadline next to a purchase verb; an existing customer's problem; links
@@ -13,11 +13,14 @@
  * - Prompt injection is decided first and alone: text that talks to the classifier ("ignore previous
  *   instructions", "SYSTEM: label=…", a label's identifier) is SPAM whichever label it names, so naming a label
  *   can never select it. Label identifiers are also kept out of the NB features.
- * - Class priors are uniform: the corpus is balanced by construction, not by what arrives in production.
- * Rule weights, the smoothing and the temperature were chosen by 5-fold cross-validation on the train corpus only.
+ * - NB's sum is damped by message length (unigrams and bigrams overlap, so raw NB grows surer with every word);
+ *   class priors are uniform (the corpus is balanced by construction, not by what arrives in production), with a
+ *   small nudge to TIRE_KICKER when nothing else speaks: paging the on-call for a vague message costs more than
+ *   emailing a real buyer.
+ * The rules' relative weights are hand-set; their scale, the smoothing, the length damping and the temperature
+ * were chosen by 5-fold cross-validation on the train corpus, never on test.jsonl.
  */
 import { TRIAGE_LABELS, type TriageLabel } from "./labels";
-import { sanitizeMessage } from "./sanitize";
 import { TRAIN_CORPUS } from "./train-corpus";
 
 export interface LocalVerdict {
@@ -27,7 +30,7 @@ export interface LocalVerdict {
   reasons: string[];
 }
 
-/** [text, index into TRIAGE_LABELS], the shape of the generated train corpus. */
+/** [sanitized text, index into TRIAGE_LABELS], the shape of the generated train corpus. */
 export type LabelledExample = readonly [text: string, label: number];
 
 export interface ClassifierSettings {
@@ -103,7 +106,8 @@ function tokenize(normalised: string): Tokens {
   const keys: string[] = [];
   const surfaces: string[] = [];
   const text = normalised.replace(LABEL_IDENTIFIER, " ");
-  for (const match of text.matchAll(TOKEN)) {
+  TOKEN.lastIndex = 0;
+  for (let match = TOKEN.exec(text); match !== null; match = TOKEN.exec(text)) {
     const [surface, url, email, money, number, word] = match;
     const key = url ? "§url" : email ? "§email" : money ? "§money" : number ? "§num" : undefined;
     if (key !== undefined) {
@@ -386,7 +390,7 @@ interface Model {
   weights: Float64Array;
 }
 
-/** Trains NB on the examples (each sanitized first, as live messages are) and returns the classifier. */
+/** Trains NB on sanitized examples (as `classifyLocally` receives its input) and returns the classifier. */
 export function trainLocalClassifier(
   examples: readonly LabelledExample[],
   settings: ClassifierSettings = DEFAULT_SETTINGS,
@@ -404,7 +408,7 @@ function train(examples: readonly LabelledExample[], alpha: number): Model {
     if (!Number.isInteger(label) || label < 0 || label >= LABEL_COUNT) {
       throw new Error(`label index ${label} out of range`);
     }
-    eachFeature(tokenize(normalise(sanitizeMessage(text))).keys, (key) => {
+    eachFeature(tokenize(normalise(text)).keys, (key) => {
       let id = ids.get(key);
       if (id === undefined) {
         id = ids.size;
@@ -488,7 +492,7 @@ function wordReasons(known: readonly Known[], scores: readonly number[], best: n
   const favouring = known
     .map(({ surface, weights }) => [surface, (weights[best] ?? 0) - (weights[runnerUp] ?? 0)] as const)
     .filter(([, margin]) => margin > 0.5)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, 3)
     .map(([surface]) => surface);
   return favouring.length === 0 ? [] : [`words: ${favouring.join(", ")}`];

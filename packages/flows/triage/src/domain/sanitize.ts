@@ -20,6 +20,7 @@ export function sanitizeMessage(input: unknown, options: SanitizeOptions = {}): 
     options.maxLength === undefined || Number.isNaN(options.maxLength)
       ? DEFAULT_MAX_LENGTH
       : Math.max(0, Math.floor(options.maxLength));
+  if (isPlainLine(input)) return cutCodePoints(input.replace(/ {2,}/g, " ").trim(), maxLength).trimEnd();
   let text = decodePercentEncoding(input.slice(0, MAX_RAW_LENGTH));
   text = markupToText(text);
   // Old Mac, Windows and Unicode line ends all mean "new line" to the boilerplate rules below.
@@ -33,6 +34,36 @@ export function sanitizeMessage(input: unknown, options: SanitizeOptions = {}): 
   text = dropBoilerplate(text);
   text = text.replace(/\s+/g, " ").trim();
   return cutCodePoints(text, maxLength).trimEnd();
+}
+
+/** First words of the relay lines below ("Sent from…", "New submission…", "Get Outlook…", "This message was…"). */
+const RELAY_FIRST_WORDS = new Set([
+  "sent",
+  "submitted",
+  "posted",
+  "delivered",
+  "forwarded",
+  "new",
+  "you",
+  "get",
+  "this",
+]);
+
+/**
+ * Most messages are one line of plain ASCII that no rule below would change: no markup, entity, escape or field
+ * separator, too long to be a bare field label, not a relay line. They skip straight to the length cap.
+ */
+function isPlainLine(text: string): boolean {
+  if (
+    text.length <= 40 ||
+    text.length > MAX_RAW_LENGTH ||
+    !/^[\x20-\x7e]+$/.test(text) ||
+    /[<&%+=:]/.test(text)
+  ) {
+    return false;
+  }
+  const first = text.trimStart().split(" ", 1)[0] ?? "";
+  return !RELAY_FIRST_WORDS.has(first.toLowerCase()) && first !== "--";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
