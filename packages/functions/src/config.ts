@@ -56,6 +56,10 @@ export const EnvSchema = {
   ON_CALL_PHONE: optionalText,
   EMAIL_PROVIDER: z.optional(z.enum(["brevo", "ses"], { error: "must be brevo or ses" })),
   EMAIL_FROM: optionalText,
+  /** Where announce also emails each new lead (the same seven fields as Slack); unset: Slack only. */
+  ANNOUNCE_EMAIL_TO: z.optional(z.email({ error: "must be one email address" })),
+  /** Where failure alerts are also emailed (besides Slack); unset: Slack only. */
+  ALERT_EMAIL_TO: z.optional(z.email({ error: "must be one email address" })),
   BREVO_BASE_URL: baseUrl("https://api.brevo.com"),
   BREVO_API_KEY: optionalText,
   BREVO_PROPERTY_TEMPLATE_ID: z.optional(

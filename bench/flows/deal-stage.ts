@@ -1,0 +1,249 @@
+import { readFileSync } from "node:fs";
+import { deterministicUuid } from "../../packages/core/src";
+import { dealBusinessKey } from "../../packages/flows/deal-stage/src/domain/keys";
+import { type Runtime, startRuntime } from "../../packages/local/src/runtime";
+import type { RecordedRequest } from "../../packages/local/src/stand-ins/stand-in";
+import { type CostLine, price } from "../cost";
+import { removeDir, sleep, summarize, tempDir } from "../lib";
+
+/**
+ * deal-stage on the local runtime (its ingest Lambda, the ASL on the local engine, the real
+ * handlers, the Meta and Brevo stand-ins), only this flow. Latency per committed deal = the later
+ * of the two stand-in records (CAPI Purchase, property email) − the webhook's 202 received, both
+ * on this process's clock. Then one deal per branch, alone, for transitions and cost, counted
+ * from the execution histories as bench/transitions.ts counts announce's.
+ */
+
+const FIXTURES = new URL("../../packages/flows/deal-stage/fixtures/", import.meta.url).pathname;
+const fixture = (name: string) => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, "utf8"));
+
+export type DealBranch = "qualified" | "committed" | "committedCapiRetry" | "noAction";
+
+export interface BranchResult {
+  status: string;
+  path: string[];
+  statesEntered: number;
+  retries: number;
+  /** Every *StateEntered (nested ones included) + every Lambda retry + 1 for the start (bench/transitions.ts's rule). */
+  transitions: number;
+  lambdaInvocations: number;
+  lambdaBilledMs: number;
+  ingestMs: number;
+  s3Requests: { put: number; get: number; delete: number };
+  cost: CostLine;
+  /** USD per deal (the cost line is per million). */
+  usdPerEvent: number;
+}
+
+export interface DealStageBenchResult {
+  events: number;
+  ratePerSecond: number;
+  /** Committed deals: webhook 202 → both actions recorded by the stand-ins (ms). */
+  webhookToLastAction: ReturnType<typeof summarize>;
+  /** Of those, how many completed both actions within the wait. */
+  completed: number;
+  branches: Record<DealBranch, BranchResult>;
+  countingRule: string;
+}
+
+function dealBody(template: string, dealId: string, status?: string): string {
+  const body = fixture(template);
+  body.data.dealId = dealId;
+  if (status) body.data.dealDetails.status = status;
+  return JSON.stringify(body);
+}
+
+async function post(runtime: Runtime, body: string): Promise<number> {
+  const response = await fetch(runtime.webhooks.crm ?? "", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-api-key": runtime.settings.CRM_WEBHOOK_API_KEY ?? "",
+      "x-event": "deal_updated",
+    },
+    body,
+  });
+  await response.text();
+  return response.status;
+}
+
+/** Counts the S3 requests that reach the embedded S3 (ingest and the Tasks alike). */
+function countS3(runtime: Runtime) {
+  const counts = { put: 0, get: 0, delete: 0 };
+  const handle = runtime.s3.handle.bind(runtime.s3);
+  runtime.s3.handle = (req, res) => {
+    if (req.method === "PUT") counts.put++;
+    else if (req.method === "DELETE") counts.delete++;
+    else counts.get++;
+    return handle(req, res);
+  };
+  return counts;
+}
+
+export async function benchDealStage(options: {
+  events: number;
+  ratePerSecond: number;
+}): Promise<DealStageBenchResult> {
+  const dataDir = tempDir("deal-stage");
+  const runtime = await startRuntime({
+    port: 0,
+    dataDir,
+    flows: "deal-stage",
+    // Retry intervals shortened so the retry branch is quick; each retry is still a Lambda invocation.
+    retryIntervalMs: 1,
+    env: { DEFAULT_PHONE_COUNTRY_CODE: "1" },
+    print: () => {},
+  });
+  const engine = runtime.engines["deal-stage"];
+  if (!engine) throw new Error("deal-stage is not running");
+  const s3 = countS3(runtime);
+
+  // When each stand-in recorded each deal's action (first accepted one).
+  const capiAt = new Map<string, number>();
+  const emailAt = new Map<string, number>();
+  const dealOfKey = new Map<string, string>();
+  const onCapi = (request: RecordedRequest) => {
+    if (request.status !== 200) return;
+    const id = (request.body as { data?: Array<{ event_id?: string }> }).data?.[0]?.event_id ?? "";
+    const dealId = /^deal:([^:]+):/.exec(id)?.[1];
+    if (dealId && !capiAt.has(dealId)) capiAt.set(dealId, performance.now());
+  };
+  const onEmail = (request: RecordedRequest) => {
+    if (request.status !== 201) return;
+    const key = (request.body as { headers?: { idempotencyKey?: string } }).headers?.idempotencyKey ?? "";
+    const dealId = dealOfKey.get(key);
+    if (dealId && !emailAt.has(dealId)) emailAt.set(dealId, performance.now());
+  };
+  const stops = [runtime.standIns.meta?.onRequest(onCapi), runtime.standIns.brevo?.onRequest(onEmail)];
+
+  try {
+    // ── latency: committed deals at a steady rate ──
+    const ids = Array.from({ length: options.events }, (_, i) => `BENCH-${String(i).padStart(6, "0")}`);
+    for (const id of ids)
+      dealOfKey.set(deterministicUuid("deal-stage", dealBusinessKey(id, "committed"), "property-email"), id);
+    const bodies = ids.map((id) => dealBody("deal-committed", id));
+    const answeredAt = new Map<string, number>();
+    const started = performance.now();
+    const interval = 1000 / options.ratePerSecond;
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const due = started + i * interval;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        const status = await post(runtime, bodies[i] as string);
+        if (status !== 202) throw new Error(`ingest answered ${status} for ${id}`);
+        answeredAt.set(id, performance.now());
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && ids.some((id) => !capiAt.has(id) || !emailAt.has(id))) await sleep(20);
+    const latencies = ids.flatMap((id) => {
+      const answered = answeredAt.get(id);
+      const capi = capiAt.get(id);
+      const email = emailAt.get(id);
+      return answered === undefined || capi === undefined || email === undefined
+        ? []
+        : [Math.max(capi, email) - answered];
+    });
+    for (const id of ids) await engine.settled(dealBusinessKey(id, "committed"));
+
+    // ── one deal per branch, alone: transitions, invocations, S3 requests, cost ──
+    const scenarios: Record<DealBranch, { body: string; name: string; setup?: () => Promise<void> }> = {
+      qualified: {
+        body: dealBody("deal-qualified", "BRANCH-Q"),
+        name: dealBusinessKey("BRANCH-Q", "qualified"),
+      },
+      committed: {
+        body: dealBody("deal-committed", "BRANCH-C"),
+        name: dealBusinessKey("BRANCH-C", "committed"),
+      },
+      committedCapiRetry: {
+        body: dealBody("deal-committed", "BRANCH-R"),
+        name: dealBusinessKey("BRANCH-R", "committed"),
+        // Meta answers 503 once, then the event goes.
+        setup: async () => {
+          await fetch(`${runtime.url}/_local/meta/_fail`, {
+            method: "POST",
+            body: JSON.stringify({ status: 503, times: 1, path: "/v21.0/" }),
+          });
+        },
+      },
+      noAction: {
+        body: dealBody("deal-prospecting", "BRANCH-N"),
+        name: dealBusinessKey("BRANCH-N", "prospecting"),
+      },
+    };
+    const branches = {} as Record<DealBranch, BranchResult>;
+    for (const [branch, scenario] of Object.entries(scenarios) as Array<
+      [DealBranch, (typeof scenarios)[DealBranch]]
+    >) {
+      await scenario.setup?.();
+      const before = { ...s3 };
+      const t0 = performance.now();
+      const status = await post(runtime, scenario.body);
+      const ingestMs = performance.now() - t0;
+      if (status !== 202) throw new Error(`${branch}: ingest answered ${status}`);
+      const record = await engine.settled(scenario.name);
+      const { events } = engine.getExecutionHistory({ executionArn: engine.arnOf(scenario.name) });
+      const entered = events.filter((event) => event.type.endsWith("StateEntered"));
+      const path = entered.map((event) => (event.stateEnteredEventDetails as { name: string }).name);
+      const scheduled = events.filter((event) => event.type === "LambdaFunctionScheduled").length;
+      const tasksEntered = entered.filter((event) => event.type === "TaskStateEntered").length;
+      // Parallel branches interleave: pair starts and ends first-in first-out (the sum is the same either way).
+      const starts: number[] = [];
+      let lambdaBilledMs = 0;
+      for (const event of events) {
+        if (event.type === "LambdaFunctionStarted") starts.push(event.timestamp);
+        if (/^LambdaFunction(Succeeded|Failed|TimedOut)$/.test(event.type)) {
+          lambdaBilledMs += Math.max(1, Math.ceil(event.timestamp - (starts.shift() ?? event.timestamp)));
+        }
+      }
+      const s3Requests = {
+        put: s3.put - before.put,
+        get: s3.get - before.get,
+        delete: s3.delete - before.delete,
+      };
+      const retries = scheduled - tasksEntered;
+      const transitions = entered.length + retries + 1;
+      const cost = price({
+        apiGatewayRequests: 1,
+        lambdaRequests: 1 + scheduled,
+        lambdaBilledMs: Math.max(1, Math.ceil(ingestMs)) + lambdaBilledMs,
+        s3Put: s3Requests.put,
+        s3Get: s3Requests.get,
+        transitions,
+        sqsRequests: 0,
+      });
+      branches[branch] = {
+        status: record?.status ?? "UNKNOWN",
+        path,
+        statesEntered: entered.length,
+        retries,
+        transitions,
+        lambdaInvocations: scheduled,
+        lambdaBilledMs,
+        ingestMs: Math.round(ingestMs * 100) / 100,
+        s3Requests,
+        cost,
+        usdPerEvent: cost.perMillion.total / 1e6,
+      };
+    }
+    return {
+      events: options.events,
+      ratePerSecond: options.ratePerSecond,
+      webhookToLastAction: summarize(latencies),
+      completed: latencies.length,
+      branches,
+      countingRule:
+        "Standard transitions billed per state entered, retries included (aws.amazon.com/step-functions/pricing): " +
+        "every *StateEntered in the history (the Parallel, its branches' states, Choices, Pass, Succeed/Fail) + " +
+        "every Lambda retry + 1 for the start. Cost: bench/cost.ts prices (Step Functions Standard $0.025 per " +
+        "1,000 transitions, Lambda requests and GB-s at 256 MB arm64, API Gateway HTTP, S3 PUT/GET) with the " +
+        "measured local Lambda durations.",
+    };
+  } finally {
+    for (const stop of stops) stop?.();
+    await runtime.stop();
+    removeDir(dataDir);
+  }
+}

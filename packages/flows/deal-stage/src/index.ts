@@ -1,0 +1,2 @@
+export { dealStageFlow } from "./flow";
+export { crmSource } from "./source";
