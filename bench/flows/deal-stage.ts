@@ -3,8 +3,8 @@ import { deterministicUuid } from "../../packages/core/src";
 import { dealBusinessKey } from "../../packages/flows/deal-stage/src/domain/keys";
 import { type Runtime, startRuntime } from "../../packages/local/src/runtime";
 import type { RecordedRequest } from "../../packages/local/src/stand-ins/stand-in";
-import { type CostLine, price } from "../cost";
 import { removeDir, sleep, summarize, tempDir } from "../lib";
+import { type BranchResult, COUNTING_RULE, countS3, measureBranch } from "./branch-cost";
 
 /**
  * deal-stage on the local runtime (its ingest Lambda, the ASL on the local engine, the real
@@ -18,22 +18,6 @@ const FIXTURES = new URL("../../packages/flows/deal-stage/fixtures/", import.met
 const fixture = (name: string) => JSON.parse(readFileSync(`${FIXTURES}${name}.json`, "utf8"));
 
 export type DealBranch = "qualified" | "committed" | "committedCapiRetry" | "noAction";
-
-export interface BranchResult {
-  status: string;
-  path: string[];
-  statesEntered: number;
-  retries: number;
-  /** Every *StateEntered (nested ones included) + every Lambda retry + 1 for the start (bench/transitions.ts's rule). */
-  transitions: number;
-  lambdaInvocations: number;
-  lambdaBilledMs: number;
-  ingestMs: number;
-  s3Requests: { put: number; get: number; delete: number };
-  cost: CostLine;
-  /** USD per deal (the cost line is per million). */
-  usdPerEvent: number;
-}
 
 export interface DealStageBenchResult {
   events: number;
@@ -65,19 +49,6 @@ async function post(runtime: Runtime, body: string): Promise<number> {
   });
   await response.text();
   return response.status;
-}
-
-/** Counts the S3 requests that reach the embedded S3 (ingest and the Tasks alike). */
-function countS3(runtime: Runtime) {
-  const counts = { put: 0, get: 0, delete: 0 };
-  const handle = runtime.s3.handle.bind(runtime.s3);
-  runtime.s3.handle = (req, res) => {
-    if (req.method === "PUT") counts.put++;
-    else if (req.method === "DELETE") counts.delete++;
-    else counts.get++;
-    return handle(req, res);
-  };
-  return counts;
 }
 
 export async function benchDealStage(options: {
@@ -178,55 +149,12 @@ export async function benchDealStage(options: {
       [DealBranch, (typeof scenarios)[DealBranch]]
     >) {
       await scenario.setup?.();
-      const before = { ...s3 };
-      const t0 = performance.now();
-      const status = await post(runtime, scenario.body);
-      const ingestMs = performance.now() - t0;
-      if (status !== 202) throw new Error(`${branch}: ingest answered ${status}`);
-      const record = await engine.settled(scenario.name);
-      const { events } = engine.getExecutionHistory({ executionArn: engine.arnOf(scenario.name) });
-      const entered = events.filter((event) => event.type.endsWith("StateEntered"));
-      const path = entered.map((event) => (event.stateEnteredEventDetails as { name: string }).name);
-      const scheduled = events.filter((event) => event.type === "LambdaFunctionScheduled").length;
-      const tasksEntered = entered.filter((event) => event.type === "TaskStateEntered").length;
-      // Parallel branches interleave: pair starts and ends first-in first-out (the sum is the same either way).
-      const starts: number[] = [];
-      let lambdaBilledMs = 0;
-      for (const event of events) {
-        if (event.type === "LambdaFunctionStarted") starts.push(event.timestamp);
-        if (/^LambdaFunction(Succeeded|Failed|TimedOut)$/.test(event.type)) {
-          lambdaBilledMs += Math.max(1, Math.ceil(event.timestamp - (starts.shift() ?? event.timestamp)));
-        }
-      }
-      const s3Requests = {
-        put: s3.put - before.put,
-        get: s3.get - before.get,
-        delete: s3.delete - before.delete,
-      };
-      const retries = scheduled - tasksEntered;
-      const transitions = entered.length + retries + 1;
-      const cost = price({
-        apiGatewayRequests: 1,
-        lambdaRequests: 1 + scheduled,
-        lambdaBilledMs: Math.max(1, Math.ceil(ingestMs)) + lambdaBilledMs,
-        s3Put: s3Requests.put,
-        s3Get: s3Requests.get,
-        transitions,
-        sqsRequests: 0,
+      branches[branch] = await measureBranch({
+        engine,
+        s3,
+        name: scenario.name,
+        send: () => post(runtime, scenario.body),
       });
-      branches[branch] = {
-        status: record?.status ?? "UNKNOWN",
-        path,
-        statesEntered: entered.length,
-        retries,
-        transitions,
-        lambdaInvocations: scheduled,
-        lambdaBilledMs,
-        ingestMs: Math.round(ingestMs * 100) / 100,
-        s3Requests,
-        cost,
-        usdPerEvent: cost.perMillion.total / 1e6,
-      };
     }
     return {
       events: options.events,
@@ -234,12 +162,7 @@ export async function benchDealStage(options: {
       webhookToLastAction: summarize(latencies),
       completed: latencies.length,
       branches,
-      countingRule:
-        "Standard transitions billed per state entered, retries included (aws.amazon.com/step-functions/pricing): " +
-        "every *StateEntered in the history (the Parallel, its branches' states, Choices, Pass, Succeed/Fail) + " +
-        "every Lambda retry + 1 for the start. Cost: bench/cost.ts prices (Step Functions Standard $0.025 per " +
-        "1,000 transitions, Lambda requests and GB-s at 256 MB arm64, API Gateway HTTP, S3 PUT/GET) with the " +
-        "measured local Lambda durations.",
+      countingRule: COUNTING_RULE,
     };
   } finally {
     for (const stop of stops) stop?.();
