@@ -16,6 +16,13 @@ export class ApiError extends Error {
   }
 }
 
+/** A business key's page (lead ids keep their old address); `flow` marks which flow's execution was chosen. */
+export function keyUrl(name, flow) {
+  const key = name.split("-replay-")[0];
+  const base = /^lead_[A-Za-z0-9]+$/.test(key) ? "/console/lead/" : "/console/key/";
+  return `${base}${encodeURIComponent(name)}${flow ? `?flow=${encodeURIComponent(flow)}` : ""}`;
+}
+
 let clockOffset = 0;
 /** The server's clock (execution timestamps come from it), read from the last answer. */
 export function serverNow() {

@@ -1,9 +1,10 @@
-import { getJson, poll, serverNow, tickCountdowns } from "./console-api.js";
+import { getJson, keyUrl, poll, serverNow, tickCountdowns } from "./console-api.js";
 import { h } from "./elements.js";
 import { statusCell, statusLabel } from "./lead-status.js";
-import { ago, countdown, humanDate, isoOf } from "./time-format.js";
+import { ago, countdown, formatCount, formatDuration, formatUtc, humanDate, isoOf } from "./time-format.js";
 
 const form = document.getElementById("filters");
+const flowInput = document.getElementById("flow");
 const statusInput = document.getElementById("status");
 const queryInput = document.getElementById("q");
 const pageSizeInput = document.getElementById("pageSize");
@@ -19,6 +20,7 @@ const live = document.getElementById("live");
 
 const params = new URLSearchParams(location.search);
 const view = {
+  flow: params.get("flow") ?? "",
   status: params.get("status") ?? "",
   q: params.get("q") ?? "",
   pageSize: params.get("pageSize") ?? "50",
@@ -27,11 +29,12 @@ const view = {
   previous: [],
   next: undefined,
 };
+flowInput.value = view.flow;
 statusInput.value = view.status;
 queryInput.value = view.q;
 pageSizeInput.value = view.pageSize;
 
-/** name → { signature, element }: rows that did not change keep their element (and focus). */
+/** flow/name → { signature, element }: rows that did not change keep their element (and focus). */
 const rendered = new Map();
 
 const IN_PROGRESS = new Set(["waiting", "running", "retrying"]);
@@ -39,54 +42,83 @@ const IN_PROGRESS = new Set(["waiting", "running", "retrying"]);
 /** An empty owner/funnel: not in the merged record, not looked up yet, or never found. */
 function missing(row, text) {
   if (text) return text;
-  if (row.lead.from === "enriched") return "—";
+  if (row.lead?.from === "enriched") return "—";
   return h("span", { class: "muted" }, IN_PROGRESS.has(row.status) ? "not known yet" : "none");
 }
 
+/** Announce's rows: the lead's owner, funnel and creation date from its records. */
+function announceCells(row) {
+  return [
+    h("td", { class: "owner" }, missing(row, row.lead?.owner)),
+    h("td", { class: "funnel" }, missing(row, row.lead?.funnel)),
+    h(
+      "td",
+      null,
+      row.lead?.createdAt ? h("time", { datetime: row.lead.createdAt }, humanDate(row.lead.createdAt)) : "—",
+    ),
+  ];
+}
+
+/** Other flows' rows: where the execution is or ended, and its error. */
+function flowCells(row) {
+  const parts = [];
+  if (row.state) parts.push(h("span", null, h("span", { class: "io-label" }, "last state "), row.state));
+  if (row.error && row.status !== "retrying")
+    parts.push(
+      h("span", { class: "error-name" }, row.error),
+      row.cause ? h("span", { class: "cause" }, row.cause) : null,
+    );
+  return [
+    h(
+      "td",
+      { class: "details", colspan: "3" },
+      ...(parts.length ? parts : [h("span", { class: "muted" }, "—")]),
+    ),
+  ];
+}
+
 function rowElement(row) {
-  const title = row.lead.name ?? row.leadId;
+  const title = row.lead?.name ?? row.key;
   const leadCell = h(
     "td",
     { class: "lead" },
-    h("a", { href: `/console/lead/${encodeURIComponent(row.name)}` }, title),
+    h("a", { href: keyUrl(row.name, row.flow) }, title),
     row.replay ? h("span", { class: "tag" }, "replay") : null,
     row.redriveCount ? h("span", { class: "tag" }, `redriven ×${row.redriveCount}`) : null,
     h("br"),
     h("code", { class: "id" }, row.name),
   );
+  const duration = row.stopDate ? formatDuration(row.stopDate - row.startDate) : null;
   return h(
     "tr",
-    { "data-execution": row.name, "data-status": row.status },
+    { "data-execution": row.name, "data-flow": row.flow, "data-status": row.status },
     leadCell,
+    h("td", { class: "flow" }, h("span", { class: `flow-tag flow-${row.flow}` }, row.flow)),
     h("td", { class: "status" }, ...statusCell(row)),
-    h("td", { class: "owner" }, missing(row, row.lead.owner)),
-    h("td", { class: "funnel" }, missing(row, row.lead.funnel)),
-    h(
-      "td",
-      null,
-      row.lead.createdAt ? h("time", { datetime: row.lead.createdAt }, humanDate(row.lead.createdAt)) : "—",
-    ),
+    ...(row.flow === "announce" ? announceCells(row) : flowCells(row)),
     h(
       "td",
       null,
       h(
         "time",
-        { datetime: isoOf(row.startDate), title: isoOf(row.startDate), "data-since": row.startDate },
+        { datetime: isoOf(row.startDate), title: formatUtc(row.startDate), "data-since": row.startDate },
         ago(row.startDate, serverNow()),
       ),
     ),
+    h("td", { class: "duration" }, duration ?? h("span", { class: "muted" }, "running")),
   );
 }
 
 function renderRows(rows) {
   const seen = new Set();
   const elements = rows.map((row) => {
-    seen.add(row.name);
+    const id = `${row.flow}/${row.name}`;
+    seen.add(id);
     const signature = JSON.stringify(row);
-    const known = rendered.get(row.name);
+    const known = rendered.get(id);
     if (known && known.signature === signature) return known.element;
     const element = rowElement(row);
-    rendered.set(row.name, { signature, element });
+    rendered.set(id, { signature, element });
     return element;
   });
   // Move only what is out of place, so an unchanged row (and a focused link in it) stays put.
@@ -99,24 +131,26 @@ function renderRows(rows) {
 }
 
 function describeScan(page) {
-  if (page.lookup === "direct") return "Found by lead id.";
+  if (page.lookup === "direct") return "Found by lead id (execution name), in every flow.";
   if (!view.q && !["waiting", "running", "retrying"].includes(view.status)) return "";
   const limit = page.scanLimitReached
-    ? ` Stopped at the limit of ${page.scanLimit.toLocaleString()} leads per search: “Older →” searches further back.`
+    ? ` Stopped at the limit of ${formatCount(page.scanLimit)} executions per search: “Older →” searches further back.`
     : "";
-  return `Searched ${page.scanned.toLocaleString()} lead${page.scanned === 1 ? "" : "s"} for this page.${limit}`;
+  return `Searched ${formatCount(page.scanned)} execution${page.scanned === 1 ? "" : "s"} for this page.${limit}`;
 }
 
 function emptyText(page) {
-  if (view.q) return `No lead matches “${view.q}” in the ${page.scanned.toLocaleString()} newest looked at.`;
+  if (view.q)
+    return `Nothing matches “${view.q}” in the ${formatCount(page.scanned)} newest executions looked at.`;
   if (view.status)
-    return `No ${statusLabel(view.status).toLowerCase()} leads${view.cursor ? " on this page" : ""}.`;
-  return "No leads yet. Send a signed Close webhook to /webhook/close (pnpm demo sends three).";
+    return `No ${statusLabel(view.status).toLowerCase()} executions${view.flow ? ` of ${view.flow}` : ""}${view.cursor ? " on this page" : ""}.`;
+  return "No executions yet. Send a signed Close webhook to /webhook/close (pnpm leadrelay send, or pnpm demo for three).";
 }
 
 async function load() {
   const started = performance.now();
   const query = new URLSearchParams();
+  if (view.flow) query.set("flow", view.flow);
   if (view.status) query.set("status", view.status);
   if (view.q) query.set("q", view.q);
   query.set("pageSize", view.pageSize);
@@ -126,7 +160,7 @@ async function load() {
   try {
     page = await getJson(`/console/api/leads?${query}`);
   } catch (error) {
-    message.textContent = `Could not load leads: ${error.name}: ${error.message}`;
+    message.textContent = `Could not load executions: ${error.name}: ${error.message}`;
     message.hidden = false;
     table.setAttribute("aria-busy", "false");
     throw error;
@@ -137,16 +171,16 @@ async function load() {
   table.dataset.domMs = String(Math.round(performance.now() - rendering));
   view.next = page.cursor;
   const pageNumber = view.previous.length + 1;
-  caption.textContent = `Leads, newest first — page ${pageNumber}${view.status ? `, ${statusLabel(view.status).toLowerCase()}` : ""}${view.q ? `, matching “${view.q}”` : ""}`;
-  pageInfo.textContent = `Page ${pageNumber} · ${page.rows.length} lead${page.rows.length === 1 ? "" : "s"}`;
+  caption.textContent = `Executions of ${view.flow || "every flow"}, newest first — page ${pageNumber}${view.status ? `, ${statusLabel(view.status).toLowerCase()}` : ""}${view.q ? `, matching “${view.q}”` : ""}`;
+  pageInfo.textContent = `Page ${pageNumber} · ${page.rows.length} execution${page.rows.length === 1 ? "" : "s"}`;
   document.getElementById("search-note").textContent =
     describeScan(page) ||
-    "A lead id is looked up directly; other text is searched in the newest leads, up to 1,000 per search (you can search further).";
+    "An execution name is looked up directly; other text is searched in the newest executions, up to 1,000 per search (you can search further).";
   empty.hidden = page.rows.length > 0;
   empty.textContent = page.rows.length > 0 ? "" : emptyText(page);
   newer.disabled = view.previous.length === 0;
   older.disabled = !page.cursor;
-  live.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  live.textContent = `Updated ${formatUtc(Date.now())}`;
   table.setAttribute("aria-busy", "false");
   table.dataset.rows = String(page.rows.length);
   table.dataset.renderMs = String(Math.round(performance.now() - started));
@@ -155,6 +189,7 @@ async function load() {
 
 function remember() {
   const query = new URLSearchParams();
+  if (view.flow) query.set("flow", view.flow);
   if (view.status) query.set("status", view.status);
   if (view.q) query.set("q", view.q);
   if (view.pageSize !== "50") query.set("pageSize", view.pageSize);
@@ -173,6 +208,7 @@ function go() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  view.flow = flowInput.value;
   view.status = statusInput.value;
   view.q = queryInput.value.trim();
   view.pageSize = pageSizeInput.value;
@@ -180,6 +216,7 @@ form.addEventListener("submit", (event) => {
   view.previous = [];
   go();
 });
+flowInput.addEventListener("change", () => form.requestSubmit());
 statusInput.addEventListener("change", () => form.requestSubmit());
 pageSizeInput.addEventListener("change", () => form.requestSubmit());
 older.addEventListener("click", () => {

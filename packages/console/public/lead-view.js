@@ -1,13 +1,28 @@
-import { getJson, poll, postAction, serverNow, settings, tickCountdowns } from "./console-api.js";
+import { getJson, keyUrl, poll, postAction, serverNow, settings, tickCountdowns } from "./console-api.js";
 import { h, safeLink } from "./elements.js";
 import { statusCell } from "./lead-status.js";
 import { slackMessage } from "./slack-preview.js";
-import { clockTime, countdown, formatDuration, humanDate, isoOf } from "./time-format.js";
+import {
+  clockTime,
+  countdown,
+  formatCount,
+  formatDuration,
+  formatUtc,
+  humanDate,
+  isoOf,
+} from "./time-format.js";
+
+/**
+ * A business key's page: every flow's executions of the key side by side (for a Close lead:
+ * announce and triage, and their replays), each with its status, actions, what its Tasks returned
+ * and its timeline; for a lead, its facts, Slack message and stored records.
+ */
 
 const root = document.getElementById("lead");
 const live = document.getElementById("live");
 const name = root.dataset.execution;
-const api = `/console/api/leads/${encodeURIComponent(name)}`;
+const preferredFlow = root.dataset.flow ?? "";
+const api = `/console/api/keys/${encodeURIComponent(name)}${preferredFlow ? `?flow=${encodeURIComponent(preferredFlow)}` : ""}`;
 let lastText = "";
 let flash = "";
 
@@ -23,6 +38,11 @@ function pretty(text) {
   } catch {
     return text;
   }
+}
+
+/** An id for elements of one execution (a flow and a name can hold any of [A-Za-z0-9_-]). */
+function idOf(execution, part) {
+  return `${part}--${execution.flow}--${execution.name}`;
 }
 
 function attemptsTable(step) {
@@ -80,9 +100,9 @@ function attemptsTable(step) {
   );
 }
 
-function stepItem(step, index, detail) {
-  const current = detail.execution.status === "RUNNING" && step.status === "running";
-  const waitEndsAt = current && step.kind === "Wait" ? detail.row.waitEndsAt : undefined;
+function stepItem(step, index, execution) {
+  const current = execution.execution.status === "RUNNING" && step.status === "running";
+  const waitEndsAt = current && step.kind === "Wait" ? execution.row.waitEndsAt : undefined;
   const duration =
     waitEndsAt !== undefined
       ? h("span", { class: "countdown", "data-ends-at": waitEndsAt }, countdown(waitEndsAt - serverNow()))
@@ -105,10 +125,10 @@ function stepItem(step, index, detail) {
     step.input || step.output
       ? h(
           "details",
-          { id: `io-${index}` },
+          { id: idOf(execution, `io-${index}`) },
           h("summary", null, "Input and output"),
-          step.input ? [h("h3", null, "Input"), h("pre", null, pretty(step.input))] : null,
-          step.output ? [h("h3", null, "Output"), h("pre", null, pretty(step.output))] : null,
+          step.input ? [h("h4", null, "Input"), h("pre", null, pretty(step.input))] : null,
+          step.output ? [h("h4", null, "Output"), h("pre", null, pretty(step.output))] : null,
         )
       : null;
   return h(
@@ -124,12 +144,12 @@ function stepItem(step, index, detail) {
       h("span", { class: "step-icon", "aria-hidden": "true" }, STEP_ICONS[step.status] ?? "•"),
       h("strong", { class: "step-name" }, step.state),
       h("span", { class: "kind" }, step.kind),
-      h("span", { class: "visually-hidden" }, `, ${step.status === "done" ? "done" : step.status}, `),
+      h("span", { class: "visually-hidden" }, `, ${step.status}, `),
       duration,
-      h("time", { datetime: isoOf(step.enteredAt), title: isoOf(step.enteredAt) }, clockTime(step.enteredAt)),
+      h("time", { datetime: isoOf(step.enteredAt) }, clockTime(step.enteredAt)),
     ),
-    step.kind === "Fail" && detail.execution.error && index === detail.timeline.steps.length - 1
-      ? h("p", { class: "error-line" }, h("strong", { class: "error-name" }, detail.execution.error))
+    step.kind === "Fail" && execution.execution.error && index === execution.timeline.steps.length - 1
+      ? h("p", { class: "error-line" }, h("strong", { class: "error-name" }, execution.execution.error))
       : null,
     io,
     attemptsTable(step),
@@ -138,10 +158,10 @@ function stepItem(step, index, detail) {
   );
 }
 
-function timelineSection(detail) {
+function timeline(execution) {
   const items = [];
-  const redrives = [...detail.timeline.redrivenAt];
-  detail.timeline.steps.forEach((step, index) => {
+  const redrives = [...execution.timeline.redrivenAt];
+  execution.timeline.steps.forEach((step, index) => {
     while (redrives.length > 0 && redrives[0] <= step.enteredAt) {
       const at = redrives.shift();
       items.push(
@@ -153,27 +173,216 @@ function timelineSection(detail) {
         ),
       );
     }
-    items.push(stepItem(step, index, detail));
+    items.push(stepItem(step, index, execution));
   });
   for (const at of redrives)
     items.push(h("li", { class: "redrive" }, h("strong", null, "Redriven"), ` at ${clockTime(at)}`));
-  const t = detail.timeline;
+  const t = execution.timeline;
   const total = t.startedAt && t.stoppedAt ? ` in ${formatDuration(t.stoppedAt - t.startedAt)}` : "";
-  return h(
-    "section",
-    { "aria-labelledby": "timeline-heading", class: "panel" },
-    h("h2", { id: "timeline-heading" }, "Timeline"),
+  return [
+    h("h4", null, "Timeline"),
     h(
       "p",
       { class: "note" },
-      `${t.status}${total} · ${t.retries} retr${t.retries === 1 ? "y" : "ies"}${t.redrives ? ` · redriven ${t.redrives}×` : ""} · ${t.events} history events`,
+      `${t.status}${total} · ${t.retries} retr${t.retries === 1 ? "y" : "ies"}${t.redrives ? ` · redriven ${t.redrives}×` : ""} · ${formatCount(t.events)} history events`,
     ),
-    h("ol", { class: "timeline", id: "timeline" }, ...items),
+    h("ol", { class: "timeline" }, ...items),
+  ];
+}
+
+/** A Task's result field: text as text (a sanitized message, a prompt, a raw answer), the rest as JSON. */
+function resultValue(value) {
+  if (typeof value === "string") return h("pre", { class: "result-text" }, value);
+  if (value === null || typeof value !== "object") return h("code", null, String(value));
+  return h("pre", null, JSON.stringify(value, null, 2));
+}
+
+function results(execution) {
+  if (execution.results.length === 0) return null;
+  return h(
+    "details",
+    { id: idOf(execution, "results"), class: "results", open: execution.flow !== "announce" },
+    h("summary", null, "What the steps returned"),
+    ...execution.results.map((result) =>
+      h(
+        "div",
+        { class: "result", "data-state": result.state },
+        h("h5", null, result.state),
+        h(
+          "dl",
+          null,
+          ...result.fields.flatMap((item) => [
+            h("dt", null, item.name),
+            h("dd", { "data-field": item.name }, resultValue(item.value)),
+          ]),
+        ),
+      ),
+    ),
+  );
+}
+
+function actions(execution, primary) {
+  const buttons = [];
+  if (execution.actions.redrive) {
+    buttons.push(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "primary",
+          "data-action": "redrive",
+          onclick: (event) => act(execution, "redrive", event.currentTarget),
+        },
+        "Redrive",
+      ),
+    );
+  }
+  if (execution.actions.replay) {
+    buttons.push(
+      h(
+        "button",
+        {
+          type: "button",
+          "data-action": "replay",
+          onclick: (event) => act(execution, "replay", event.currentTarget),
+        },
+        "Replay",
+      ),
+    );
+  }
+  if (execution.links.awsConsole)
+    buttons.push(
+      safeLink(execution.links.awsConsole, "Open in AWS console ↗", {
+        class: "button aws-console",
+        ...(primary ? { id: "aws-console" } : {}),
+      }),
+    );
+  const help = [
+    execution.actions.redrive ? "Redrive continues this execution from the step that failed." : "",
+    execution.actions.replay
+      ? "Replay starts a new execution with this one's input (side effects that happened are not repeated)."
+      : "",
+    execution.actions.note ?? "",
+  ].filter(Boolean);
+  if (buttons.length === 0 && help.length === 0) return null;
+  return h("div", { class: "actions" }, ...buttons, h("p", { class: "action-help note" }, help.join(" ")));
+}
+
+function executionCard(execution, primary) {
+  const started = execution.execution.startDate;
+  const stopped = execution.execution.stopDate;
+  return h(
+    "article",
+    {
+      class: `execution${primary ? " primary" : ""}`,
+      "data-flow": execution.flow,
+      "data-execution": execution.name,
+      "data-status": execution.row.status,
+      "aria-labelledby": idOf(execution, "name"),
+    },
+    h(
+      "h3",
+      { id: idOf(execution, "name") },
+      h("code", null, execution.name),
+      execution.replayOf
+        ? h(
+            "span",
+            { class: "tag" },
+            "replay of ",
+            h("a", { href: keyUrl(execution.replayOf, execution.flow) }, execution.replayOf),
+          )
+        : null,
+      execution.execution.redriveCount
+        ? h("span", { class: "tag" }, `redriven ×${execution.execution.redriveCount}`)
+        : null,
+    ),
+    h("div", { class: "status-line", ...(primary ? { id: "status" } : {}) }, ...statusCell(execution.row)),
+    execution.explanation
+      ? h("p", { class: "explain", ...(primary ? { id: "explanation" } : {}) }, execution.explanation)
+      : null,
+    execution.execution.cause && execution.execution.status !== "SUCCEEDED"
+      ? h("p", { class: "cause" }, h("span", { class: "io-label" }, "cause "), execution.execution.cause)
+      : null,
+    h(
+      "dl",
+      { class: "times" },
+      ...field("Started", started ? formatUtc(started) : undefined),
+      ...field(
+        "Finished",
+        stopped
+          ? `${formatUtc(stopped)} (${formatDuration(stopped - started)})`
+          : execution.execution.status === "RUNNING"
+            ? "in progress"
+            : undefined,
+      ),
+    ),
+    actions(execution, primary),
+    results(execution),
+    ...timeline(execution),
+  );
+}
+
+function flowColumn(flow, detail) {
+  return h(
+    "section",
+    { class: "flow-column", "data-flow": flow.id, "aria-labelledby": `flow--${flow.id}` },
+    h(
+      "h2",
+      { id: `flow--${flow.id}` },
+      h("span", { class: `flow-tag flow-${flow.id}` }, flow.id),
+      " ",
+      flow.title,
+    ),
+    ...flow.executions.map((execution) =>
+      executionCard(execution, detail.primary?.flow === flow.id && detail.primary?.name === execution.name),
+    ),
+    flow.replaysComplete
+      ? null
+      : h(
+          "p",
+          { class: "note" },
+          "Replays older than the newest 1,000 executions of this flow were not searched.",
+        ),
+  );
+}
+
+function leadSummary(detail) {
+  const { lead, links } = detail.lead;
+  return h(
+    "section",
+    { class: "panel summary", "aria-labelledby": "summary-heading" },
+    h("h2", { id: "summary-heading" }, "Lead"),
+    h(
+      "dl",
+      { class: "facts" },
+      ...field("Owner", lead.owner),
+      ...field("Funnel", lead.funnel),
+      ...field("Created", lead.createdAt ? humanDate(lead.createdAt) : undefined),
+      ...field("Close status", lead.statusLabel),
+      ...field("Email", lead.email),
+      ...field(
+        "Details from",
+        lead.from === "enriched"
+          ? "enriched record"
+          : lead.from === "raw"
+            ? "raw webhook (no owner yet)"
+            : "nothing stored",
+      ),
+    ),
+    h("div", { class: "actions" }, safeLink(links.close, "Open in Close ↗", { class: "button" })),
+  );
+}
+
+function announceOf(detail) {
+  const flow = detail.flows.find((item) => item.id === "announce");
+  if (!flow) return undefined;
+  return (
+    flow.executions.find((execution) => execution.name === detail.primary?.name) ?? flow.executions.at(-1)
   );
 }
 
 function slackSection(detail) {
-  const { notification, unassignedNotice } = detail.records;
+  const { notification, unassignedNotice } = detail.lead.records;
   const parts = [];
   if (notification.message) {
     parts.push(
@@ -181,8 +390,8 @@ function slackSection(detail) {
         at: notification.at,
         caption:
           notification.status === "sent"
-            ? `Posted and confirmed by Slack ${humanDate(notification.at)} · stored as ${notification.key}`
-            : `Post started ${humanDate(notification.at)} and never confirmed (status “${notification.status}”) · ${notification.key}`,
+            ? `Posted and confirmed by Slack ${formatUtc(notification.at)} · stored as ${notification.key}`
+            : `Post started ${formatUtc(notification.at)} and never confirmed (status “${notification.status}”) · ${notification.key}`,
       }),
     );
   }
@@ -190,25 +399,27 @@ function slackSection(detail) {
     parts.push(
       slackMessage(unassignedNotice.message, {
         at: unassignedNotice.at,
-        caption: `“Still no owner” notice, ${unassignedNotice.status} ${humanDate(unassignedNotice.at)} · ${unassignedNotice.key}`,
+        caption: `“Still no owner” notice, ${unassignedNotice.status} ${formatUtc(unassignedNotice.at)} · ${unassignedNotice.key}`,
       }),
     );
   }
   if (parts.length === 0) {
+    const announce = announceOf(detail);
     const why =
-      detail.row.status === "waiting"
+      announce?.row.status === "waiting"
         ? "The lead is held for its owner to be assigned; the message goes out after the hold."
-        : (detail.explanation ?? "No message was posted for this lead yet.");
+        : (announce?.explanation ?? "No message was posted for this lead yet.");
     parts.push(h("p", { class: "muted" }, `Nothing posted to Slack. ${why}`));
   }
-  if (detail.slackSink) {
+  const sink = detail.lead.slackSink;
+  if (sink) {
     parts.push(
       h(
         "p",
         { class: "note" },
-        detail.slackSink.length === 0
-          ? "The local Slack sink received nothing for this lead."
-          : `The local Slack sink received ${detail.slackSink.length} message${detail.slackSink.length === 1 ? "" : "s"} for this lead (${detail.slackSink.map((entry) => clockTime(Date.parse(entry.at))).join(", ")}).`,
+        sink.length === 0
+          ? "The local Slack stand-in received nothing for this lead."
+          : `The local Slack stand-in received ${sink.length} message${sink.length === 1 ? "" : "s"} for this lead (${sink.map((entry) => formatUtc(entry.at)).join(", ")}).`,
       ),
     );
   }
@@ -231,7 +442,7 @@ function recordBlock(id, title, record) {
       null,
       `${title} `,
       h("code", null, record.key),
-      ` (${record.text.length.toLocaleString()} characters${record.truncated ? ", truncated" : ""})`,
+      ` (${formatCount(record.text.length)} characters${record.truncated ? ", truncated" : ""})`,
     ),
     h("pre", null, pretty(record.text)),
   );
@@ -242,59 +453,28 @@ function recordsSection(detail) {
     "section",
     { "aria-labelledby": "records-heading", class: "panel" },
     h("h2", { id: "records-heading" }, "Stored records"),
-    recordBlock("record-raw", "Raw webhook", detail.records.raw),
-    recordBlock("record-enriched", "Enriched record", detail.records.enriched),
+    recordBlock("record-raw", "Raw webhook", detail.lead.records.raw),
+    recordBlock("record-enriched", "Enriched record", detail.lead.records.enriched),
   );
 }
 
-function actions(detail) {
-  const buttons = [];
-  if (detail.actions.redrive) {
-    buttons.push(
-      h(
-        "button",
-        { type: "button", id: "redrive", class: "primary", onclick: () => act("redrive") },
-        "Redrive",
-      ),
-    );
-  }
-  if (detail.actions.replay) {
-    buttons.push(
-      h("button", { type: "button", id: "replay", onclick: () => act("replay") }, "Replay from raw event"),
-    );
-  }
-  if (detail.links.awsConsole)
-    buttons.push(
-      safeLink(detail.links.awsConsole, "Open in AWS console ↗", { class: "button", id: "aws-console" }),
-    );
-  buttons.push(safeLink(detail.links.close, "Open in Close ↗", { class: "button" }));
-  return h(
-    "div",
-    { class: "actions" },
-    ...buttons,
-    h(
-      "p",
-      { class: "action-help note" },
-      detail.actions.redrive ? "Redrive continues this execution from the step that failed. " : "",
-      detail.actions.replay
-        ? "Replay starts a new execution from the stored webhook (Slack is not posted twice). "
-        : "",
-      detail.actions.note ?? "",
-    ),
-  );
-}
-
-async function act(action) {
-  if (action === "replay" && !confirm("Start a new execution of this lead from its stored webhook?")) return;
-  const button = document.getElementById(action);
+async function act(execution, action, button) {
+  if (
+    action === "replay" &&
+    !confirm(
+      `Start a new ${execution.flow} execution of ${execution.key} with the input of ${execution.name}?`,
+    )
+  )
+    return;
   if (button) button.disabled = true;
+  const path = `/console/api/flows/${encodeURIComponent(execution.flow)}/executions/${encodeURIComponent(execution.name)}/${action}`;
   try {
-    const result = await postAction(`${api}/${action}`);
+    const result = await postAction(path);
     if (action === "replay" && result.url) {
       location.assign(result.url);
       return;
     }
-    flash = "Redrive started: the execution continues from the step that failed.";
+    flash = `Redrive of ${execution.flow} ${execution.name} started: it continues from the step that failed.`;
     setTimeout(() => {
       flash = "";
       lastText = "";
@@ -308,76 +488,59 @@ async function act(action) {
   }
 }
 
+/** How to find the focused element again after a re-render: its id, or its action in its execution's card. */
+function selectorOf(element) {
+  if (!element || element === document.body || !root.contains(element)) return undefined;
+  if (element.id) return `#${CSS.escape(element.id)}`;
+  const card = element.closest("article.execution");
+  if (!card || !element.dataset.action) return undefined;
+  return `article.execution[data-flow="${CSS.escape(card.dataset.flow)}"][data-execution="${CSS.escape(card.dataset.execution)}"] [data-action="${CSS.escape(element.dataset.action)}"]`;
+}
+
 function render(detail) {
-  const openDetails = new Set([...root.querySelectorAll("details[open]")].map((element) => element.id));
-  const focused = document.activeElement?.id;
-  const lead = detail.lead;
-  const title = lead.name ?? detail.leadId;
+  // Keep what the reader opened or closed, and where the focus was.
+  const details = new Map(
+    [...root.querySelectorAll("details[id]")].map((element) => [element.id, element.open]),
+  );
+  const focusSelector = selectorOf(document.activeElement);
+  const title = detail.lead?.lead.name ?? detail.key;
   document.title = `${title} · leadrelay console`;
-  const started = detail.execution.startDate;
-  const stopped = detail.execution.stopDate;
+  const primary = detail.flows
+    .find((flow) => flow.id === detail.primary?.flow)
+    ?.executions.find((execution) => execution.name === detail.primary?.name);
   root.replaceChildren(
     h("h1", { id: "title" }, title),
     h(
       "p",
       { class: "sub" },
-      h("code", null, detail.name),
-      detail.replayOf
-        ? [
-            " · replay of ",
-            h("a", { href: `/console/lead/${encodeURIComponent(detail.replayOf)}` }, detail.replayOf),
-          ]
-        : null,
+      h("code", null, detail.key),
+      detail.requested !== detail.key ? [" · opened at ", h("code", null, detail.requested)] : null,
+      ` · ${detail.flows.length} flow${detail.flows.length === 1 ? "" : "s"}`,
     ),
     h("p", { id: "message", class: "message", role: "status", hidden: !flash }, flash),
+    detail.lead ? leadSummary(detail) : null,
     h(
-      "section",
-      { class: "panel summary", "aria-labelledby": "summary-heading" },
-      h("h2", { id: "summary-heading", class: "visually-hidden" }, "Summary"),
-      h("div", { class: "status-line", id: "status" }, ...statusCell(detail.row)),
-      detail.explanation ? h("p", { class: "explain", id: "explanation" }, detail.explanation) : null,
-      detail.execution.cause && detail.row.status !== "notified"
-        ? h("p", { class: "cause" }, h("span", { class: "io-label" }, "cause "), detail.execution.cause)
-        : null,
-      h(
-        "dl",
-        { class: "facts" },
-        ...field("Owner", lead.owner),
-        ...field("Funnel", lead.funnel),
-        ...field("Created", lead.createdAt ? humanDate(lead.createdAt) : undefined),
-        ...field("Close status", lead.statusLabel),
-        ...field("Email", lead.email),
-        ...field("Received", started ? new Date(started).toLocaleString() : undefined),
-        ...field(
-          "Finished",
-          stopped
-            ? `${new Date(stopped).toLocaleString()} (${formatDuration(stopped - started)})`
-            : detail.execution.status === "RUNNING"
-              ? "in progress"
-              : undefined,
-        ),
-        ...field(
-          "Details from",
-          lead.from === "enriched"
-            ? "enriched record"
-            : lead.from === "raw"
-              ? "raw webhook (no owner yet)"
-              : "nothing stored",
-        ),
-      ),
-      actions(detail),
+      "div",
+      { class: `flows flows-${Math.min(detail.flows.length, 3)}`, id: "flows" },
+      ...detail.flows.map((flow) => flowColumn(flow, detail)),
     ),
-    timelineSection(detail),
-    slackSection(detail),
-    recordsSection(detail),
+    detail.without.length > 0
+      ? h(
+          "p",
+          { class: "note" },
+          `No execution of this key in ${detail.without.map((flow) => flow.id).join(", ")}.`,
+        )
+      : null,
+    detail.lead ? slackSection(detail) : null,
+    detail.lead ? recordsSection(detail) : null,
   );
-  for (const id of openDetails) {
+  for (const [id, open] of details) {
     const element = document.getElementById(id);
-    if (element) element.open = true;
+    if (element) element.open = open;
   }
-  if (focused) document.getElementById(focused)?.focus();
+  if (focusSelector) root.querySelector(focusSelector)?.focus();
   root.setAttribute("aria-busy", "false");
-  root.dataset.status = detail.row.status;
+  root.dataset.status = primary?.row.status ?? "";
   root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
 }
 
@@ -387,7 +550,7 @@ async function load() {
     const text = JSON.stringify(await getJson(api), (key, value) =>
       key === "serverNow" ? undefined : value,
     );
-    live.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    live.textContent = `Updated ${formatUtc(Date.now())}`;
     if (text === lastText) return;
     lastText = text;
     detail = JSON.parse(text);
@@ -397,8 +560,8 @@ async function load() {
       root.appendChild(h("p", { id: "message", class: "message", role: "alert" }));
     message.textContent =
       error.status === 404
-        ? `No execution named ${name}.`
-        : `Could not load the lead: ${error.name}: ${error.message}`;
+        ? `No flow has an execution of ${name}.`
+        : `Could not load ${name}: ${error.name}: ${error.message}`;
     message.hidden = false;
     root.setAttribute("aria-busy", "false");
     throw error;

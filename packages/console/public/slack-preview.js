@@ -1,4 +1,5 @@
 import { h, safeLink } from "./elements.js";
+import { formatUtc } from "./time-format.js";
 
 /**
  * A Slack incoming-webhook message (Block Kit) drawn the way Slack shows it. Slack text is
@@ -107,7 +108,7 @@ export function slackMessage(message, meta = {}) {
           ? h(
               "time",
               { datetime: time.toISOString(), title: time.toISOString() },
-              time.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }),
+              formatUtc(time, { seconds: false }),
             )
           : null,
       ),

@@ -1,4 +1,8 @@
-/** Times as the console shows them (durations match @leadrelay/core formatDuration). */
+/**
+ * Times as the console shows them. Dates: one format everywhere, "20 Nov 2026, 14:03:05 UTC"
+ * (the Slack message's style, in UTC so every operator reads the same text) — the browser's copy of
+ * src/date-format.ts, held to the same output by a test. Durations match @leadrelay/core formatDuration.
+ */
 
 export function formatDuration(ms) {
   if (ms === undefined || ms === null) return "…";
@@ -22,24 +26,39 @@ export function countdown(ms) {
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** "20 Nov 2026, 14:03 UTC" (as in the Slack message); the text as given when it is not a date. */
-export function humanDate(value) {
-  if (value === null || value === undefined || value === "") return "—";
+function toDate(value) {
+  if (value instanceof Date) return value;
+  if (typeof value === "number") return new Date(value);
+  // Close sends microseconds and UTC times without an offset (a browser would read those as local time).
   const trimmed = String(value).replace(/(\.\d{3})\d+/, "$1");
-  const date = new Date(/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed) ? `${trimmed}Z` : trimmed);
-  if (Number.isNaN(date.getTime())) return String(value);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+  return new Date(/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed) ? `${trimmed}Z` : trimmed);
 }
 
-/** Local clock time with seconds, for event timestamps. */
+/** "20 Nov 2026, 14:03:05 UTC" (`seconds: false`: "…, 14:03 UTC"); the text as given when it is not a date. */
+export function formatUtc(value, { seconds = true } = {}) {
+  if (value === null || value === undefined || value === "" || value === 0) return "—";
+  const date = toDate(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  const pad = (n) => String(n).padStart(2, "0");
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}${seconds ? `:${pad(date.getUTCSeconds())}` : ""}`;
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${time} UTC`;
+}
+
+/** A lead's creation date as the Slack message shows it: "20 Nov 2026, 14:03 UTC". */
+export function humanDate(value) {
+  return formatUtc(value, { seconds: false });
+}
+
+/** An event's time: "20 Nov 2026, 14:03:05 UTC". */
 export function clockTime(ms) {
-  if (!ms) return "—";
-  return new Date(ms).toLocaleTimeString(undefined, {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return formatUtc(ms);
+}
+
+/** 1234567 → "1,234,567", the same on every machine. */
+export function formatCount(value) {
+  const [whole = "0", fraction] = String(value).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", then the date. */
@@ -49,7 +68,7 @@ export function ago(ms, now = Date.now()) {
   if (seconds < 60) return `${seconds} s ago`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-  return new Date(ms).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  return formatUtc(ms, { seconds: false });
 }
 
 export function isoOf(ms) {

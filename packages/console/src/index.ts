@@ -1,3 +1,4 @@
-export type { ConsoleDeps, ReceivedSlackMessage } from "./console-deps";
-export { type ConsoleHandler, createConsole } from "./console-routes";
+export type { ConsoleDeps, ReceivedSlackMessage, StandInRecord } from "./console-deps";
+export type { ConsoleFlow, FlowTarget } from "./console-flows";
+export { type ConsoleHandler, createConsole, keyPageUrl } from "./console-routes";
 export * from "./lead-operations";

@@ -1,67 +1,33 @@
 import {
-  buildTimeline,
   enrichedKey,
-  leadIdOfExecutionName,
   notifiedKey,
   type ObjectStore,
   rawEventKey,
-  type Timeline,
-  type TimelineStep,
   unassignedNoticeKey,
-  unwrapCause,
 } from "@leadrelay/core";
-import { executionConsoleUrl } from "./aws-console-links";
 import type { ReceivedSlackMessage } from "./console-deps";
-import { explain } from "./error-explanations";
-import { describeExecution, executionHistory, type LeadTarget } from "./lead-operations";
 import { emptyFacts, factsFromEnriched, factsFromRaw, type LeadFacts } from "./lead-record";
-import { type HoldOf, type RowStatus, runningStatus, stoppedStatus } from "./row-status";
-import { parseLoosely, summarizeInput, summarizeOutput } from "./step-summary";
 
 /** Longest stored text sent to the page as is (the raw body is kept byte for byte in S3). */
 const MAX_TEXT = 64 * 1024;
 
-interface StoredText {
+export interface StoredText {
   key: string;
   /** undefined: the object does not exist. */
   text?: string;
   truncated?: boolean;
 }
 
-interface NotificationMarkerView {
+export interface NotificationMarkerView {
   key: string;
   status?: string;
   at?: string;
   message?: { text?: string; blocks?: unknown[] };
 }
 
-export interface TimelineStepView extends TimelineStep {
-  inputSummary?: string;
-  outputSummary?: string;
-  /** Explanation of the last attempt's named error. */
-  explanation?: string;
-}
-
-export interface LeadDetail {
-  name: string;
+/** What the console knows of a Close lead besides its executions: its facts, stored records and Slack message. */
+export interface LeadExtras {
   leadId: string;
-  executionArn: string;
-  replayOf?: string;
-  execution: {
-    status: string;
-    startDate?: number;
-    stopDate?: number;
-    error?: string;
-    cause?: string;
-    redriveCount: number;
-    redriveDate?: number;
-    redriveStatus?: string;
-    input?: unknown;
-  };
-  /** The list's view of the status (waiting with its end, retrying, notified, failed…). */
-  row: RowStatus;
-  explanation?: string;
-  timeline: Omit<Timeline, "steps"> & { steps: TimelineStepView[]; redrivenAt: number[]; events: number };
   lead: LeadFacts;
   records: {
     raw: StoredText;
@@ -69,23 +35,10 @@ export interface LeadDetail {
     notification: NotificationMarkerView;
     unassignedNotice: NotificationMarkerView;
   };
-  /** Local runtime only: what the built-in Slack sink received for this lead. */
+  /** Local runtime only: what the Slack stand-in received for this lead. */
   slackSink?: ReceivedSlackMessage[];
-  links: { awsConsole?: string; close: string };
-  /** `note`: why an action is not offered. */
-  actions: { redrive: boolean; replay: boolean; note?: string };
+  links: { close: string };
 }
-
-export interface LeadDetailDeps {
-  target: LeadTarget;
-  store: ObjectStore;
-  holds: () => Promise<HoldOf>;
-  mode: "local" | "aws";
-  region?: string;
-  slackMessages?: () => ReceivedSlackMessage[];
-}
-
-const toMs = (value: Date | undefined) => value?.getTime();
 
 function clipText(key: string, text: string | undefined): StoredText {
   if (text === undefined) return { key };
@@ -114,77 +67,24 @@ function marker(key: string, text: string | undefined): NotificationMarkerView {
   }
 }
 
-const clip = (text: string | undefined) =>
-  text !== undefined && text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-
-/** Everything the lead view shows, from DescribeExecution, GetExecutionHistory and the lead's S3 objects. */
-export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promise<LeadDetail | undefined> {
-  let described: Awaited<ReturnType<typeof describeExecution>>;
-  try {
-    described = await describeExecution(deps.target, name);
-  } catch (error) {
-    if (error instanceof Error && error.name === "ExecutionDoesNotExist") return undefined;
-    throw error;
-  }
-  const executionArn = described.executionArn ?? "";
-  const leadId = leadIdOfExecutionName(name);
-  const [events, holds, rawText, enrichedText, notifiedText, unassignedText] = await Promise.all([
-    executionHistory(deps.target, executionArn),
-    deps.holds(),
-    deps.store.get(rawEventKey(leadId)),
-    deps.store.get(enrichedKey(leadId)),
-    deps.store.get(notifiedKey(leadId)),
-    deps.store.get(unassignedNoticeKey(leadId)),
+/** The lead's S3 objects (raw webhook, announce's merged record and Slack markers) and the Slack stand-in's log. */
+export async function loadLeadExtras(
+  store: ObjectStore,
+  leadId: string,
+  slackMessages?: () => ReceivedSlackMessage[],
+): Promise<LeadExtras> {
+  const [rawText, enrichedText, notifiedText, unassignedText] = await Promise.all([
+    store.get(rawEventKey(leadId)),
+    store.get(enrichedKey(leadId)),
+    store.get(notifiedKey(leadId)),
+    store.get(unassignedNoticeKey(leadId)),
   ]);
-
-  const timeline = buildTimeline(events);
-  const status = described.status ?? "RUNNING";
-  const row =
-    stoppedStatus(status, described.error, described.cause) ?? runningStatus([...events].reverse(), holds);
-  const input = parseLoosely(described.input) as { replayOf?: unknown } | undefined;
   const lead =
     (enrichedText === undefined ? undefined : factsFromEnriched(leadId, enrichedText)) ??
     (rawText === undefined ? undefined : factsFromRaw(leadId, rawText)) ??
     emptyFacts(leadId);
-  const stopped = status === "FAILED" || status === "ABORTED" || status === "TIMED_OUT";
-  // AWS redrives from the unsuccessful state; after a Catch that is the Fail state, which fails
-  // again. The local facade continues at the Task that failed instead (see the README).
-  const failState = timeline.steps.at(-1)?.kind === "Fail" ? timeline.steps.at(-1)?.state : undefined;
-  const redriveFailsAgain = deps.mode === "aws" && stopped && failState !== undefined;
-
   return {
-    name,
     leadId,
-    executionArn,
-    replayOf: typeof input?.replayOf === "string" ? input.replayOf : undefined,
-    execution: {
-      status,
-      startDate: toMs(described.startDate),
-      stopDate: toMs(described.stopDate),
-      error: described.error,
-      cause: unwrapCause(described.cause),
-      redriveCount: described.redriveCount ?? 0,
-      redriveDate: toMs(described.redriveDate),
-      redriveStatus: described.redriveStatus,
-      input,
-    },
-    row,
-    explanation: explain(row.error),
-    timeline: {
-      ...timeline,
-      events: events.length,
-      redrivenAt: events
-        .filter((event) => event.type === "ExecutionRedriven")
-        .map((event) => toMs(event.timestamp) ?? 0),
-      steps: timeline.steps.map((step) => ({
-        ...step,
-        input: clip(step.input),
-        output: clip(step.output),
-        inputSummary: summarizeInput(step.input),
-        outputSummary: summarizeOutput(step.input, step.output),
-        explanation: explain(step.attempts.at(-1)?.error),
-      })),
-    },
     lead,
     records: {
       raw: clipText(rawEventKey(leadId), rawText),
@@ -192,19 +92,8 @@ export async function loadLeadDetail(deps: LeadDetailDeps, name: string): Promis
       notification: marker(notifiedKey(leadId), notifiedText),
       unassignedNotice: marker(unassignedNoticeKey(leadId), unassignedText),
     },
-    slackSink: deps.slackMessages?.().filter((entry) => entry.message.text?.includes(`(${leadId})`)),
-    links: {
-      awsConsole: deps.mode === "aws" ? executionConsoleUrl(executionArn, deps.region) : undefined,
-      close: lead.closeUrl,
-    },
-    actions: {
-      redrive: stopped && described.redriveStatus !== "NOT_REDRIVABLE" && !redriveFailsAgain,
-      replay: rawText !== undefined,
-      note: redriveFailsAgain
-        ? `No redrive: in AWS it would restart at the Fail state ${failState} and fail again. Replay starts a new execution from the stored webhook instead.`
-        : stopped && described.redriveStatus === "NOT_REDRIVABLE"
-          ? `Step Functions will not redrive this execution${described.redriveStatusReason ? `: ${described.redriveStatusReason}` : ""}.`
-          : undefined,
-    },
+    slackSink: slackMessages?.().filter((entry) => entry.message.text?.includes(`(${leadId})`)),
+    // Built from the id, never from stored text, so the page cannot link elsewhere.
+    links: { close: lead.closeUrl },
   };
 }

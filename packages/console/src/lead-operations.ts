@@ -10,11 +10,11 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { leadIdOfExecutionName, rawEventKey, replayExecutionName } from "@leadrelay/core";
+import { businessKeyOfExecutionName, replayExecutionName } from "@leadrelay/core";
 
 /**
- * The operations an operator runs on leads, as Step Functions API calls: the CLI and the console
- * use them unchanged against the local runtime and against AWS.
+ * The operations an operator runs on executions of any flow, as Step Functions API calls: the CLI
+ * and the console use them unchanged against the local runtime and against AWS.
  */
 export interface LeadTarget {
   sfn: SFNClient;
@@ -64,29 +64,74 @@ export async function describeExecution(
   );
 }
 
+/** DescribeExecution, or undefined when the state machine has no execution of that name. */
+export async function findExecution(
+  target: LeadTarget,
+  name: string,
+): Promise<DescribeExecutionCommandOutput | undefined> {
+  try {
+    return await describeExecution(target, name);
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExecutionDoesNotExist") return undefined;
+    throw error;
+  }
+}
+
 /** RedriveExecution: continue a failed execution from the step that failed. */
-export async function redriveLead(target: LeadTarget, name: string): Promise<Date | undefined> {
+export async function redriveExecution(target: LeadTarget, name: string): Promise<Date | undefined> {
   const out = await target.sfn.send(
     new RedriveExecutionCommand({ executionArn: executionArnOf(target.stateMachineArn, name) }),
   );
   return out.redriveDate;
 }
 
-/** A new execution of the lead from its stored raw event (the first one keeps its history). */
-export async function replayLead(target: LeadTarget, nameOrLeadId: string, now = Date.now()) {
-  const leadId = leadIdOfExecutionName(nameOrLeadId);
-  const name = replayExecutionName(leadId, now);
+export class ReplayInputUnreadable extends Error {
+  override readonly name = "ReplayInputUnreadable";
+}
+
+/** The execution's input as the object it started with; replays add to it. */
+export function inputObjectOf(input: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(input ?? "") as unknown;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Replay {
+  name: string;
+  executionArn?: string;
+  replayOf: string;
+}
+
+/**
+ * A new execution of the same business event, any flow: named `<key>-replay-<at>` and started with
+ * the replayed execution's own input plus `replayOf` (the first run keeps its history). The flows'
+ * markers keep side effects at most once, so a replay redoes only what did not happen.
+ * `at` is the time in the name: now for one replay, the batch's time for a bulk replay, so that a
+ * batch run twice asks for the same names and Step Functions refuses the second.
+ */
+export async function replayExecution(
+  target: LeadTarget,
+  name: string,
+  options: { now?: number; at?: number; input?: string } = {},
+): Promise<Replay> {
+  const input = options.input ?? (await describeExecution(target, name)).input;
+  const original = inputObjectOf(input);
+  if (!original) throw new ReplayInputUnreadable(`the input of ${name} is not a JSON object`);
+  const replayName = replayExecutionName(
+    businessKeyOfExecutionName(name),
+    options.at ?? options.now ?? Date.now(),
+  );
   const out = await target.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: target.stateMachineArn,
-      name,
-      input: JSON.stringify({
-        leadId,
-        rawKey: rawEventKey(leadId),
-        receivedAt: new Date(now).toISOString(),
-        replayOf: nameOrLeadId,
-      }),
+      name: replayName,
+      input: JSON.stringify({ ...original, replayOf: name }),
     }),
   );
-  return { name, executionArn: out.executionArn };
+  return { name: replayName, executionArn: out.executionArn, replayOf: name };
 }

@@ -1,21 +1,36 @@
 import { type HistoryEventLike, unwrapCause } from "@leadrelay/core";
 
-/** What a sales-ops person asks about a lead: is it waiting, being retried, done, or stuck. */
-export type LeadStatus = "waiting" | "running" | "retrying" | "notified" | "failed" | "aborted" | "timed-out";
+/**
+ * What an operator asks about an execution: is it waiting, being retried, done, or stuck. An
+ * announce execution that succeeded "notified" Slack; other flows' just "succeeded".
+ */
+export type LeadStatus =
+  | "waiting"
+  | "running"
+  | "retrying"
+  | "notified"
+  | "succeeded"
+  | "failed"
+  | "aborted"
+  | "timed-out";
 
 export const LEAD_STATUSES: readonly LeadStatus[] = [
   "waiting",
   "running",
   "retrying",
   "notified",
+  "succeeded",
   "failed",
   "aborted",
   "timed-out",
 ];
 
+/** How a flow's success reads: announce's means the lead was announced. */
+export type SuccessLabel = "notified" | "succeeded";
+
 export interface RowStatus {
   status: LeadStatus;
-  /** The state the execution is in (running) or failed in. */
+  /** The state the execution is in (running), failed in, or ended in (other flows than announce). */
   state?: string;
   /** Epoch ms when the hold ends (waiting). */
   waitEndsAt?: number;
@@ -76,12 +91,13 @@ export function stoppedStatus(
   executionStatus: string,
   error?: string,
   rawCause?: string,
+  success: SuccessLabel = "notified",
 ): RowStatus | undefined {
   // Causes passed on from a Lambda are its JSON error; the message is what a person reads.
   const cause = unwrapCause(rawCause);
   switch (executionStatus) {
     case "SUCCEEDED":
-      return { status: "notified" };
+      return { status: success };
     case "FAILED":
       return { status: "failed", error, cause };
     case "ABORTED":
@@ -102,6 +118,7 @@ export function executionFilterOf(status: LeadStatus | undefined): {
     case undefined:
       return { derived: false };
     case "notified":
+    case "succeeded":
       return { statusFilter: "SUCCEEDED", derived: false };
     case "failed":
       return { statusFilter: "FAILED", derived: false };

@@ -4,17 +4,19 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { createS3Client } from "@leadrelay/functions";
+import { FLOWS } from "../../flows/registry";
 import { createConsole } from "./console-routes";
 import { resolveStageTarget, StageTargetError } from "./stage-target";
 import { holdsOfDefinition } from "./state-machine-holds";
 
 const USAGE = `pnpm console --stage <stage> [options]
 
-The lead console against a deployed stage, with your AWS credentials (the SDK's default chain:
-AWS_PROFILE / SSO / environment / instance role). Serves on 127.0.0.1 only.
+The console against a deployed stage, every flow, with your AWS credentials (the SDK's default
+chain: AWS_PROFILE / SSO / environment / instance role). Serves on 127.0.0.1 only.
 
-  --stage <name>               read StateMachineArn and BucketName from .sst/outputs.json
-  --state-machine-arn <arn>    instead of (or over) the stage outputs
+  --stage <name>               read every StateMachineArn<Flow> and BucketName from .sst/outputs.json
+  --state-machine-arn <arn>    instead of the stage outputs; repeat it per flow as <flow>=<arn>
+                               (a bare ARN whose name ends with a flow id is that flow's)
   --bucket <name>              instead of (or over) the stage outputs
   --region <region>            default: the state machine ARN's region
   --profile <name>             AWS profile (same as AWS_PROFILE)
@@ -30,7 +32,7 @@ function fail(message: string): never {
 
 const OPTIONS = {
   stage: { type: "string" },
-  "state-machine-arn": { type: "string" },
+  "state-machine-arn": { type: "string", multiple: true },
   bucket: { type: "string" },
   region: { type: "string" },
   profile: { type: "string" },
@@ -76,9 +78,17 @@ async function main() {
   const sfn = new SFNClient({ region: target.region });
   const s3 = createS3Client({ region: target.region });
   const label = `AWS${values.stage ? ` stage ${values.stage}` : ""} (${target.region})`;
+  const titles = new Map(FLOWS.map((flow) => [flow.id, flow.title]));
+  const sources = new Map(FLOWS.map((flow) => [flow.id, flow.source.id]));
+  const flows = target.flows.map((flow) => ({
+    ...flow,
+    title: titles.get(flow.id) ?? flow.id,
+    source: sources.get(flow.id),
+  }));
   const handler = createConsole({
     sfn,
     s3,
+    flows,
     stateMachineArn: target.stateMachineArn,
     bucket: target.bucket,
     region: target.region,
@@ -113,20 +123,24 @@ async function main() {
 
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`leadrelay console — ${label}`);
-  out(`  state machine  ${target.stateMachineArn}`);
   out(`  bucket         ${target.bucket}`);
   if (target.source) out(`  (${target.source})`);
-  try {
-    const machine = await sfn.send(
-      new DescribeStateMachineCommand({ stateMachineArn: target.stateMachineArn }),
-    );
-    const holds = [...holdsOfDefinition(machine.definition)].map(([state, ms]) => `${state} ${ms / 1000} s`);
-    out(
-      `  reachable      ${machine.name} (${machine.type ?? "?"}${holds.length ? `, ${holds.join(", ")}` : ""})`,
-    );
-  } catch (error) {
-    // Keep serving: the page shows the same error on every call until the credentials are fixed.
-    out(`  NOT reachable  ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  for (const flow of flows) {
+    out(`  flow           ${flow.id.padEnd(17)} ${flow.stateMachineArn}`);
+    try {
+      const machine = await sfn.send(
+        new DescribeStateMachineCommand({ stateMachineArn: flow.stateMachineArn }),
+      );
+      const holds = [...holdsOfDefinition(machine.definition)].map(
+        ([state, ms]) => `${state} ${ms / 1000} s`,
+      );
+      out(
+        `    reachable    ${machine.name} (${machine.type ?? "?"}${holds.length ? `, ${holds.join(", ")}` : ""})`,
+      );
+    } catch (error) {
+      // Keep serving: the page shows the same error on every call until the credentials are fixed.
+      out(`    NOT reachable ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
   }
   out(`console ${url}`);
 

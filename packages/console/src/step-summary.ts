@@ -75,3 +75,43 @@ export function summarizeOutput(input: string | undefined, output: string | unde
   if (changed.length === 0) return "unchanged";
   return clip(changed.map(([key, value]) => `${key} = ${shortValue(value)}`).join("; "), MAX_SUMMARY);
 }
+
+export interface StepResultField {
+  name: string;
+  value: unknown;
+}
+
+/** Longest string of a result shown whole (a prompt, an LLM's raw answer); the rest is in the raw output. */
+const MAX_RESULT_TEXT = 16 * 1024;
+
+function clipValue(value: unknown): unknown {
+  if (typeof value === "string")
+    return value.length > MAX_RESULT_TEXT ? `${value.slice(0, MAX_RESULT_TEXT)}…` : value;
+  if (value !== null && typeof value === "object") {
+    const text = JSON.stringify(value);
+    return text.length > MAX_RESULT_TEXT ? `${text.slice(0, MAX_RESULT_TEXT)}…` : value;
+  }
+  return value;
+}
+
+/**
+ * What a Task returned, field by field: the top-level keys its output added or changed (each
+ * Task's ResultPath keeps its input), whole, so a reader sees e.g. the classifier that decided,
+ * the sanitized message, the prompt and the raw answer without knowing the flow. An output that is
+ * not an object is one field named "output".
+ */
+export function stepResults(input: string | undefined, output: string | undefined): StepResultField[] {
+  const after = parseLoosely(output);
+  if (after === undefined) return [];
+  if (after === null || typeof after !== "object" || Array.isArray(after)) {
+    return [{ name: "output", value: clipValue(after) }];
+  }
+  const before = parseLoosely(input);
+  const previous =
+    before !== null && typeof before === "object" && !Array.isArray(before)
+      ? (before as Record<string, unknown>)
+      : {};
+  return Object.entries(after as Record<string, unknown>)
+    .filter(([key, value]) => JSON.stringify(previous[key]) !== JSON.stringify(value))
+    .map(([name, value]) => ({ name, value: clipValue(value) }));
+}

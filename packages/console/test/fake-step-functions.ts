@@ -2,9 +2,12 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ObjectStore } from "@leadrelay/core";
 
 export const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:leadrelay-test";
+export const TRIAGE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:leadrelay-test-triage";
 export const HOLD_SECONDS = 600;
 
 export interface FakeExecution {
+  /** Announce's (STATE_MACHINE_ARN) when absent. */
+  stateMachineArn?: string;
   name: string;
   status: "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
   startDate: number;
@@ -16,8 +19,10 @@ export interface FakeExecution {
   events: Array<{ type: string; timestamp: number; [details: string]: unknown }>;
 }
 
-export const executionArn = (name: string) =>
-  `${STATE_MACHINE_ARN.replace(":stateMachine:", ":execution:")}:${name}`;
+export const executionArn = (name: string, stateMachineArn = STATE_MACHINE_ARN) =>
+  `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+
+const arnOf = (execution: FakeExecution) => executionArn(execution.name, execution.stateMachineArn);
 
 /**
  * Step Functions as the console calls it (the command's class name and input), with paging by
@@ -32,7 +37,7 @@ export class FakeStepFunctions {
   }
 
   private byArn(arn: unknown): FakeExecution {
-    const found = this.executions.find((execution) => executionArn(execution.name) === arn);
+    const found = this.executions.find((execution) => arnOf(execution) === arn);
     if (!found)
       throw Object.assign(new Error(`Execution does not exist: ${String(arn)}`), {
         name: "ExecutionDoesNotExist",
@@ -48,6 +53,7 @@ export class FakeStepFunctions {
     switch (operation) {
       case "ListExecutions": {
         const all = this.executions
+          .filter((execution) => (execution.stateMachineArn ?? STATE_MACHINE_ARN) === input.stateMachineArn)
           .filter((execution) => !input.statusFilter || execution.status === input.statusFilter)
           .sort((a, b) => b.startDate - a.startDate);
         const from = input.nextToken ? Number(input.nextToken) : 0;
@@ -56,7 +62,7 @@ export class FakeStepFunctions {
         return {
           executions: page.map((execution) => ({
             name: execution.name,
-            executionArn: executionArn(execution.name),
+            executionArn: arnOf(execution),
             status: execution.status,
             startDate: date(execution.startDate),
             stopDate: date(execution.stopDate),
@@ -68,7 +74,7 @@ export class FakeStepFunctions {
       case "DescribeExecution": {
         const execution = this.byArn(input.executionArn);
         return {
-          executionArn: executionArn(execution.name),
+          executionArn: arnOf(execution),
           name: execution.name,
           status: execution.status,
           startDate: date(execution.startDate),
@@ -92,7 +98,7 @@ export class FakeStepFunctions {
       }
       case "DescribeStateMachine":
         return {
-          stateMachineArn: STATE_MACHINE_ARN,
+          stateMachineArn: input.stateMachineArn,
           definition: JSON.stringify({
             StartAt: "HoldForOwner",
             States: { HoldForOwner: { Type: "Wait", Seconds: HOLD_SECONDS, Next: "FetchRaw" } },
@@ -104,15 +110,23 @@ export class FakeStepFunctions {
         execution.redriveCount = (execution.redriveCount ?? 0) + 1;
         return { redriveDate: new Date() };
       }
-      case "StartExecution":
+      case "StartExecution": {
+        const stateMachineArn = String(input.stateMachineArn);
+        const name = String(input.name);
+        if (this.executions.some((execution) => arnOf(execution) === executionArn(name, stateMachineArn)))
+          throw Object.assign(new Error(`Execution Already Exists: ${name}`), {
+            name: "ExecutionAlreadyExists",
+          });
         this.executions.push({
-          name: String(input.name),
+          stateMachineArn,
+          name,
           status: "RUNNING",
           startDate: Date.now(),
           input: String(input.input),
           events: [],
         });
-        return { executionArn: executionArn(String(input.name)), startDate: new Date() };
+        return { executionArn: executionArn(name, stateMachineArn), startDate: new Date() };
+      }
       default:
         throw new Error(`fake Step Functions has no ${operation}`);
     }

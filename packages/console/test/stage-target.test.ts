@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { executionConsoleUrl } from "../src/aws-console-links";
-import { resolveStageTarget, stageOutputs } from "../src/stage-target";
+import { flowArnOfFlag, flowArnsOfOutputs, resolveStageTarget, stageOutputs } from "../src/stage-target";
 
 const ARN = "arn:aws:states:eu-central-1:123456789012:stateMachine:LeadPipeline-abc";
 
@@ -30,6 +30,57 @@ describe("which stage `pnpm console` looks at", () => {
         region: "eu-central-1",
       },
     );
+  });
+
+  it("reads every flow's state machine from a stage with several flows, announce first", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "leadrelay-outputs-")), "outputs.json");
+    const arn = (name: string) =>
+      `arn:aws:states:eu-central-1:123456789012:stateMachine:prod-leadrelay-${name}`;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        "prod-leadrelay-Storage": { BucketName: "prod-bucket" },
+        "prod-leadrelay-Flows": {
+          BucketName: "prod-bucket",
+          StateMachineArnTriage: arn("triage"),
+          StateMachineArnAnnounce: arn("announce"),
+          StateMachineArnDealStage: arn("deal-stage"),
+          StateMachineArn: arn("announce"),
+          StateMachineConsoleUrl: "https://example.invalid",
+        },
+      }),
+    );
+    const target = resolveStageTarget({ stage: "prod", outputsFile: file, app: "leadrelay" });
+    expect(target.flows).toEqual([
+      { id: "announce", stateMachineArn: arn("announce") },
+      { id: "triage", stateMachineArn: arn("triage") },
+      { id: "deal-stage", stateMachineArn: arn("deal-stage") },
+    ]);
+    expect(target).toMatchObject({
+      stateMachineArn: arn("announce"),
+      bucket: "prod-bucket",
+      region: "eu-central-1",
+    });
+    // A stage deployed before flows has only the bare output: announce's.
+    expect(flowArnsOfOutputs({ StateMachineArn: ARN })).toEqual([{ id: "announce", stateMachineArn: ARN }]);
+  });
+
+  it("takes --state-machine-arn per flow, as flow=ARN or an ARN whose name ends with a flow id", () => {
+    const triage = "arn:aws:states:eu-central-1:123456789012:stateMachine:prod-leadrelay-triage";
+    const replies = "arn:aws:states:eu-central-1:123456789012:stateMachine:prod-leadrelay-linkedin-replies";
+    expect(flowArnOfFlag(triage, false)).toEqual({ id: "triage", stateMachineArn: triage });
+    expect(flowArnOfFlag(replies, false)).toEqual({ id: "linkedin-replies", stateMachineArn: replies });
+    expect(flowArnOfFlag(`announce=${ARN}`, false)).toEqual({ id: "announce", stateMachineArn: ARN });
+    expect(flowArnOfFlag(ARN, true)).toEqual({ id: "announce", stateMachineArn: ARN });
+    expect(() => flowArnOfFlag(ARN, false)).toThrow(/pass it as <flow>=ARN/);
+    const target = resolveStageTarget({
+      stateMachineArn: [triage, `announce=${ARN}`],
+      outputsFile: "x",
+      app: "leadrelay",
+      needsBucket: false,
+    });
+    expect(target.flows.map((flow) => flow.id)).toEqual(["announce", "triage"]);
+    expect(target.bucket).toBe("");
   });
 
   it("lets flags win over the outputs", () => {

@@ -1,156 +1,384 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type ExecutionStatus, SFNClient } from "@aws-sdk/client-sfn";
-import {
-  describeExecution,
-  executionArnOf,
-  executionHistory,
-  listExecutions,
-  redriveLead,
-  replayLead,
-} from "@leadrelay/console/lead-operations";
-import { buildTimeline, formatDuration, formatTimeline, leadIdOfExecutionName } from "@leadrelay/core";
-import { LOCAL_CREDENTIALS, type RuntimeInfo } from "./runtime";
-import { closeHeaders, SAMPLE_LEAD_FIXTURE, sampleBody } from "./sample-request";
+import { parseArgs } from "node:util";
+import type { ExecutionStatus } from "@aws-sdk/client-sfn";
+import type { FlowTarget } from "@leadrelay/console";
+import { planBulkReplay, runBulkReplay } from "@leadrelay/console/bulk-replay";
+import { chooseFlows } from "@leadrelay/console/console-flows";
+import { formatUtc } from "@leadrelay/console/date-format";
+import { ExecutionDetails } from "@leadrelay/console/execution-detail";
+import { MergedExecutions } from "@leadrelay/console/execution-pages";
+import { loadKeyDetail } from "@leadrelay/console/key-detail";
+import { findExecution, redriveExecution, replayExecution } from "@leadrelay/console/lead-operations";
+import { ReplayFinder } from "@leadrelay/console/replay-finder";
+import { shortValue } from "@leadrelay/console/step-summary";
+import { formatDuration, formatTimeline } from "@leadrelay/core";
+import { localSecrets } from "./cli-secrets";
+import { type CliTarget, dataDir, localInfo, resolveTarget } from "./cli-target";
+import { secretFile } from "./local-secrets";
+import { closeHeaders, SAMPLE_LEAD_FIXTURE, sampleBody, signedCurl } from "./sample-request";
+import { parseSince } from "./since-argument";
 
-const USAGE = `leadrelay — inspect and operate lead executions (local runtime by default, AWS with --aws)
+const USAGE = `leadrelay — inspect and operate every flow's executions (the local runtime by default, AWS with --aws)
 
-  leadrelay leads [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--limit N]
-  leadrelay lead <lead id or execution name>      timeline: states, retries, errors, durations
-  leadrelay redrive <lead id>                     continue a failed execution from the step that failed
-  leadrelay replay <lead id>                      new execution from the stored raw event
-  leadrelay send [file.json]                      sign a Close webhook and post it to the local runtime
+  leadrelay leads [--flow ID] [--status S] [--since T] [--limit N]
+                                        executions of every flow, newest first, with their flow
+  leadrelay lead <key or execution name> [--flow ID]
+                                        every flow's executions of that key (replays too), with timelines
+  leadrelay redrive <execution name> [--flow ID]
+                                        continue a failed execution from the step that failed
+                                        (default: every flow where it exists and stopped without success)
+  leadrelay replay <execution name> [--flow ID]
+                                        a new execution <key>-replay-<time> with the same input
+                                        (default: every flow where it exists and is not running)
+  leadrelay replay --flow ID --status S --since T [--dry-run] [--limit N]
+                                        bulk replay after an outage: one replay per business key whose
+                                        newest execution since T ended in S; --dry-run lists them only
+  leadrelay send [file.json]            sign a Close webhook with the local secret and post it
+  leadrelay curl [file.json]            print that request as a curl command (it signs when run)
+  leadrelay secrets                     the secrets the local runtime generated, and every webhook URL
+  leadrelay classify < leads.jsonl      triage's classifier on JSON lines {"text": …} → {"label", "classifier"}
+                                        (offline; the LLM when LLM_BASE_URL and LLM_MODEL are set)
+  leadrelay hubspot setup               create the HubSpot properties linkedin-replies writes (idempotent;
+                                        HUBSPOT_BASE_URL + HUBSPOT_TOKEN, else the local HubSpot stand-in)
+  leadrelay help
 
-Local: reads <LEADRELAY_DATA_DIR or .leadrelay>/runtime.json written by 'pnpm start'.
-AWS:   --aws --state-machine-arn ARN [--region R] (your usual AWS credentials; nothing else changes).`;
+  S: RUNNING SUCCEEDED FAILED TIMED_OUT ABORTED      T: an ISO time (2026-11-20T14:00Z, UTC) or an age (90s, 30m, 2h, 7d)
 
-function options(argv: string[]) {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
+Local: reads <LEADRELAY_DATA_DIR or .leadrelay>/runtime.json, written by 'pnpm start'.
+AWS:   --aws --stage X (every StateMachineArn<Flow> of .sst/outputs.json; --outputs F, --app A)
+       or --state-machine-arn [<flow>=]ARN, once per flow; [--region R] [--profile P]. Your usual AWS credentials.`;
+
+const STATUSES = new Set(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]);
+
+const OPTIONS = {
+  flow: { type: "string" },
+  status: { type: "string" },
+  since: { type: "string" },
+  limit: { type: "string" },
+  "dry-run": { type: "boolean" },
+  aws: { type: "boolean" },
+  stage: { type: "string" },
+  "state-machine-arn": { type: "string", multiple: true },
+  region: { type: "string" },
+  profile: { type: "string" },
+  outputs: { type: "string" },
+  app: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+function statusOf(flags: Flags): ExecutionStatus | undefined {
+  if (flags.status === undefined) return undefined;
+  const status = flags.status.toUpperCase().replace("-", "_");
+  if (!STATUSES.has(status))
+    throw new UsageError(`--status is one of ${[...STATUSES].join(" ")}, not ${flags.status}`);
+  return status as ExecutionStatus;
+}
+
+function limitOf(flags: Flags, fallback?: number): number | undefined {
+  if (flags.limit === undefined) return fallback;
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive whole number, not ${flags.limit}`);
+  return limit;
+}
+
+function flowsOf(target: CliTarget, flags: Flags): FlowTarget[] {
+  try {
+    return chooseFlows(target.flows, flags.flow);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+const width = (flows: readonly { id: string }[]) => Math.max(4, ...flows.map((flow) => flow.id.length));
+
+async function leads(target: CliTarget, flags: Flags): Promise<number> {
+  const flows = flowsOf(target, flags);
+  const limit = limitOf(flags, 50) ?? 50;
+  const since = flags.since === undefined ? undefined : parseSince(flags.since, Date.now());
+  const merged = new MergedExecutions(flows, { status: statusOf(flags), batch: Math.min(limit, 100) });
+  const w = width(flows);
+  out(`${"FLOW".padEnd(w)}  ${"STATUS".padEnd(10)} ${"STARTED".padEnd(25)} ${"DURATION".padStart(9)}  NAME`);
+  let shown = 0;
+  while (shown < limit) {
+    const next = await merged.next();
+    // Newest first across flows: the first one older than --since ends the list.
+    if (!next || (since !== undefined && next.item.startDate < since)) break;
+    const { item } = next;
+    const ms = (item.stopDate ?? Date.now()) - item.startDate;
+    out(
+      `${item.flow.padEnd(w)}  ${item.status.padEnd(10)} ${formatUtc(item.startDate).padEnd(25)} ${formatDuration(ms).padStart(9)}  ${item.name}`,
+    );
+    shown++;
+  }
+  if (shown === 0) out("(no executions)");
+  return 0;
+}
+
+async function lead(target: CliTarget, flags: Flags, name: string): Promise<number> {
+  const flows = flowsOf(target, flags);
+  const detail = await loadKeyDetail(
+    {
+      flows,
+      details: new ExecutionDetails({ mode: "aws", holds: async () => () => undefined }),
+      replays: new ReplayFinder(),
+    },
+    name,
+    flags.flow,
+  );
+  if (!detail) {
+    out(`No execution of ${name} in ${flows.map((flow) => flow.id).join(", ")}.`);
+    return 1;
+  }
+  out(`${detail.key}: ${detail.flows.map((flow) => `${flow.id} ×${flow.executions.length}`).join(", ")}`);
+  for (const flow of detail.flows) {
+    out();
+    out(`${flow.id} — ${flow.title}`);
+    for (const execution of flow.executions) {
+      const replay = execution.replayOf ? ` (replay of ${execution.replayOf})` : "";
+      out(`  ${execution.name}${replay}  started ${formatUtc(execution.execution.startDate)}`);
+      for (const line of formatTimeline(execution.timeline)) out(`    ${line}`);
+      for (const result of execution.results) {
+        for (const field of result.fields)
+          out(`      ${result.state} returned ${field.name} = ${shortValue(field.value)}`);
+      }
+    }
+    if (!flow.replaysComplete)
+      out("  (replays older than this flow's newest 1,000 executions were not searched)");
+  }
+  if (detail.without.length > 0)
+    out(`\nNo execution of ${detail.key} in ${detail.without.map((flow) => flow.id).join(", ")}.`);
+  return 0;
+}
+
+async function redrive(target: CliTarget, flags: Flags, name: string): Promise<number> {
+  let redriven = 0;
+  let found = 0;
+  for (const flow of flowsOf(target, flags)) {
+    const execution = await findExecution(flow, name);
+    if (!execution) {
+      if (flags.flow) out(`${flow.id}: no execution named ${name}`);
       continue;
     }
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith("--")) {
-      flags.set(arg.slice(2), next);
-      i++;
-    } else flags.set(arg.slice(2), true);
+    found++;
+    if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
+      out(`${flow.id}: ${name} is ${execution.status}, nothing to redrive`);
+      continue;
+    }
+    const at = await redriveExecution(flow, name);
+    redriven++;
+    out(`${flow.id}: redriven ${name} (it was ${execution.status}) at ${formatUtc(at)}`);
   }
-  return { positional, flag: (name: string) => flags.get(name) };
+  if (found === 0) out(`No flow has an execution named ${name}.`);
+  else if (redriven > 0) out(`Follow it with: leadrelay lead ${name}`);
+  return redriven > 0 ? 0 : 1;
 }
 
-function localInfo(): RuntimeInfo {
-  const file = join(process.env.LEADRELAY_DATA_DIR || ".leadrelay", "runtime.json");
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as RuntimeInfo;
-  } catch {
-    throw new Error(
-      `No local runtime found (${file} is missing): start one with 'pnpm start', or use --aws.`,
+async function replayOne(target: CliTarget, flags: Flags, name: string): Promise<number> {
+  let replayed = 0;
+  let found = 0;
+  for (const flow of flowsOf(target, flags)) {
+    const execution = await findExecution(flow, name);
+    if (!execution) {
+      if (flags.flow) out(`${flow.id}: no execution named ${name}`);
+      continue;
+    }
+    found++;
+    if (execution.status === "RUNNING") {
+      out(`${flow.id}: ${name} is still running; replay it once it stopped (or redrive it if it fails)`);
+      continue;
+    }
+    const replay = await replayExecution(flow, name, { input: execution.input });
+    replayed++;
+    out(`${flow.id}: replaying ${name} as ${replay.name}`);
+  }
+  if (found === 0) out(`No flow has an execution named ${name}.`);
+  else if (replayed > 0) out(`Follow it with: leadrelay lead ${name}`);
+  return replayed > 0 ? 0 : 1;
+}
+
+async function replayBulk(target: CliTarget, flags: Flags): Promise<number> {
+  if (!flags.flow || !flags.status || !flags.since) {
+    throw new UsageError(
+      "a bulk replay needs --flow, --status and --since (and a name replays one execution)",
     );
   }
-}
-
-function target(flag: (name: string) => string | true | undefined) {
-  if (flag("aws")) {
-    const stateMachineArn = flag("state-machine-arn");
-    if (typeof stateMachineArn !== "string") throw new Error("--aws needs --state-machine-arn ARN");
-    const region =
-      typeof flag("region") === "string" ? (flag("region") as string) : stateMachineArn.split(":")[3];
-    return { sfn: new SFNClient({ region }), stateMachineArn };
+  const [flow] = flowsOf(target, flags);
+  if (!flow) throw new UsageError(`no flow ${flags.flow}`);
+  const status = statusOf(flags) as ExecutionStatus;
+  const since = parseSince(flags.since, Date.now());
+  const dryRun = flags["dry-run"] === true;
+  const plan = await planBulkReplay(flow, { status, since, limit: limitOf(flags) });
+  out(
+    `Bulk replay of ${flow.id} executions ${status} since ${formatUtc(since)}${dryRun ? " — dry run, nothing is started" : ""}`,
+  );
+  const toReplay = plan.items.filter((item) => item.action === "replay");
+  for (const item of plan.items) {
+    if (item.action === "skip") out(`  skip          ${item.name}  ${item.reason}`);
+    else if (dryRun) out(`  would replay  ${item.name}  → ${item.replayName}`);
   }
-  const info = localInfo();
-  return {
-    sfn: new SFNClient({ endpoint: info.sfnEndpoint, region: info.region, credentials: LOCAL_CREDENTIALS }),
-    stateMachineArn: info.stateMachineArn,
-  };
+  let replayed = 0;
+  let failed = 0;
+  if (!dryRun) {
+    await runBulkReplay(flow, plan, (result) => {
+      if (result.outcome === "replayed") {
+        replayed++;
+        out(`  replayed      ${result.item.name}  → ${result.replay.name}`);
+      } else if (result.outcome === "exists") {
+        out(`  exists        ${result.item.name}  → ${result.item.replayName} was started already`);
+      } else {
+        failed++;
+        out(`  FAILED        ${result.item.name}  ${result.message}`);
+      }
+    });
+  }
+  const skipped = plan.items.length - toReplay.length;
+  out(
+    `${plan.items.length} ${status} of ${plan.scanned} execution${plan.scanned === 1 ? "" : "s"} since then; ${
+      dryRun ? `${toReplay.length} to replay` : `${replayed} replayed${failed ? `, ${failed} failed` : ""}`
+    }, ${skipped} skipped.`,
+  );
+  return failed > 0 ? 1 : 0;
 }
 
-const when = (date: Date | undefined) => (date ? date.toISOString().replace("T", " ").slice(0, 19) : "—");
+function closeSecret(): string {
+  const secret =
+    process.env.CLOSE_WEBHOOK_SECRET ||
+    readFileSync(secretFile(dataDir(), "CLOSE_WEBHOOK_SECRET"), "utf8").trim();
+  if (!secret)
+    throw new UsageError("no Close webhook secret: set CLOSE_WEBHOOK_SECRET, or start the runtime once");
+  return secret;
+}
+
+async function send(file: string | undefined): Promise<number> {
+  const info = localInfo();
+  const body = sampleBody(file ?? SAMPLE_LEAD_FIXTURE);
+  const response = await fetch(info.webhooks?.close ?? info.webhookUrl, {
+    method: "POST",
+    headers: closeHeaders(closeSecret(), body),
+    body,
+  });
+  out(`${response.status} ${await response.text()}`);
+  return response.status < 300 ? 0 : 1;
+}
+
+function curl(file: string | undefined): number {
+  const info = localInfo();
+  out(
+    signedCurl(
+      info.webhooks?.close ?? info.webhookUrl,
+      closeSecret(),
+      sampleBody(file ?? SAMPLE_LEAD_FIXTURE),
+    ),
+  );
+  return 0;
+}
+
+async function secrets(): Promise<number> {
+  const info = localInfo();
+  const found = await localSecrets(dataDir(), info);
+  const w = Math.max(0, ...found.secrets.map((entry) => entry.name.length));
+  out(
+    `Secrets of the local runtime's sources (data in ${dataDir()}; set a variable before 'pnpm start' to use your own):`,
+  );
+  for (const entry of found.secrets)
+    out(
+      `  ${entry.name.padEnd(w)}  ${entry.value ?? "(unknown)"}  ${entry.value ? `from ${entry.from}` : entry.from}`,
+    );
+  out();
+  out("Webhook URLs:");
+  const s = Math.max(0, ...found.webhooks.map((entry) => entry.source.length));
+  for (const entry of found.webhooks) {
+    out(
+      `  ${entry.source.padEnd(s)}  ${entry.url}${entry.carriesSecret ? "   (its path carries the secret: treat the URL as one)" : ""}`,
+    );
+  }
+  return 0;
+}
 
 async function run(argv: string[]): Promise<number> {
-  const { positional, flag } = options(argv);
-  const [command, subject] = positional;
-  const out = (line = "") => process.stdout.write(`${line}\n`);
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const flags = parsed.values;
+  const [command, subject, ...rest] = parsed.positionals;
+  if (command === undefined || command === "help" || flags.help) {
+    out(USAGE);
+    return 0;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected ${rest.join(" ")}`);
+  const target = () =>
+    resolveTarget({
+      aws: flags.aws,
+      stage: flags.stage,
+      stateMachineArns: flags["state-machine-arn"],
+      region: flags.region,
+      profile: flags.profile,
+      outputs: flags.outputs,
+      app: flags.app,
+    });
   switch (command) {
-    case "leads": {
-      const t = target(flag);
-      const limit = Number(flag("limit") ?? 50);
-      const status =
-        typeof flag("status") === "string"
-          ? (String(flag("status")).toUpperCase() as ExecutionStatus)
-          : undefined;
-      let nextToken: string | undefined;
-      let shown = 0;
-      out(`${"LEAD / EXECUTION".padEnd(72)} ${"STATUS".padEnd(10)} ${"STARTED (UTC)".padEnd(19)}  DURATION`);
-      do {
-        const page = await listExecutions(t, { status, maxResults: Math.min(100, limit - shown), nextToken });
-        for (const item of page.executions) {
-          const ms = item.startDate
-            ? (item.stopDate ?? new Date()).getTime() - item.startDate.getTime()
-            : undefined;
-          out(
-            `${(item.name ?? "").padEnd(72)} ${(item.status ?? "").padEnd(10)} ${when(item.startDate).padEnd(19)}  ${formatDuration(ms)}`,
-          );
-          shown++;
-        }
-        nextToken = page.nextToken;
-      } while (nextToken && shown < limit);
-      if (shown === 0) out("(no executions)");
+    case "leads":
+      return leads(await target(), flags);
+    case "lead":
+      if (!subject) throw new UsageError("lead needs a key or an execution name");
+      return lead(await target(), flags, subject);
+    case "redrive":
+      if (!subject) throw new UsageError("redrive needs an execution name");
+      return redrive(await target(), flags, subject);
+    case "replay":
+      if (!subject) return replayBulk(await target(), flags);
+      if (flags.status || flags.since)
+        throw new UsageError("replay takes a name or --status/--since, not both");
+      return replayOne(await target(), flags, subject);
+    case "send":
+      return send(subject);
+    case "curl":
+      return curl(subject);
+    case "secrets":
+      return secrets();
+    case "classify": {
+      const { runClassifyCommand } = await import("../../flows/triage/src/classify-command");
+      await runClassifyCommand(process.env);
       return 0;
     }
-    case "lead": {
-      if (!subject) break;
-      const t = target(flag);
-      const described = await describeExecution(t, subject);
-      const timeline = buildTimeline(await executionHistory(t, executionArnOf(t.stateMachineArn, subject)));
-      out(
-        `${leadIdOfExecutionName(subject)}  execution ${described.name}  started ${when(described.startDate)} UTC`,
-      );
-      for (const line of formatTimeline(timeline)) out(line);
+    case "hubspot": {
+      if (subject !== "setup") throw new UsageError("hubspot takes one subcommand: setup");
+      const { runHubSpotSetup } = await import("../../flows/linkedin-replies/src/hubspot-setup");
+      // HUBSPOT_BASE_URL + HUBSPOT_TOKEN: a real portal; unset: the running local runtime's stand-in.
+      const localUrl = process.env.HUBSPOT_BASE_URL ? undefined : localInfo().url;
+      for (const line of await runHubSpotSetup(process.env, localUrl)) out(line);
       return 0;
-    }
-    case "redrive": {
-      if (!subject) break;
-      const at = await redriveLead(target(flag), subject);
-      out(`redriven ${subject} at ${when(at)} UTC; follow it with: leadrelay lead ${subject}`);
-      return 0;
-    }
-    case "replay": {
-      if (!subject) break;
-      const replay = await replayLead(target(flag), subject);
-      out(`replaying ${subject} as ${replay.name}; follow it with: leadrelay lead ${replay.name}`);
-      return 0;
-    }
-    case "send": {
-      const info = localInfo();
-      const secret =
-        process.env.CLOSE_WEBHOOK_SECRET ||
-        readFileSync(join(process.env.LEADRELAY_DATA_DIR || ".leadrelay", "webhook-secret"), "utf8").trim();
-      const body = sampleBody(subject ?? SAMPLE_LEAD_FIXTURE);
-      const response = await fetch(info.webhookUrl, {
-        method: "POST",
-        headers: closeHeaders(secret, body),
-        body,
-      });
-      out(`${response.status} ${await response.text()}`);
-      return response.status < 300 ? 0 : 1;
     }
     default:
-      break;
+      throw new UsageError(`unknown command ${command}`);
   }
-  out(USAGE);
-  return command === undefined || command === "help" || flag("help") ? 0 : 2;
 }
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const name = error instanceof Error ? error.name : "Error";
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      process.stderr.write(`leadrelay: ${message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    // A runtime.json left by a runtime that stopped: say so rather than print a socket error.
+    const refused = /ECONNREFUSED/.test(`${message} ${(error as { cause?: unknown })?.cause ?? ""}`);
     process.stderr.write(
-      `leadrelay: ${name === "Error" ? "" : `${name}: `}${error instanceof Error ? error.message : String(error)}\n`,
+      `leadrelay: ${name === "Error" ? "" : `${name}: `}${message}${refused ? "\n(is the local runtime still running? start it with 'pnpm start')" : ""}\n`,
     );
     process.exit(1);
   },

@@ -23,13 +23,23 @@ const LATE_FAILURES = 3;
 const LATE = { id: "lead_LateOwner7Qx2Vb9Nc4Kp1Zs8Tm3Wd6Yh0Jf5", name: "Late <b>Owner</b> & Co" };
 /** Never gets an owner file before the execution fails; gets one before the redrive. */
 const ORPHAN = { id: "lead_NoOwner3Rt8Kd1Wm5Zq9Lx2Vc7Bn4Hs6Gy0Pe", name: "Nobody Owns Me Inc" };
+const HOLD_SECONDS = 6;
+/** The one date format of the console: "20 Nov 2026, 14:03:05 UTC". */
+const UTC_DATE = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}(:\d{2})? UTC$/;
 
-describe("lead console in a real browser", () => {
+/** An announce row of the list, and one execution's card on a key's page. */
+const announceRow = (id: string) => `tr[data-flow="announce"][data-execution="${id}"]`;
+const card = (flow: string, name: string) =>
+  `article.execution[data-flow="${flow}"][data-execution="${name}"]`;
+
+describe("console in a real browser", () => {
   let runtime: Runtime;
   let browser: BrowserContext;
   let page: Page;
   const temporary: string[] = [];
   let ownersDir: string;
+  /** The flows a Close lead starts (announce, and triage once it is in the registry). */
+  let closeFlows: string[];
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "leadrelay-console-"));
@@ -43,13 +53,15 @@ describe("lead console in a real browser", () => {
     runtime = await startRuntime({
       port: 0,
       dataDir,
-      waitSeconds: 3,
+      // Long enough to see the countdown while every Close flow starts its first executions at once.
+      waitSeconds: HOLD_SECONDS,
       retryIntervalMs: 50,
       secretHex: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
       ownersDir,
       console: (deps) => createConsole({ ...deps, pollSeconds: 1 }),
       print: () => {},
     });
+    closeFlows = runtime.flows.filter((flow) => flow.source === "close").map((flow) => flow.id);
     // The late owner: assigned in Close (its owner file appears) only after a few lookups failed.
     let lateFailures = 0;
     runtime.engine.onEvent((record, event) => {
@@ -72,7 +84,7 @@ describe("lead console in a real browser", () => {
     for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("lists the leads newest first, waiting ones counting down, then notified with owner and funnel", async () => {
+  it("lists every flow's executions newest first, waiting ones counting down, then notified with owner and funnel", async () => {
     for (const lead of Object.values(DEMO_LEADS)) {
       expect((await postSigned(runtime, fixtureBody(lead.file))).status).toBe(202);
     }
@@ -84,12 +96,14 @@ describe("lead console in a real browser", () => {
 
     await page.goto(`${runtime.url}/console`);
     const rows = page.locator("#rows tr");
-    await expect.poll(() => rows.count()).toBe(5);
+    // One row per lead and flow: a Close lead starts every flow subscribed to Close.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(5 * closeFlows.length);
     // Newest first: the orphan was posted last.
     expect(await rows.first().getAttribute("data-execution")).toBe(ORPHAN.id);
+    expect(await page.locator(`${announceRow(ORPHAN.id)} td.flow`).textContent()).toBe("announce");
     // Held for the owner: a live countdown.
-    const waiting = page.locator(`tr[data-execution="${DEMO_LEADS.harbor.id}"] td.status`);
-    await expect.poll(() => waiting.textContent()).toMatch(/Waiting\s*0:0[1-3] left/);
+    const waiting = page.locator(`${announceRow(DEMO_LEADS.harbor.id)} td.status`);
+    await expect.poll(() => waiting.textContent(), { timeout: 5_000 }).toMatch(/Waiting\s*0:0[1-6] left/);
     const before = await waiting.textContent();
     await expect.poll(() => waiting.textContent()).not.toBe(before);
 
@@ -99,62 +113,74 @@ describe("lead console in a real browser", () => {
       ["acme", "Priya Raman", "Paid Search"],
       ["nordlicht", "Diego Alvarez", "Partner Referral"],
     ] as const) {
-      const row = page.locator(`tr[data-execution="${DEMO_LEADS[key].id}"]`);
+      const row = page.locator(announceRow(DEMO_LEADS[key].id));
       await expect.poll(() => row.getAttribute("data-status"), { timeout: 15_000 }).toBe("notified");
       expect(await row.locator("td.owner").textContent()).toBe(owner);
       expect(await row.locator("td.funnel").textContent()).toBe(funnel);
       expect(await row.locator("td.status").textContent()).toContain("Notified");
     }
     await expect
-      .poll(() => page.locator(`tr[data-execution="${ORPHAN.id}"]`).getAttribute("data-status"), {
-        timeout: 15_000,
-      })
+      .poll(() => page.locator(announceRow(ORPHAN.id)).getAttribute("data-status"), { timeout: 15_000 })
       .toBe("failed");
     await expect
-      .poll(() => page.locator(`tr[data-execution="${LATE.id}"]`).getAttribute("data-status"), {
-        timeout: 15_000,
-      })
+      .poll(() => page.locator(announceRow(LATE.id)).getAttribute("data-status"), { timeout: 15_000 })
       .toBe("notified");
     // Untrusted names are text, never markup.
-    const lateLink = page.locator(`tr[data-execution="${LATE.id}"] td.lead a`);
+    const lateLink = page.locator(`${announceRow(LATE.id)} td.lead a`);
     expect(await lateLink.textContent()).toBe(LATE.name);
     expect(await page.locator("#rows b").count()).toBe(0);
-    expect(await page.locator(`tr[data-execution="${ORPHAN.id}"] td.status`).textContent()).toContain(
+    expect(await page.locator(`${announceRow(ORPHAN.id)} td.status`).textContent()).toContain(
       "OwnerNeverAssigned",
     );
+    // One date format: the start time's title is the full UTC date.
+    expect(
+      await page
+        .locator(`${announceRow(ORPHAN.id)} time`)
+        .last()
+        .getAttribute("title"),
+    ).toMatch(UTC_DATE);
     await page.screenshot({ path: join(RESULTS_DIR, "console-list.png"), fullPage: true });
 
-    // Filter by status, search by name, look up by id.
+    // Filter by flow (kept in the address), then by status, search by name, look up by id.
+    await page.selectOption("#flow", "announce");
+    await expect.poll(() => rows.count()).toBe(5);
+    expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-flow")))).toEqual(
+      Array(5).fill("announce"),
+    );
+    expect(new URL(page.url()).searchParams.get("flow")).toBe("announce");
     await page.selectOption("#status", "failed");
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().getAttribute("data-execution")).toBe(ORPHAN.id);
     await page.selectOption("#status", "");
+    await page.selectOption("#flow", "");
     await page.fill("#q", "nordlicht");
     await page.press("#q", "Enter");
-    await expect.poll(() => rows.count()).toBe(1);
-    expect(await rows.first().getAttribute("data-execution")).toBe(DEMO_LEADS.nordlicht.id);
+    await expect.poll(() => rows.count()).toBe(closeFlows.length);
+    expect(
+      new Set(await rows.evaluateAll((all) => all.map((row) => row.getAttribute("data-execution")))),
+    ).toEqual(new Set([DEMO_LEADS.nordlicht.id]));
     await page.fill("#q", DEMO_LEADS.acme.id);
     await page.press("#q", "Enter");
     await expect.poll(() => page.locator("#search-note").textContent()).toContain("Found by lead id");
-    expect(await rows.first().getAttribute("data-execution")).toBe(DEMO_LEADS.acme.id);
+    await expect.poll(() => rows.count()).toBe(closeFlows.length);
 
     // Into a lead: the Slack message as sent, drawn like Slack (entities decoded, link to Close).
-    await page.click(`tr[data-execution="${DEMO_LEADS.acme.id}"] td.lead a`);
-    await page.waitForURL(`**/console/lead/${DEMO_LEADS.acme.id}`);
+    await page.click(`${announceRow(DEMO_LEADS.acme.id)} td.lead a`);
+    await page.waitForURL((url) => url.pathname === `/console/lead/${DEMO_LEADS.acme.id}`);
     await expect.poll(() => page.locator("#title").textContent()).toBe("acme.example");
     await page.goto(`${runtime.url}/console/lead/${harbor.id}`);
     const slackLink = page.locator("#slack .slack-field a").first();
     await expect.poll(() => slackLink.textContent()).toBe("Harbor & Pine Logistics");
     expect(await slackLink.getAttribute("href")).toBe(`https://app.close.com/lead/${harbor.id}/`);
     expect(await page.locator("#slack .slack-header").textContent()).toBe("New lead");
-  }, 45_000);
+  }, 60_000);
 
   it("shows the FetchOwner retries of a late owner, each with its error and the wait before it", async () => {
     await runtime.engine.settled(LATE.id);
     await page.goto(`${runtime.url}/console/lead/${LATE.id}`);
     await expect.poll(() => page.locator("#lead").getAttribute("data-status")).toBe("notified");
     expect(await page.locator("#title").textContent()).toBe(LATE.name);
-    const fetchOwner = page.locator('li.step[data-state="FetchOwner"]');
+    const fetchOwner = page.locator(`${card("announce", LATE.id)} li.step[data-state="FetchOwner"]`);
     const attempts = fetchOwner.locator("table.attempts tbody tr");
     expect(await attempts.count()).toBe(LATE_FAILURES + 1);
     for (let index = 0; index < LATE_FAILURES; index++) {
@@ -175,6 +201,10 @@ describe("lead console in a real browser", () => {
     );
     expect(failures).toHaveLength(LATE_FAILURES);
     expect(await page.locator("dl.facts").textContent()).toContain("Grace Hopper");
+    // Every time on the page in the one format.
+    for (const text of await page.locator(`${card("announce", LATE.id)} li.step time`).allTextContents()) {
+      expect(text).toMatch(UTC_DATE);
+    }
     await page.screenshot({ path: join(RESULTS_DIR, "console-lead.png"), fullPage: true });
   }, 30_000);
 
@@ -184,12 +214,13 @@ describe("lead console in a real browser", () => {
     await expect.poll(() => page.locator("#lead").getAttribute("data-status")).toBe("failed");
     expect(await page.locator("#status").textContent()).toContain("OwnerNeverAssigned");
     expect(await page.locator("#explanation").textContent()).toContain("No owner file appeared");
-    const fetchOwner = page.locator('li.step[data-state="FetchOwner"]');
+    const orphan = card("announce", ORPHAN.id);
+    const fetchOwner = page.locator(`${orphan} li.step[data-state="FetchOwner"]`);
     // MaxAttempts 12: the first try and 12 retries, all OwnerNotAssigned.
     expect(await fetchOwner.locator("table.attempts caption").textContent()).toBe("13 attempts, 13 failed");
-    expect(await page.locator('li.step[data-state="OwnerNeverAssigned"] .error-name').textContent()).toBe(
-      "OwnerNeverAssigned",
-    );
+    expect(
+      await page.locator(`${orphan} li.step[data-state="OwnerNeverAssigned"] .error-name`).textContent(),
+    ).toBe("OwnerNeverAssigned");
     // The "still no owner" notice went out instead of the lead message.
     expect(await page.locator("#slack").textContent()).toContain("still has no owner");
     await page.screenshot({ path: join(RESULTS_DIR, "console-lead-failed.png"), fullPage: true });
@@ -198,11 +229,11 @@ describe("lead console in a real browser", () => {
       join(ownersDir, `${ORPHAN.id}.json`),
       ownerFile(ORPHAN.id, ORPHAN.name, "Ada Lovelace", "Outbound"),
     );
-    await page.click("#redrive");
+    await page.click(`${orphan} button[data-action="redrive"]`);
     await expect
       .poll(() => page.locator("#lead").getAttribute("data-status"), { timeout: 15_000 })
       .toBe("notified");
-    expect(await page.locator("ol.timeline li.redrive").count()).toBe(1);
+    expect(await page.locator(`${orphan} ol.timeline li.redrive`).count()).toBe(1);
     expect(await page.locator("dl.facts").textContent()).toContain("Ada Lovelace");
     expect(await page.locator("#slack .slack-header").textContent()).toBe("New lead");
     const events = await historyOf(runtime, ORPHAN.id);
@@ -210,6 +241,71 @@ describe("lead console in a real browser", () => {
     expect(events.at(-1)?.type).toBe("ExecutionSucceeded");
     await page.screenshot({ path: join(RESULTS_DIR, "console-lead-redriven.png"), fullPage: true });
   }, 30_000);
+
+  it("shows a lead's announce and triage executions side by side, and replays one of them", async () => {
+    const harbor = DEMO_LEADS.harbor.id;
+    await page.goto(`${runtime.url}/console/lead/${harbor}`);
+    const announce = page.locator(`#flows .flow-column[data-flow="announce"] ${card("announce", harbor)}`);
+    await expect.poll(() => announce.getAttribute("data-status"), { timeout: 10_000 }).toBe("notified");
+    // Triage is skipped here only when the registry has no triage flow yet.
+    if (!closeFlows.includes("triage")) return;
+    const triage = page.locator(`#flows .flow-column[data-flow="triage"] ${card("triage", harbor)}`);
+    await expect
+      .poll(() => triage.getAttribute("data-status"), { timeout: 15_000 })
+      .toMatch(/^(succeeded|failed)$/);
+    // Side by side: the two flows' columns start at the same height, triage to the right.
+    const [left, right] = [await announce.boundingBox(), await triage.boundingBox()];
+    expect(left && right && Math.abs(left.y - right.y) < 2 && right.x > left.x + left.width).toBe(true);
+    // What triage's Tasks returned, field by field, and its own timeline.
+    expect(await triage.locator(".results").getAttribute("open")).not.toBeNull();
+    expect(await triage.locator(".results").textContent()).toContain("classifier");
+    expect(await triage.locator("ol.timeline li.step").count()).toBeGreaterThan(2);
+    await page.screenshot({ path: join(RESULTS_DIR, "console-lead-flows.png"), fullPage: true });
+
+    // Replay triage's execution: a new one with the same input, on the same page beside the first.
+    page.once("dialog", (dialog) => void dialog.accept());
+    await triage.locator('button[data-action="replay"]').click();
+    await page.waitForURL((url) => url.pathname.startsWith(`/console/lead/${harbor}-replay-`));
+    const triageCards = page.locator('#flows .flow-column[data-flow="triage"] article.execution');
+    await expect.poll(() => triageCards.count(), { timeout: 10_000 }).toBe(2);
+    expect(await triageCards.nth(1).locator("h3 .tag").textContent()).toBe(`replay of ${harbor}`);
+    expect(await page.locator('#flows .flow-column[data-flow="announce"] article.execution').count()).toBe(1);
+    const replayName = new URL(page.url()).pathname.split("/").at(-1) ?? "";
+    expect(await triageCards.nth(1).getAttribute("data-execution")).toBe(replayName);
+    expect(await triageCards.nth(1).getAttribute("class")).toContain("primary");
+  }, 45_000);
+
+  it("shows what every stand-in received, the Slack messages drawn as Slack shows them", async () => {
+    await page.goto(`${runtime.url}/console/stand-ins`);
+    const slack = page.locator("#stand-in-slack");
+    await expect.poll(() => slack.getAttribute("data-count"), { timeout: 10_000 }).not.toBeNull();
+    expect(Number(await slack.getAttribute("data-count"))).toBeGreaterThanOrEqual(3);
+    // Newest first: the redriven orphan's message was the last one posted.
+    const newest = slack.locator("li.received").first();
+    expect(await newest.locator(".slack-message .slack-header").first().textContent()).toBe("New lead");
+    expect(await newest.locator(".method").textContent()).toBe("POST");
+    expect(await newest.locator(".slack-message").textContent()).toContain(ORPHAN.name);
+    expect(await newest.locator(".received-head time").textContent()).toMatch(UTC_DATE);
+    const owners = page.locator("#stand-in-owners li.received");
+    expect(await owners.count()).toBeGreaterThan(0);
+    expect(await owners.first().locator(".path").textContent()).toMatch(/^\/lead_[A-Za-z0-9]+\.json$/);
+    expect(await page.locator("header nav a[aria-current=page]").textContent()).toBe("Stand-ins");
+    await page.screenshot({ path: join(RESULTS_DIR, "console-stand-ins.png"), fullPage: true });
+  });
+
+  it("lists rejected deliveries with their time, each body one click away as plain text", async () => {
+    const key = "sources/crm/rejected/2026-11-20T14-03-05Z-5f2a.json";
+    const body = '{"deal":{"id":"d-1"},"status":"<script>alert(1)</script>"}';
+    await runtime.store.put(key, body);
+    await page.goto(`${runtime.url}/console/rejected`);
+    const row = page.locator(`.rejected-source[data-source="crm"] tr[data-key="${key}"]`);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    expect(await row.locator("time").textContent()).toMatch(UTC_DATE);
+    await page.screenshot({ path: join(RESULTS_DIR, "console-rejected.png"), fullPage: true });
+    await row.locator("a.body-link").click();
+    await expect.poll(() => page.locator("body").textContent()).toBe(body);
+    expect(await page.locator("script").count()).toBe(0);
+  });
 
   it("against AWS: links the execution to the AWS console and shows the Slack message from its marker", async () => {
     // The same SDK calls as `pnpm console --stage X`, here over the local runtime's clients.
@@ -296,6 +392,8 @@ describe("lead console with 1,000 leads", () => {
       waitSeconds: 3600,
       secretHex: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
       ownersDir: DEMO_OWNERS,
+      // The list's paging and scans measured on one flow; every flow's merge is tested in the console's unit tests.
+      flows: "announce",
       console: (deps) => createConsole({ ...deps, pollSeconds: 60 }),
       print: () => {},
     });
@@ -372,7 +470,7 @@ describe("lead console with 1,000 leads", () => {
     await page.fill("#q", "no such lead");
     results.searchWithoutMatch = await timed(() => page.press("#q", "Enter"), 0, false);
     results.searchWithoutMatchNote = await page.locator("#search-note").textContent();
-    expect(results.searchWithoutMatchNote).toContain("Searched 1,000 leads");
+    expect(results.searchWithoutMatchNote).toContain("Searched 1,000 executions");
     await page.fill("#q", "Bulk Lead 7");
     results.searchByName = await timed(() => page.press("#q", "Enter"), 50, false);
     results.waitingFilter200 = await timed(

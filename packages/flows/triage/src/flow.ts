@@ -1,7 +1,7 @@
 import { KnownErrorNames } from "@leadrelay/core";
 import type { FlowSpec, StorageGrant, TaskSpec } from "@leadrelay/functions/flow-spec";
-import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import { closeSource } from "@leadrelay/functions/sources/close";
+import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { SMS_VARIABLES } from "./send-sms";
 

@@ -34,7 +34,10 @@ describe("Classify", () => {
   });
 
   it("with an LLM: the model's label, its prompt and raw answer in the output", async () => {
-    const { chat, asked } = model({ content: '{"label":"TIRE_KICKER","reason":"asks about pricing"}', model: "m1" });
+    const { chat, asked } = model({
+      content: '{"label":"TIRE_KICKER","reason":"asks about pricing"}',
+      model: "m1",
+    });
     const result = await createClassify({ chat, model: "m1" })({ leadId: "lead_1", message: URGENT });
     expect(result).toMatchObject({
       label: "TIRE_KICKER",
@@ -76,7 +79,9 @@ describe("Classify", () => {
     ["outages and timeouts", new ServiceUnavailable({ ...failure, status: 503 })],
   ])("%s are thrown for the state machine to retry", async (_case, error) => {
     const { chat } = model(error);
-    await expect(createClassify({ chat, model: "m1" })({ leadId: "lead_1", message: URGENT })).rejects.toBe(error);
+    await expect(createClassify({ chat, model: "m1" })({ leadId: "lead_1", message: URGENT })).rejects.toBe(
+      error,
+    );
   });
 
   it("ClassifyOffline (after the retries gave up) decides offline and keeps the last error", async () => {

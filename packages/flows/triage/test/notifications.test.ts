@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SMS_LENGTH, outcomeNote, tireKickerEmail, urgentSlackMessage, urgentSms } from "../src/domain/notifications";
+import {
+  MAX_SMS_LENGTH,
+  outcomeNote,
+  tireKickerEmail,
+  urgentSlackMessage,
+  urgentSms,
+} from "../src/domain/notifications";
 import { messageOf, type TriageLead, triageLeadOf } from "../src/domain/triage-lead";
 
 const lead = (message: string, more: Partial<TriageLead> = {}): TriageLead => ({
@@ -103,7 +109,12 @@ describe("reading the lead from Close", () => {
       } as never,
       "description",
     );
-    expect(summary).toMatchObject({ name: "Jane", company: "Acme", email: "jane@acme.example", phone: "+1 415" });
+    expect(summary).toMatchObject({
+      name: "Jane",
+      company: "Acme",
+      email: "jane@acme.example",
+      phone: "+1 415",
+    });
     expect(summary.message).toBe("Hello there");
   });
 });

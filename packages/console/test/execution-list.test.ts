@@ -1,13 +1,16 @@
 import { enrichedKey, rawEventKey } from "@leadrelay/core";
 import { describe, expect, it } from "vitest";
-import { LeadList, SCAN_LIMIT } from "../src/lead-list";
+import type { FlowTarget } from "../src/console-flows";
+import { ExecutionList, SCAN_LIMIT } from "../src/execution-list";
 import { createHoldReader } from "../src/state-machine-holds";
 import {
+  type FakeExecution,
   FakeStepFunctions,
   HOLD_SECONDS,
   MemoryStore,
   rawWebhook,
   STATE_MACHINE_ARN,
+  TRIAGE_ARN,
 } from "./fake-step-functions";
 
 const NOW = Date.parse("2026-11-20T15:00:00Z");
@@ -48,17 +51,29 @@ function setup(
           : [],
     });
   }
-  const list = new LeadList({
-    target: { sfn: sfn.asClient(), stateMachineArn: STATE_MACHINE_ARN },
+  return { sfn, store, list: listOf(sfn, store) };
+}
+
+function listOf(sfn: FakeStepFunctions, store: MemoryStore, withTriage = false) {
+  const flows: FlowTarget[] = [
+    { id: "announce", title: "Announce", stateMachineArn: STATE_MACHINE_ARN, sfn: sfn.asClient() },
+    ...(withTriage
+      ? [{ id: "triage", title: "Triage", stateMachineArn: TRIAGE_ARN, sfn: sfn.asClient() }]
+      : []),
+  ];
+  const readers = new Map(
+    flows.map((flow) => [flow.id, createHoldReader(sfn.asClient(), flow.stateMachineArn)]),
+  );
+  return new ExecutionList({
+    flows,
     store,
-    holds: createHoldReader(sfn.asClient(), STATE_MACHINE_ARN),
+    holds: (flow) => (readers.get(flow) as () => ReturnType<ReturnType<typeof createHoldReader>>)(),
     clock: () => NOW,
     concurrency: 4,
   });
-  return { sfn, store, list };
 }
 
-describe("lead list", () => {
+describe("execution list, one flow (announce)", () => {
   it("pages with ListExecutions' own paging, newest first, rows completed from the enriched record", async () => {
     const { list, sfn } = setup(120);
     const first = await list.page({ pageSize: 50 });
@@ -109,15 +124,15 @@ describe("lead list", () => {
   it("searches names over the newest pages, continuing exactly where the page filled up", async () => {
     const { list } = setup(250, (index) => ({ name: index % 10 === 0 ? `Acme ${index}` : `Other ${index}` }));
     const first = await list.page({ pageSize: 10, q: "acme" });
-    expect(first.rows.map((row) => row.lead.name)).toEqual(
+    expect(first.rows.map((row) => row.lead?.name)).toEqual(
       Array.from({ length: 10 }, (_, i) => `Acme ${i * 10}`),
     );
     const second = await list.page({ pageSize: 10, q: "ACME", cursor: first.cursor });
-    expect(second.rows.map((row) => row.lead.name)).toEqual(
+    expect(second.rows.map((row) => row.lead?.name)).toEqual(
       Array.from({ length: 10 }, (_, i) => `Acme ${(i + 10) * 10}`),
     );
     const third = await list.page({ pageSize: 10, q: "acme", cursor: second.cursor });
-    expect(third.rows.map((row) => row.lead.name)).toEqual([
+    expect(third.rows.map((row) => row.lead?.name)).toEqual([
       "Acme 200",
       "Acme 210",
       "Acme 220",
@@ -134,11 +149,11 @@ describe("lead list", () => {
     const first = await list.page({ pageSize: 10, q: "needle" });
     expect(first).toMatchObject({ rows: [], scanned: SCAN_LIMIT, scanLimitReached: true });
     const further = await list.page({ pageSize: 10, q: "needle", cursor: first.cursor });
-    expect(further.rows.map((row) => row.lead.name)).toEqual(["Needle Ltd"]);
+    expect(further.rows.map((row) => row.lead?.name)).toEqual(["Needle Ltd"]);
     expect(further.scanLimitReached).toBe(false);
   });
 
-  it("looks a lead id up directly instead of searching", async () => {
+  it("looks an execution name up directly instead of searching", async () => {
     const { list, sfn } = setup(300);
     const page = await list.page({ pageSize: 10, q: "lead_L00299" });
     expect(page).toMatchObject({ lookup: "direct", rows: [{ name: "lead_L00299" }] });
@@ -159,5 +174,121 @@ describe("lead list", () => {
   it("refuses a cursor it did not hand out", async () => {
     const { list } = setup(1);
     await expect(list.page({ pageSize: 10, cursor: "not-a-cursor" })).rejects.toThrow(/cursor/);
+  });
+});
+
+/** Announce and triage executions at interleaved times (both flows start on the same lead; triage has more). */
+function twoFlows(announce: number, triage: number) {
+  const sfn = new FakeStepFunctions();
+  const store = new MemoryStore();
+  const add = (
+    flow: "announce" | "triage",
+    index: number,
+    startDate: number,
+    extra: Partial<FakeExecution> = {},
+  ) =>
+    sfn.executions.push({
+      stateMachineArn: flow === "announce" ? STATE_MACHINE_ARN : TRIAGE_ARN,
+      name: `lead_${flow === "announce" ? "A" : "T"}${String(index).padStart(4, "0")}`,
+      status: "SUCCEEDED",
+      startDate,
+      stopDate: startDate + 500,
+      events: [
+        { type: "ExecutionStarted", timestamp: startDate },
+        {
+          type: "TaskStateEntered",
+          timestamp: startDate + 100,
+          stateEnteredEventDetails: {
+            name: flow === "announce" ? "NotifySlack" : "RecordOutcome",
+            input: "{}",
+          },
+        },
+        { type: "ExecutionSucceeded", timestamp: startDate + 500 },
+      ],
+      ...extra,
+    });
+  // Uneven and interleaved: every 3rd minute has both, some start at the very same millisecond.
+  for (let index = 0; index < announce; index++) add("announce", index, NOW - index * 3 * 60_000);
+  for (let index = 0; index < triage; index++) add("triage", index, NOW - index * 2 * 60_000);
+  return { sfn, store, list: listOf(sfn, store, true), add };
+}
+
+describe("execution list, every flow", () => {
+  it("merges the flows newest first and pages through every execution exactly once", async () => {
+    const { list, sfn } = twoFlows(37, 61);
+    const expected = sfn.executions
+      .map((execution) => ({
+        flow: execution.stateMachineArn === TRIAGE_ARN ? "triage" : "announce",
+        ...execution,
+      }))
+      .sort((a, b) => b.startDate - a.startDate || (a.flow === "announce" ? -1 : 1))
+      .map((execution) => `${execution.flow}/${execution.name}`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const callsBefore = sfn.count("ListExecutions");
+      const page = await list.page({ pageSize: 7, cursor });
+      seen.push(...page.rows.map((row) => `${row.flow}/${row.name}`));
+      // Each flow's next page is read only when the merge reaches it: a few calls per page, never a scan.
+      expect(sfn.count("ListExecutions") - callsBefore).toBeLessThanOrEqual(4);
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    expect(pages).toBe(Math.ceil(98 / 7));
+  });
+
+  it("filters by flow, and refuses a cursor made for another choice of flows", async () => {
+    const { list } = twoFlows(10, 10);
+    const triage = await list.page({ flow: "triage", pageSize: 5 });
+    expect(triage.rows.map((row) => row.flow)).toEqual(["triage", "triage", "triage", "triage", "triage"]);
+    const all = await list.page({ pageSize: 5 });
+    await expect(list.page({ flow: "triage", pageSize: 5, cursor: all.cursor })).rejects.toThrow(
+      /another choice/,
+    );
+    await expect(list.page({ flow: "nope", pageSize: 5 })).rejects.toThrow(/no flow nope/);
+  });
+
+  it("shows other flows' rows as succeeded or failed with the state they ended in", async () => {
+    const { list, add, sfn } = twoFlows(1, 1);
+    add("triage", 99, NOW + 1000, {
+      status: "FAILED",
+      error: "ServiceUnavailable",
+      cause: "Twilio answered 503",
+      events: [
+        { type: "ExecutionStarted", timestamp: NOW + 1000 },
+        {
+          type: "TaskStateEntered",
+          timestamp: NOW + 1100,
+          stateEnteredEventDetails: { name: "SendSms", input: "{}" },
+        },
+        { type: "ExecutionFailed", timestamp: NOW + 1500 },
+      ],
+    });
+    const page = await list.page({ pageSize: 10 });
+    expect(page.rows.map((row) => [row.flow, row.status, row.state, row.error])).toEqual([
+      ["triage", "failed", "SendSms", "ServiceUnavailable"],
+      ["announce", "notified", undefined, undefined],
+      ["triage", "succeeded", "RecordOutcome", undefined],
+    ]);
+    // What was learned about stopped executions is kept.
+    const histories = sfn.count("GetExecutionHistory");
+    await list.page({ pageSize: 10 });
+    expect(sfn.count("GetExecutionHistory")).toBe(histories);
+    const succeeded = await list.page({ pageSize: 10, status: "succeeded" });
+    expect(succeeded.rows.map((row) => row.flow)).toEqual(["announce", "triage"]);
+  });
+
+  it("looks a lead id up in every flow at once", async () => {
+    const { list, add } = twoFlows(0, 0);
+    add("announce", 7, NOW - 1000, { name: "lead_Both1" });
+    add("triage", 7, NOW - 999, { name: "lead_Both1" });
+    const page = await list.page({ pageSize: 10, q: "lead_Both1" });
+    expect(page.lookup).toBe("direct");
+    expect(page.rows.map((row) => `${row.flow}/${row.name}`).sort()).toEqual([
+      "announce/lead_Both1",
+      "triage/lead_Both1",
+    ]);
   });
 });
