@@ -21,10 +21,12 @@ import {
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { selectFlows, sourcesOf } from "../../flows/registry";
 import { invokeThroughApiGateway } from "./api-gateway";
+import { type FailureAlerts, watchFailures } from "./failure-alerts";
 import { hostFlow, loadBuild } from "./flow-host";
 import { sendJson } from "./http-body";
 import { loadOrCreateSecret } from "./local-secrets";
 import type { LocalStepFunctions } from "./local-step-functions";
+import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 import { createLocalS3, type LocalS3 } from "./s3-server";
 import { createSfnFacade } from "./sfn-facade";
 import { VENDOR_STAND_INS } from "./stand-ins";
@@ -115,6 +117,10 @@ export interface Runtime extends RuntimeInfo {
   /** Secrets this runtime generated because they were not given (name → value). */
   generatedSecrets: Record<string, string>;
   faults: { s3: { down: boolean }; sfn: { down: boolean } };
+  /** `GET /metrics` (Prometheus text format). */
+  metrics: RuntimeMetrics;
+  /** The failure alerts of every flow (the same handler as the EventBridge rule's on AWS). */
+  alerts: FailureAlerts;
   resumed: number;
   stop(): Promise<void>;
 }
@@ -265,6 +271,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }
   const engineList = () => Object.values(engines);
+  const metrics = createRuntimeMetrics(engines);
+  const alerts = watchFailures({ engines, settings, kit, consoleUrl: url, region: LOCAL_REGION, print });
   const flowInfo: LocalFlowInfo[] = flows.map((flow) => ({
     id: flow.id,
     title: flow.title,
@@ -329,6 +337,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const parameters = match(path);
       if (!parameters) continue;
       const status = await invokeThroughApiGateway(req, res, ingest, source.maxBodyBytes, parameters);
+      metrics.webhook(source.id, status);
       if (status >= 500) print(`ingest ${source.id} answered ${status}: the sender will deliver again`);
       return;
     }
@@ -343,6 +352,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const query = (req.url ?? "").includes("?") ? `?${(req.url ?? "").split("?").slice(1).join("?")}` : "";
       return standIn.handle(req, res, `${local?.[2] ?? "/"}${query}`);
     }
+    if (path === "/metrics") return metrics.handle(req, res);
     if (path === "/healthz") {
       return sendJson(res, 200, {
         ok: true,
@@ -355,12 +365,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     if (consoleHandler && (await consoleHandler(req, res))) return;
     sendJson(res, 404, {
-      error: `no route for ${req.method} ${path.length > 80 ? `${path.slice(0, 80)}…` : path}`,
+      // Only the first two segments: a webhook path can carry a secret (LGM's token), never echo it.
+      error: `no route for ${req.method} ${path.split("/").slice(0, 3).join("/").slice(0, 80)}${path.split("/").length > 3 ? "/…" : ""}`,
     });
   };
 
   let resumed = 0;
   for (const engine of engineList()) resumed += engine.resumeAll().resumed;
+  // Ends the previous run had no time to alert; its markers keep the others from a second alert.
+  void alerts
+    .sweep()
+    .catch((error: unknown) => print(`leadrelay: failure alerts at start: ${String(error)}`));
   const info: RuntimeInfo = {
     pid: process.pid,
     url,
@@ -392,10 +407,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     settings,
     generatedSecrets,
     faults,
+    metrics,
+    alerts,
     resumed,
     async stop() {
       // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
       await Promise.all(engineList().map((engine) => engine.close()));
+      metrics.stop();
+      await alerts.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

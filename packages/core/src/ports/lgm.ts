@@ -1,0 +1,11 @@
+/**
+ * La Growth Machine's API (`https://apiv2.lagrowthmachine.com/flow`, integrations.md §6), read
+ * only. The bodies are handed on as parsed JSON: their field names are not documented, and the
+ * flow that reads them keeps its assumptions about them in one place.
+ */
+export interface LgmApi {
+  /** `GET /conversations/{id}/messages?page=N`: the body as LGM answers it. */
+  conversationMessages(conversationId: string, page: number): Promise<unknown>;
+  /** `GET /leads/search?…`: the body, or `undefined` when LGM knows no such lead (404). */
+  searchLead(query: { leadId?: string; email?: string; linkedinUrl?: string }): Promise<unknown>;
+}

@@ -1,0 +1,2 @@
+export { linkedinRepliesFlow } from "./flow";
+export { lgmSource } from "./source";

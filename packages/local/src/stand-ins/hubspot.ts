@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import {
+  associationsOf,
+  badRequest,
+  CrmError,
+  type CrmState,
+  contactByEmail,
+  createProperty,
+  createRecord,
+  crmStateOf,
+  isObjectType,
+  notFound,
+  type ObjectType,
+  search,
+  stateView,
+  updateRecord,
+  view,
+} from "./hubspot-crm";
+import type { StandInContext, StandInReply, StandInRequest, StandInSpec } from "./stand-in";
+
+/** Search lags writes by this much unless `LEADRELAY_HUBSPOT_SEARCH_LAG_MS` or `PUT /_settings` says otherwise. */
+export const DEFAULT_SEARCH_LAG_MS = 2_000;
+export const LOCAL_HUBSPOT_TOKEN = "local-hubspot-token";
+
+const ok = (json: unknown, status = 200): StandInReply => ({ status, json });
+
+function searchLag(state: CrmState): number {
+  if (typeof state.searchLagMs === "number") return state.searchLagMs;
+  const fromEnv = Number(process.env.LEADRELAY_HUBSPOT_SEARCH_LAG_MS);
+  return Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.LEADRELAY_HUBSPOT_SEARCH_LAG_MS !== ""
+    ? fromEnv
+    : DEFAULT_SEARCH_LAG_MS;
+}
+
+const body = (request: StandInRequest) => (request.json ?? {}) as Record<string, unknown>;
+const propertiesQuery = (request: StandInRequest) =>
+  request.query
+    .getAll("properties")
+    .flatMap((value) => value.split(","))
+    .filter(Boolean);
+
+function recordOf(crm: CrmState, type: ObjectType, id: string, idProperty: string | null) {
+  const record =
+    idProperty === "email" && type === "contacts"
+      ? contactByEmail(crm, id)
+      : crm.objects[type][decodeURIComponent(id)];
+  if (!record) throw notFound();
+  return record;
+}
+
+/** `POST /crm/v3/objects/contacts/batch/upsert` keyed by email: update who has it, create the others. */
+function upsertContacts(crm: CrmState, input: Record<string, unknown>, now: number) {
+  const inputs = Array.isArray(input.inputs) ? (input.inputs as Array<Record<string, unknown>>) : undefined;
+  if (!inputs || inputs.length === 0 || inputs.length > 100)
+    throw badRequest("inputs must hold 1 to 100 objects");
+  const started = new Date(now).toISOString();
+  const results = inputs.map((item) => {
+    if (item.idProperty !== "email" || typeof item.id !== "string") {
+      throw badRequest("the stand-in upserts contacts by idProperty email only");
+    }
+    const properties = { ...((item.properties as Record<string, unknown>) ?? {}), email: item.id };
+    const existing = contactByEmail(crm, item.id);
+    if (existing) return { ...view(updateRecord(crm, "contacts", existing, properties, now)), new: false };
+    return { ...view(createRecord(crm, "contacts", { properties }, now)), new: true };
+  });
+  return { status: "COMPLETE", results, startedAt: started, completedAt: new Date(now).toISOString() };
+}
+
+function objects(request: StandInRequest, crm: CrmState, now: number, parts: string[]): StandInReply {
+  const [type, id, action] = parts;
+  if (!isObjectType(type)) throw notFound(`Unknown object type ${type ?? ""}`);
+  const { method } = request;
+  if (id === undefined) {
+    if (method === "POST") return ok(view(createRecord(crm, type, body(request), now)), 201);
+    if (method === "GET") {
+      return ok({
+        results: Object.values(crm.objects[type])
+          .slice(0, 100)
+          .map((record) => view(record)),
+      });
+    }
+  } else if (id === "batch" && method === "POST") {
+    if (action === "upsert" && type === "contacts") return ok(upsertContacts(crm, body(request), now));
+    if (action === "read") {
+      const input = body(request);
+      const inputs = Array.isArray(input.inputs) ? (input.inputs as Array<{ id?: unknown }>) : [];
+      if (inputs.length > 100) throw badRequest("inputs take at most 100 ids");
+      const wanted = Array.isArray(input.properties) ? input.properties.map(String) : undefined;
+      const results = inputs
+        .map((item) => crm.objects[type][String(item.id)])
+        .filter((record) => record !== undefined)
+        .map((record) => view(record, wanted));
+      return ok({
+        status: "COMPLETE",
+        results,
+        startedAt: new Date(now).toISOString(),
+        completedAt: new Date(now).toISOString(),
+      });
+    }
+  } else if (id === "search" && method === "POST") {
+    return ok(search(crm, type, request.json, now, searchLag(crm)));
+  } else if (action === undefined) {
+    const record = recordOf(crm, type, id, request.query.get("idProperty"));
+    if (method === "GET") return ok(view(record, propertiesQuery(request)));
+    if (method === "PATCH") return ok(view(updateRecord(crm, type, record, body(request).properties, now)));
+  } else if (action === "associations" && method === "GET") {
+    const toType = parts[3];
+    if (!isObjectType(toType)) throw notFound();
+    recordOf(crm, type, id, null);
+    return ok({
+      results: associationsOf(crm, type, id, toType).map(({ id: toId, typeIds }) => ({
+        id: toId,
+        type: `${type}_to_${toType}`,
+        typeIds,
+      })),
+    });
+  }
+  return {
+    status: 405,
+    json: { status: "error", message: `${method} is not supported here`, category: "METHOD_NOT_ALLOWED" },
+  };
+}
+
+function route(request: StandInRequest, context: StandInContext): StandInReply {
+  const crm = crmStateOf(context.state);
+  const now = context.now();
+  const parts = request.path.split("/").filter(Boolean);
+  if (parts[0] === "crm" && parts[1] === "v3" && parts[2] === "objects")
+    return objects(request, crm, now, parts.slice(3));
+  if (parts[0] === "crm" && parts[1] === "v4" && parts[2] === "objects" && parts[5] === "associations") {
+    const [fromType, fromId, , toType] = parts.slice(3);
+    if (
+      !isObjectType(fromType) ||
+      !isObjectType(toType) ||
+      fromId === undefined ||
+      request.method !== "GET"
+    ) {
+      throw notFound();
+    }
+    recordOf(crm, fromType, fromId, null);
+    const results = associationsOf(crm, fromType, fromId, toType).map(({ id, typeIds }) => ({
+      toObjectId: Number(id),
+      associationTypes: typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId, label: null })),
+    }));
+    return ok({ results });
+  }
+  if (parts[0] === "crm" && parts[1] === "v3" && parts[2] === "properties" && parts.length === 4) {
+    const type = parts[3];
+    if (!isObjectType(type)) throw notFound(`Unknown object type ${type ?? ""}`);
+    if (request.method === "POST") return ok(createProperty(crm, type, request.json), 201);
+    if (request.method === "GET") return ok({ results: crm.customProperties[type] });
+  }
+  throw notFound(`No HubSpot endpoint ${request.method} ${request.path} in the stand-in`);
+}
+
+/**
+ * HubSpot (when HUBSPOT_BASE_URL is unset): a stateful CRM enforcing HubSpot's rules (see
+ * hubspot-crm.ts). `GET /_local/hubspot/_state` shows its contacts, deals, notes and associations
+ * (read only); `PUT /_local/hubspot/_settings {"searchLagMs": N}` sets how far search lags writes.
+ */
+export function hubspotStandIn(): StandInSpec {
+  return {
+    slug: "hubspot",
+    title: "HubSpot",
+    baseUrlVariable: "HUBSPOT_BASE_URL",
+    fills: (url) => ({ HUBSPOT_BASE_URL: url, HUBSPOT_TOKEN: LOCAL_HUBSPOT_TOKEN }),
+    respond(request, context) {
+      const crm = crmStateOf(context.state);
+      if (request.path === "/_state") {
+        if (request.method !== "GET") return { status: 405, json: { error: "the state is read only" } };
+        return ok(stateView(crm, searchLag(crm)));
+      }
+      if (request.path === "/_settings") {
+        if (request.method === "GET") return ok({ searchLagMs: searchLag(crm) });
+        const lag = Number((request.json as { searchLagMs?: unknown } | undefined)?.searchLagMs);
+        if (request.method !== "PUT" || !Number.isFinite(lag) || lag < 0) {
+          return { status: 400, json: { error: 'PUT {"searchLagMs": N} with N ≥ 0' } };
+        }
+        crm.searchLagMs = lag;
+        context.save();
+        return ok({ searchLagMs: lag });
+      }
+      if (!/^Bearer \S+/.test(request.headers.authorization ?? "")) {
+        return {
+          status: 401,
+          json: {
+            status: "error",
+            message: "Authentication credentials not found.",
+            correlationId: randomUUID(),
+            category: "INVALID_AUTHENTICATION",
+          },
+        };
+      }
+      try {
+        const reply = route(request, context);
+        if (request.method !== "GET" && reply.status < 300) context.save();
+        return reply;
+      } catch (error) {
+        if (error instanceof CrmError) return { status: error.status, json: error.body };
+        throw error;
+      }
+    },
+  };
+}
