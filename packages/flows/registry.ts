@@ -1,6 +1,7 @@
 import type { FlowSpec, SourceSpec } from "../functions/src/flow-spec";
 import { announceFlow } from "./announce/src/flow";
 import { dealStageFlow } from "./deal-stage/src/flow";
+import { linkedinRepliesFlow } from "./linkedin-replies/src/flow";
 import { metaLeadsFlow } from "./meta-leads/src/flow";
 import { triageFlow } from "./triage/src/flow";
 
@@ -9,7 +10,13 @@ import { triageFlow } from "./triage/src/flow";
  * `announce` by default) and the local runtime runs them (all by default). Adding a flow is a
  * folder under packages/flows/ and one line here.
  */
-export const FLOWS: readonly FlowSpec[] = [announceFlow, triageFlow, dealStageFlow, metaLeadsFlow];
+export const FLOWS: readonly FlowSpec[] = [
+  announceFlow,
+  triageFlow,
+  dealStageFlow,
+  metaLeadsFlow,
+  linkedinRepliesFlow,
+];
 
 export const FLOW_IDS = FLOWS.map((flow) => flow.id);
 

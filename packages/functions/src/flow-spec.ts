@@ -177,6 +177,8 @@ export interface SourceSpec {
   storage: readonly string[];
   /** Status of a successful acceptance (202; Meta wants 200). */
   acceptStatus?: number;
+  /** Status of a rejected-but-kept delivery (202 by default; Meta wants 200 for anything it should not resend). */
+  rejectStatus?: number;
   /** Verify, parse, decide: pure, no I/O. */
   receive(request: SourceRequest, context: SourceContext): SourceVerdict;
 }

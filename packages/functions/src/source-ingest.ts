@@ -101,7 +101,7 @@ export function createSourceIngest(deps: IngestDeps) {
         return json(503, { error: "temporarily unavailable, retry later" });
       }
       log.warn("delivery rejected and kept", { key: verdict.key, reason: verdict.reason });
-      return json(202, { status: "rejected", reason: verdict.reason });
+      return json(source.rejectStatus ?? 202, { status: "rejected", reason: verdict.reason });
     }
 
     const receivedAt = new Date(now).toISOString();

@@ -32,6 +32,7 @@ export const LocalEnv = z.object({
     )
     .optional(),
   LEADRELAY_STANDIN_DIR: z.string().min(1).optional(),
+  LEADRELAY_MEMBERS_DIR: z.string().min(1).optional(),
   NOTIFY_UNASSIGNED: z
     .enum(["true", "false", "1", "0"], "must be true or false")
     .default("true")

@@ -236,7 +236,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const specs = [
     slackStandIn(print),
     ownersStandIn(settings.LEADRELAY_OWNERS_DIR ?? DEMO_OWNERS_DIR),
-    ...VENDOR_STAND_INS.map((make) => make()),
+    ...VENDOR_STAND_INS.map((make) => make(settings)),
   ];
   const standIns: Record<string, StandIn> = {};
   for (const spec of specs) {

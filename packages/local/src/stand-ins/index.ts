@@ -1,7 +1,31 @@
+import { brevoStandIn } from "./brevo";
+import { closeStandIn } from "./close";
+import { eventsStandIn } from "./events";
+import { hubspotStandIn } from "./hubspot";
+import { lgmStandIn } from "./lgm";
+import { llmStandIn } from "./llm";
+import { membersStandIn } from "./members";
+import { metaStandIn } from "./meta";
+import { sesStandIn } from "./ses";
 import type { StandInSpec } from "./stand-in";
+import { twilioStandIn } from "./twilio";
+import { zendeskStandIn } from "./zendesk";
 
 /**
  * The stand-ins of the flows' vendors, besides Slack and the owner files (which the runtime makes
  * with its own options). A vendor added for a flow is one line here.
  */
-export const VENDOR_STAND_INS: ReadonlyArray<() => StandInSpec> = [];
+/** Each is made with the runtime's settings (a stand-in may read its data folder from them). */
+export const VENDOR_STAND_INS: ReadonlyArray<(settings: Record<string, string | undefined>) => StandInSpec> = [
+  closeStandIn,
+  twilioStandIn,
+  brevoStandIn,
+  sesStandIn,
+  zendeskStandIn,
+  llmStandIn,
+  metaStandIn,
+  hubspotStandIn,
+  () => lgmStandIn(),
+  (settings) => membersStandIn(settings.LEADRELAY_MEMBERS_DIR),
+  eventsStandIn,
+];

@@ -1,0 +1,2 @@
+export { metaLeadsFlow } from "./flow";
+export { metaSource } from "./source";
