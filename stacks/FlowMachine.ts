@@ -67,9 +67,10 @@ export class FlowMachine extends Construct {
         logGroup: functionLogGroup(this, task.id, props.stage),
         ...(task.timeoutSeconds ? { timeout: task.timeoutSeconds } : {}),
         environment,
-        bind: [...(task.secrets ?? []), ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name))].map(
-          (name) => secretOf(scope, name),
-        ),
+        bind: [
+          ...(task.secrets ?? []),
+          ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name)),
+        ].map((name) => secretOf(scope, name)),
         permissions,
       };
     };

@@ -1,6 +1,15 @@
-import { type AslDefinition, type AslState, WAIT_STATE } from "../../packages/functions/src/state-machine";
+import {
+  type AslBranch,
+  type AslDefinition,
+  type AslRetrier,
+  type AslState,
+  allStates,
+} from "../../packages/functions/src/state-machine";
 
-type Retrier = NonNullable<AslState["Retry"]>[number];
+/**
+ * Checks every flow's definition must pass, each returning the problems it finds as sentences (an
+ * empty list passes), so a failing test says what is wrong and where.
+ */
 
 /** The ASL spec's predefined errors and the Lambda service errors Step Functions reports. */
 export const BUILT_IN_ERRORS: ReadonlySet<string> = new Set([
@@ -27,30 +36,30 @@ export const BUILT_IN_ERRORS: ReadonlySet<string> = new Set([
   "Lambda.Unknown",
 ]);
 
-/** The hold before FetchOwner must be exactly what was deployed for. */
-export function holdProblems(definition: AslDefinition, waitSeconds: number): string[] {
-  const hold = definition.States[WAIT_STATE];
-  if (hold?.Type !== "Wait") return [`${WAIT_STATE} is not a Wait state`];
-  if (hold.Seconds !== waitSeconds)
-    return [`${WAIT_STATE} waits ${String(hold.Seconds)} s, not ${waitSeconds} s`];
-  return [];
+/**
+ * Whether a Retry or Catch with these names handles `error`. States.TaskFailed is a wildcard for
+ * every error but States.Timeout ("Error names", Step Functions developer guide).
+ */
+export function handles(errorEquals: readonly string[], error: string): boolean {
+  return (
+    errorEquals.includes(error) ||
+    errorEquals.includes("States.ALL") ||
+    (errorEquals.includes("States.TaskFailed") && error !== "States.Timeout")
+  );
 }
 
-/** The happy path: state names from StartAt following `Next` until a state without one. */
-export function mainPath(definition: AslDefinition): string[] {
-  const path: string[] = [];
-  for (let name: string | undefined = definition.StartAt; name !== undefined; ) {
-    if (path.includes(name)) throw new Error(`Next loops back to ${name}`);
-    const state: AslState | undefined = definition.States[name];
-    if (!state) throw new Error(`Next names a missing state ${name}`);
-    path.push(name);
-    name = state.Next;
-  }
-  return path;
+/** The state named `name`, nested ones included (state names are unique in a whole state machine). */
+export function stateNamed(definition: AslDefinition, name: string): AslState | undefined {
+  return allStates(definition).find((entry) => entry.name === name)?.state;
+}
+
+/** The retrier that handles `error` in `state`: like Step Functions, the first one that matches. */
+export function retrierFor(definition: AslDefinition, state: string, error: string): AslRetrier | undefined {
+  return stateNamed(definition, state)?.Retry?.find((retrier) => handles(retrier.ErrorEquals, error));
 }
 
 /** Delay before each retry without jitter, capped by MaxDelaySeconds, summed over MaxAttempts. */
-export function nominalRetrySeconds(retrier: Retrier): number {
+export function nominalRetrySeconds(retrier: AslRetrier): number {
   const interval = retrier.IntervalSeconds ?? 1;
   const backoff = retrier.BackoffRate ?? 2;
   const cap = retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY;
@@ -61,16 +70,53 @@ export function nominalRetrySeconds(retrier: Retrier): number {
   return total;
 }
 
-/** The retrier that handles `error` in `state`: like Step Functions, the first that names it or States.ALL. */
-export function retrierFor(definition: AslDefinition, state: string, error: string): Retrier | undefined {
-  return definition.States[state]?.Retry?.find(
-    (retrier) => retrier.ErrorEquals.includes(error) || retrier.ErrorEquals.includes("States.ALL"),
-  );
+/**
+ * Every Task, nested ones included, has a TimeoutSeconds above its Lambda's own timeout: a hung
+ * Lambda then fails with its own error (TimeoutError, Sandbox.Timedout) before the Task times out.
+ */
+export function timeoutProblems(
+  definition: AslDefinition,
+  lambdaTimeoutSeconds: number | ((taskState: string) => number),
+): string[] {
+  const problems: string[] = [];
+  for (const { name, state } of allStates(definition)) {
+    if (state.Type !== "Task") continue;
+    const lambda =
+      typeof lambdaTimeoutSeconds === "number" ? lambdaTimeoutSeconds : lambdaTimeoutSeconds(name);
+    if (state.TimeoutSeconds === undefined) problems.push(`${name} has no TimeoutSeconds`);
+    else if (state.TimeoutSeconds <= lambda) {
+      problems.push(`${name} times out after ${state.TimeoutSeconds} s, not after its Lambda (${lambda} s)`);
+    }
+  }
+  return problems;
 }
 
-/** Every name in an ErrorEquals or a Fail `Error` that is neither leadrelay's nor a built-in. */
+/** Every Task, nested ones included, retries each of `errors` (the first retrier that matches has attempts). */
+export function retryGaps(definition: AslDefinition, errors: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const { name, state } of allStates(definition)) {
+    if (state.Type !== "Task") continue;
+    const unretried = errors.filter((error) => {
+      const retrier = state.Retry?.find((candidate) => handles(candidate.ErrorEquals, error));
+      return retrier === undefined || (retrier.MaxAttempts ?? 3) < 1;
+    });
+    if (unretried.length > 0) problems.push(`${name} does not retry ${unretried.join(", ")}`);
+  }
+  return problems;
+}
+
+/** Both of the above: the timeouts and the retries of every Task. */
+export function taskProblems(
+  definition: AslDefinition,
+  transient: readonly string[],
+  lambdaTimeoutSeconds: number | ((taskState: string) => number),
+): string[] {
+  return [...timeoutProblems(definition, lambdaTimeoutSeconds), ...retryGaps(definition, transient)];
+}
+
+/** Every name in an ErrorEquals or a Fail `Error`, nested states included, that `known` lacks. */
 export function unknownErrorNames(definition: AslDefinition, known: ReadonlySet<string>): string[] {
-  const used = Object.values(definition.States).flatMap((state) => [
+  const used = allStates(definition).flatMap(({ state }) => [
     ...(state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals),
     ...(state.Catch ?? []).flatMap((catcher) => catcher.ErrorEquals),
     ...(state.Type === "Fail" && state.Error !== undefined ? [state.Error] : []),
@@ -78,83 +124,59 @@ export function unknownErrorNames(definition: AslDefinition, known: ReadonlySet<
   return [...new Set(used)].filter((name) => !known.has(name) && !BUILT_IN_ERRORS.has(name));
 }
 
+/** The top level and every Parallel branch and Map item processor: where Next and Catch point. */
+function scopes(definition: AslBranch): AslBranch[] {
+  const out: AslBranch[] = [definition];
+  for (const { state } of allStates(definition)) {
+    out.push(...(state.Branches ?? []));
+    const processor = (state.ItemProcessor ?? state.Iterator) as AslBranch | undefined;
+    if (processor?.States) out.push(processor);
+  }
+  return out;
+}
+
 function successors(state: AslState): string[] {
-  const choices = (state.Choices as Array<{ Next: string }> | undefined) ?? [];
+  const choices = (state.Choices as Array<{ Next?: string }> | undefined) ?? [];
   return [
     ...(state.Next ? [state.Next] : []),
     ...(state.Catch ?? []).map((catcher) => catcher.Next),
-    ...choices.map((choice) => choice.Next),
+    ...choices.flatMap((choice) => (choice.Next ? [choice.Next] : [])),
     ...(typeof state.Default === "string" ? [state.Default] : []),
   ];
 }
 
-/** The states where executions end, reachable from `start`. */
-export function reachableEnds(definition: AslDefinition, start: string): string[] {
-  const seen = new Set<string>();
-  const ends: string[] = [];
-  const queue = [start];
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const state = definition.States[name];
-    if (!state) throw new Error(`A transition names a missing state ${name}`);
-    const next = successors(state);
-    if (next.length === 0 || state.End === true) ends.push(name);
-    queue.push(...next);
-  }
-  return ends;
-}
-
 /**
- * A caught error must end the execution in a named failure: every end reachable from a Catch
- * is a Fail state with an Error from `failureNames` and a Cause or CausePath.
+ * A caught error must end the execution (or its branch) in a `Fail` that names the error and keeps
+ * its cause (CausePath), directly or after other states, unless its path reaches a state the flow
+ * lists as degraded (a documented outcome the history shows).
  */
-export function catchProblems(definition: AslDefinition, failureNames: ReadonlySet<string>): string[] {
+export function catchProblems(definition: AslDefinition, degradedStates: readonly string[] = []): string[] {
   const problems: string[] = [];
-  for (const [name, state] of Object.entries(definition.States)) {
-    for (const catcher of state.Catch ?? []) {
-      for (const end of reachableEnds(definition, catcher.Next)) {
-        const fail = definition.States[end];
-        const where = `${name} Catch [${catcher.ErrorEquals.join(", ")}] → ${end}`;
-        if (fail?.Type !== "Fail") problems.push(`${where} is a ${fail?.Type}, not a Fail state`);
-        else if (fail.Error === undefined || !failureNames.has(fail.Error)) {
-          problems.push(`${where} fails with ${fail.Error ?? "no Error"}, not a FailureNames entry`);
-        } else if (fail.Cause === undefined && fail.CausePath === undefined) {
-          problems.push(`${where} has no Cause or CausePath`);
+  for (const scope of scopes(definition)) {
+    for (const [name, state] of Object.entries(scope.States)) {
+      for (const catcher of state.Catch ?? []) {
+        const where = `${name} Catch [${catcher.ErrorEquals.join(", ")}]`;
+        const seen = new Set<string>();
+        const queue = [catcher.Next];
+        for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
+          if (seen.has(current) || degradedStates.includes(current)) continue;
+          seen.add(current);
+          const target = scope.States[current];
+          if (!target) {
+            problems.push(`${where} reaches ${current}, which is not a state of its scope`);
+            continue;
+          }
+          const next = successors(target);
+          queue.push(...next);
+          if (next.length > 0 && target.End !== true) continue;
+          if (target.Type !== "Fail") problems.push(`${where} → ${current} is a ${target.Type}, not a Fail`);
+          else if (target.Error === undefined) problems.push(`${where} → ${current} fails without an Error`);
+          else if (target.CausePath === undefined) {
+            problems.push(`${where} → ${current} fails without a CausePath (the caught cause is lost)`);
+          }
         }
       }
     }
-  }
-  return problems;
-}
-
-const FOUR_HOURS = 4 * 3600;
-
-/** The retries the pipeline's behaviour depends on; each missing one is a problem. */
-export function retryProblems(definition: AslDefinition): string[] {
-  const problems: string[] = [];
-  const owner = retrierFor(definition, "FetchOwner", "OwnerNotAssigned");
-  if (!owner) problems.push("FetchOwner does not retry OwnerNotAssigned");
-  else {
-    if (!((owner.BackoffRate ?? 2) > 1)) problems.push("FetchOwner OwnerNotAssigned retries do not back off");
-    if (owner.JitterStrategy !== "FULL")
-      problems.push("FetchOwner OwnerNotAssigned retries have no FULL jitter");
-    const nominal = nominalRetrySeconds(owner);
-    // FULL jitter waits a uniform random share of each delay: on average half of the nominal total.
-    if (nominal < FOUR_HOURS) {
-      problems.push(
-        `FetchOwner waits for an owner ${nominal} s nominal (${nominal / 2} s expected), under 4 h (2 h)`,
-      );
-    }
-  }
-  const required: Array<[string, string]> = [
-    ["FetchOwner", "OwnerLookupUnavailable"],
-    ["NotifySlack", "SlackRateLimited"],
-    ["NotifySlack", "SlackUnavailable"],
-  ];
-  for (const [state, error] of required) {
-    const retrier = retrierFor(definition, state, error);
-    if (!retrier || (retrier.MaxAttempts ?? 3) < 1) problems.push(`${state} does not retry ${error}`);
   }
   return problems;
 }

@@ -1,65 +1,184 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
-import { Template } from "aws-cdk-lib/assertions";
-import type { SSTConfig } from "sst";
-import { App, Function as SstFunction, Stack } from "sst/constructs";
-import { initProject, useProject } from "sst/project.js";
-import { load } from "sst/stacks/build.js";
-import { TEST_STAGE } from "../stage-policy";
+import { fileURLToPath } from "node:url";
+import { FLOW_IDS, FLOWS } from "../../packages/flows/registry";
+import { EnvSchema } from "../../packages/functions/src/config";
+import { RETAINED_STAGES, TEST_STAGE } from "../stage-policy";
+import { oncePerRun } from "./once-per-run";
+import type { CfnTemplate } from "./template-queries";
 
 export const TEST_OWNER_URL = "https://owner-files.example.test/leads";
-/** Put in the environment of the synth: a template that contains them leaked a secret. */
-export const SECRET_SENTINELS = {
-  CLOSE_WEBHOOK_SECRET: "5e17e1a1c105ec2e75ec2e7d00d5e17e1a1c105ec2e75ec2e7d00d",
-  SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0SENTINEL/B0SENTINEL/sentinelsentinel",
-};
+/** The stacks every stage has; others (sst.config.ts may add some) are checked wherever a test loops over all. */
+export const STACK_IDS = ["Storage", "Flows", "Api"] as const;
+export type StackId = (typeof STACK_IDS)[number];
+/** Every stack of the app by its id (its name without `<stage>-leadrelay-`). */
+export type StackTemplates = Record<StackId, CfnTemplate> & Record<string, CfnTemplate>;
+
+/** Names in the shared configuration that hold credentials, whatever flow reads them. */
+const CREDENTIAL = /(SECRET|TOKEN|API_KEY|WEBHOOK_URL)$/;
+
+/**
+ * Put in the environment of the synth: a template that contains one of them leaked a secret from
+ * the deploying shell. Every credential of the shared configuration and every secret a flow or a
+ * source binds gets one, so a flow added later is covered without editing this list.
+ */
+export const SECRET_SENTINELS: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    ...new Set([
+      ...Object.keys(EnvSchema).filter((name) => CREDENTIAL.test(name)),
+      ...FLOWS.flatMap((flow) => [
+        ...flow.source.secrets,
+        ...Object.values(flow.tasks).flatMap((task) => [
+          ...(task.secrets ?? []),
+          ...(task.optionalSecrets ?? []),
+        ]),
+      ]),
+    ]),
+  ]
+    .sort()
+    .map((name) => {
+      // Hex passes a hex-key check (CLOSE_WEBHOOK_SECRET); URLs stay URLs (SLACK_WEBHOOK_URL).
+      const hex = `5e17e1a1${createHash("sha256").update(name).digest("hex").slice(0, 48)}`;
+      return [name, name.endsWith("_URL") ? `https://hooks.sentinel.example.test/${hex}` : hex];
+    }),
+);
+
+/** The prod-like stage whose retained resources the retention test inspects. */
+export const RETAINED_STAGE = RETAINED_STAGES[0] ?? "prod";
 
 export interface Synthesized {
-  templates: { storage: Template; flows: Template; api: Template };
-  /** Where SST put each function's bundle, by construct id. */
+  /** The offline test stage (every flow of the registry), as `sst deploy` builds it. */
+  test: StackTemplates;
+  /**
+   * The same app for the data-retaining stage, every flow chosen. Synthesized in SST's "remove" mode:
+   * no bundling and placeholder settings (a real prod deploy needs real ones), same resources and
+   * removal policies.
+   */
+  retained: StackTemplates;
+  /** The bundle directory of each function of the test stage, by `<StackId>/<logical id>`. */
   bundles: Record<string, string>;
-  ms: number;
+  /** The settings each flow of the test stage was deployed with (flow-settings.ts, same environment). */
+  settings: Record<string, Record<string, string>>;
+  ms: { test: number; retained: number };
+}
+
+/**
+ * The app synthesized once per test run, whichever stacks test file asks first; the other files
+ * (other worker processes) read the same result. A synth bundles every function and takes seconds.
+ */
+export function synthesized(): Promise<Synthesized> {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  return oncePerRun(
+    "leadrelay-synth",
+    [
+      "sst.config.ts",
+      "stacks",
+      "stacks/test/synth.ts",
+      "packages/flows",
+      "packages/functions/src",
+      "packages/core/src",
+    ].map((input) => path.join(root, input)),
+    synthesize,
+  );
 }
 
 /**
  * Synthesizes the app offline the way `sst deploy` builds it: sst.config.ts is bundled by SST's
  * own loader (code that only works unbundled fails here too), its `stacks` run on a deploy-mode
- * App, and every function is really bundled with esbuild.
+ * App, and every function is really bundled with esbuild. Then the retained stage, unbundled.
  */
-export async function synthesize(): Promise<Synthesized> {
-  const started = performance.now();
-  await initProject({ stage: TEST_STAGE });
-  // After initProject, which loads .env files over process.env: the template must not depend on the shell.
-  process.env.OWNER_BASE_URL = TEST_OWNER_URL;
-  delete process.env.LEAD_WAIT_SECONDS;
-  // The test stage synthesizes every flow (LEADRELAY_FLOWS unset).
-  delete process.env.LEADRELAY_FLOWS;
-  Object.assign(process.env, SECRET_SENTINELS);
-  // SST builds functions one at a time on a 2-core machine; five at once roughly halves the synth.
-  process.env.SST_BUILD_CONCURRENCY ??= "5";
+export async function synthesize(outDir: string): Promise<Synthesized> {
+  // Loaded here, not at the top: the files that only read a synthesized result skip seconds of imports.
+  const [{ App, Function: SstFunction, Stack }, { initProject, useProject }, { load }, { CfnElement }] =
+    await Promise.all([
+      import("sst/constructs"),
+      import("sst/project.js"),
+      import("sst/stacks/build.js"),
+      import("aws-cdk-lib"),
+    ]);
+  const { deployContext, settingsFor } = await import("../flow-settings");
+  const shell = { ...process.env };
 
-  const project = useProject();
-  const [, config] = (await load(project.paths.config, false)) as readonly [unknown, SSTConfig];
-  const app = new App(
-    { mode: "deploy", stage: TEST_STAGE, name: "leadrelay", region: "us-east-1" },
-    { outdir: path.join(project.paths.out, "cdk.out.test") },
-  );
-  await config.stacks(app);
-  await app.finish();
-
-  // By name: the bundled config's stack functions are not the ones this file could import.
-  const template = (id: string) => {
-    const found = app.node.children.find(
-      (child): child is Stack => child instanceof Stack && child.stackName === app.logicalPrefixedName(id),
+  const run = async (stage: string, mode: "deploy" | "remove", env: Record<string, string | undefined>) => {
+    await initProject({ stage });
+    // After initProject, which loads .env files over process.env: the template must not depend on the shell.
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    const project = useProject();
+    // SST's own output (.sst: bundles, generated types, cdk.out) goes to a directory of this run, so a
+    // synth in another process (another test run, `sst build`) can neither clear nor rewrite it meanwhile.
+    project.paths.out = path.join(outDir, "sst");
+    project.paths.artifacts = path.join(outDir, "sst", "artifacts");
+    const [, config] = (await load(project.paths.config, false)) as readonly [
+      unknown,
+      { stacks(app: unknown): Promise<void> | void },
+    ];
+    const app = new App(
+      { mode, stage, name: "leadrelay", region: "us-east-1" },
+      { outdir: path.join(project.paths.out, `cdk.out.${stage}`) },
     );
-    if (!found) throw new Error(`sst.config.ts did not create the ${id} stack`);
-    return Template.fromStack(found);
+    await config.stacks(app);
+    await app.finish();
+    const prefix = app.logicalPrefixedName("");
+    const stacks = new Map(
+      app.node.children
+        .filter((child): child is InstanceType<typeof Stack> => child instanceof Stack)
+        .map((stack) => [stack.stackName.slice(prefix.length), stack]),
+    );
+    for (const id of STACK_IDS) {
+      if (!stacks.has(id)) throw new Error(`sst.config.ts did not create the ${id} stack`);
+    }
+    const { Template } = await import("aws-cdk-lib/assertions");
+    const templates = Object.fromEntries(
+      [...stacks].map(([id, stack]) => [id, Template.fromStack(stack).toJSON() as CfnTemplate]),
+    ) as StackTemplates;
+    const bundles: Record<string, string> = {};
+    for (const [id, stack] of stacks) {
+      for (const node of stack.node.findAll()) {
+        if (!(node instanceof SstFunction) || !(node.node.defaultChild instanceof CfnElement)) continue;
+        bundles[`${id}/${stack.getLogicalId(node.node.defaultChild)}`] = path.join(
+          project.paths.artifacts,
+          node.node.addr,
+        );
+      }
+    }
+    return { templates, bundles };
   };
-  const templates = { storage: template("Storage"), flows: template("Flows"), api: template("Api") };
-  const bundles = Object.fromEntries(
-    app.node
-      .findAll()
-      .filter((node): node is SstFunction => node instanceof SstFunction)
-      .map((fn) => [fn.id, path.join(project.paths.artifacts, fn.node.addr)]),
-  );
-  return { templates, bundles, ms: performance.now() - started };
+
+  const testEnv = {
+    OWNER_BASE_URL: TEST_OWNER_URL,
+    LEAD_WAIT_SECONDS: undefined,
+    NOTIFY_UNASSIGNED: undefined,
+    LOG_RETENTION_DAYS: undefined,
+    // The test stage synthesizes every flow (LEADRELAY_FLOWS unset).
+    LEADRELAY_FLOWS: undefined,
+    ...SECRET_SENTINELS,
+    // SST builds functions one at a time on a 2-core machine; five at once roughly halves the synth.
+    SST_BUILD_CONCURRENCY: process.env.SST_BUILD_CONCURRENCY ?? "5",
+  };
+  try {
+    let started = performance.now();
+    const test = await run(TEST_STAGE, "deploy", testEnv);
+    const settings = Object.fromEntries(
+      FLOWS.map((flow) => [flow.id, settingsFor(flow, process.env, deployContext(TEST_STAGE, "deploy"))]),
+    );
+    const testMs = performance.now() - started;
+    started = performance.now();
+    const retained = await run(RETAINED_STAGE, "remove", {
+      ...testEnv,
+      LEADRELAY_FLOWS: FLOW_IDS.join(","),
+    });
+    return {
+      test: test.templates,
+      retained: retained.templates,
+      bundles: test.bundles,
+      settings,
+      ms: { test: testMs, retained: performance.now() - started },
+    };
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in shell)) delete process.env[name];
+    Object.assign(process.env, shell);
+  }
 }

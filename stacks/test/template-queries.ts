@@ -1,13 +1,13 @@
-import type { Template } from "aws-cdk-lib/assertions";
-
 export interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
   DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
-interface CfnTemplate {
+export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
-  Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+  [section: string]: unknown;
 }
 
 export interface Statement {
@@ -21,8 +21,8 @@ export interface Statement {
 const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-/** CDK logical ids end in an 8-hex hash; the construct id before it reads better in assertions. */
-const friendly = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, "");
+/** CDK logical ids end in an 8-hex hash; the construct path before it reads better in assertions. */
+export const friendly = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, "");
 
 /**
  * The templates of all stacks as one app: resources by logical id, CloudFormation values rendered
@@ -32,14 +32,11 @@ export class AppTemplates {
   readonly stacks: Array<{ name: string; json: CfnTemplate }>;
   private readonly exports = new Map<string, unknown>();
 
-  constructor(templates: Record<string, Template>) {
-    this.stacks = Object.entries(templates).map(([name, template]) => ({
-      name,
-      json: template.toJSON() as CfnTemplate,
-    }));
+  constructor(templates: Record<string, CfnTemplate>) {
+    this.stacks = Object.entries(templates).map(([name, json]) => ({ name, json }));
     for (const { json } of this.stacks) {
       for (const output of Object.values(json.Outputs ?? {})) {
-        if (output.Export) this.exports.set(output.Export.Name, output.Value);
+        if (output.Export) this.exports.set(String(output.Export.Name), output.Value);
       }
     }
   }
@@ -134,15 +131,40 @@ export class AppTemplates {
     };
   }
 
-  /** The Lambda whose handler is `packages/functions/src/<module>.handler`. */
-  functionByModule(module: string): { id: string; properties: Record<string, unknown> } {
-    const found = this.resources("AWS::Lambda::Function").filter(
-      ({ resource }) => resource.Properties?.Handler === `packages/functions/src/${module}.handler`,
-    );
-    if (found.length !== 1 || !found[0])
-      throw new Error(`Expected one Lambda for ${module}, found ${found.length}`);
-    return { id: found[0].id, properties: found[0].resource.Properties ?? {} };
+  /** One resource by logical id, in whichever stack holds it. */
+  resource(logicalId: string): { stack: string; resource: CfnResource } {
+    for (const { name, json } of this.stacks) {
+      const resource = json.Resources?.[logicalId];
+      if (resource) return { stack: name, resource };
+    }
+    throw new Error(`No resource ${logicalId}`);
   }
+
+  /** What a Lambda (by logical id) may do: the statements and managed policies of its role. */
+  functionAccess(functionId: string): { statements: Statement[]; managedPolicies: string[] } {
+    const role = referencedId(this.resource(functionId).resource.Properties?.Role);
+    if (!role) throw new Error(`${functionId} has no role of this app`);
+    return this.roleAccess(role);
+  }
+
+  /** A Lambda's environment variables, each value rendered. */
+  environmentOf(functionId: string): Record<string, string> {
+    const environment = this.resource(functionId).resource.Properties?.Environment as
+      | { Variables?: Record<string, unknown> }
+      | undefined;
+    return Object.fromEntries(
+      Object.entries(environment?.Variables ?? {}).map(([name, value]) => [name, this.render(value)]),
+    );
+  }
+}
+
+/** The logical id that `{ Ref: id }` or `{ "Fn::GetAtt": [id, attribute] }` names. */
+export function referencedId(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const { Ref: ref, "Fn::GetAtt": getAtt } = value as { Ref?: unknown; "Fn::GetAtt"?: unknown };
+  if (typeof ref === "string") return ref;
+  if (Array.isArray(getAtt) && typeof getAtt[0] === "string") return getAtt[0];
+  return undefined;
 }
 
 /** Allow statements as "action resource" lines: easy to compare as a whole set. */
@@ -154,3 +176,19 @@ export function grants(statements: Statement[]): string[] {
     )
     .sort();
 }
+
+/** The one item of a list that must have exactly one. */
+export function single<T>(items: T[], what: string): T {
+  if (items.length !== 1 || items[0] === undefined)
+    throw new Error(`Expected one ${what}, found ${items.length}`);
+  return items[0];
+}
+
+/** CloudWatch Logs for a function itself (AWS managed: logs:CreateLogGroup/CreateLogStream/PutLogEvents). */
+export const BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+
+/** What binding an SST secret grants, as `grants()` lines: its SSM parameter for the stage and the fallback. */
+export const secretGrants = (name: string, stage = "test") => [
+  `ssm:GetParameters arn:aws:ssm:us-east-1:my-account:parameter/sst/leadrelay/.fallback/Secret/${name}/value`,
+  `ssm:GetParameters arn:aws:ssm:us-east-1:my-account:parameter/sst/leadrelay/${stage}/Secret/${name}/value`,
+];

@@ -72,5 +72,21 @@ export const triageFlow: FlowSpec = {
       secrets: ["CLOSE_API_KEY"],
     }),
   },
-  errorNames: [...KnownErrorNames, "LeadUnreadable", "SlackRateLimited", "SlackUnavailable"],
+  errorNames: [
+    ...KnownErrorNames,
+    "LeadUnreadable",
+    "SlackRateLimited",
+    "SlackUnavailable",
+    // The Fail states: what an operator sees on a failed triage.
+    "LeadNotFetched",
+    "OutcomeNotRecorded",
+    "TriageActionFailed",
+    "TriageFailed",
+  ],
+  /**
+   * Where a caught failure goes on by design: the offline classifier when the LLM gave up; an
+   * action that failed for good is recorded (its branch's Pass state, then RecordOutcome) and the
+   * execution ends in TriageActionFailed after the note.
+   */
+  degradedStates: ["ClassifyOffline", "RecordOutcome", "SmsNotSent", "SlackAlertNotPosted"],
 };

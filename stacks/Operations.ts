@@ -1,0 +1,72 @@
+import { type StackContext, use } from "sst/constructs";
+import { Api } from "./Api";
+import { Flows } from "./Flows";
+import { failureAlerts } from "./failure-alerts";
+import { alarmTopic, deadLetterAlarm, flowAlarms } from "./flow-alarms";
+import { deployContext } from "./flow-settings";
+import { operationsDashboard } from "./operations-dashboard";
+import { operationsSettings } from "./operations-settings";
+import { Storage } from "./Storage";
+import { checkSecrets, ssmReader } from "./secrets-check";
+import { removalPolicyFor } from "./stage-policy";
+
+/**
+ * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
+ * into one Lambda, Slack and ALERT_EMAIL_TO), the CloudWatch alarms of every state machine into
+ * the stage's alarm topic, and one dashboard. It loops over the stage's FlowMachines, so a flow
+ * added to the registry is covered without a change here.
+ */
+export async function Operations({ app, stack }: StackContext) {
+  const { bucket } = use(Storage);
+  const { machines: byFlow } = use(Flows);
+  const { api, ingests } = use(Api);
+  const machines = Object.values(byFlow);
+  const settings = operationsSettings(process.env);
+  const context = deployContext(app.stage, app.mode);
+  // The alert posts to Slack on every stage; BREVO_API_KEY is bound only when the stage has it.
+  const needs = { required: new Set(["SLACK_WEBHOOK_URL"]), optional: new Set(["BREVO_API_KEY"]) };
+  const secretsSet = context.offline
+    ? new Set([...needs.required, ...needs.optional])
+    : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
+
+  const topic = alarmTopic(stack, app.stage, settings.alertEmailTo);
+  const target = { topic, name: (suffix: string) => app.logicalPrefixedName(suffix) };
+
+  const alerts = failureAlerts(stack, {
+    machines,
+    bucket,
+    settings,
+    secretsSet,
+    removalPolicy: removalPolicyFor(app.stage),
+  });
+  const alarms = [
+    ...machines.flatMap((machine) => flowAlarms(stack, machine, target)),
+    deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),
+  ];
+
+  const dashboardName = app.logicalPrefixedName("operations");
+  operationsDashboard(stack, {
+    dashboardName,
+    machines,
+    api: api.cdk.httpApi,
+    functions: {
+      ...Object.fromEntries(
+        machines.flatMap((machine) =>
+          Object.entries(machine.flow.tasks).flatMap(([placeholder, task]) => {
+            const fn = machine.functions[placeholder];
+            return fn ? [[`${machine.flow.id}/${task.id}`, fn]] : [];
+          }),
+        ),
+      ),
+      ...Object.fromEntries(Object.entries(ingests).map(([source, fn]) => [`ingest/${source}`, fn])),
+      "alerts/NotifyFailure": alerts.notify,
+    },
+    alarms,
+  });
+
+  stack.addOutputs({
+    AlarmTopicArn: topic.topicArn,
+    DashboardUrl: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
+  });
+  return { topic, alerts, alarms };
+}

@@ -1,0 +1,83 @@
+import {
+  type aws_apigatewayv2 as apigw,
+  aws_cloudwatch as cloudwatch,
+  Duration,
+  type aws_lambda as lambda,
+} from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import type { FlowMachine } from "./FlowMachine";
+
+const PERIOD = Duration.minutes(5);
+const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
+
+export interface DashboardProps {
+  dashboardName: string;
+  machines: readonly FlowMachine[];
+  api: apigw.IHttpApi;
+  /** Every Lambda of the stage, by the name the dashboard shows. */
+  functions: Record<string, lambda.IFunction>;
+  alarms: cloudwatch.IAlarm[];
+}
+
+/**
+ * One dashboard per stage: each flow's executions (started, succeeded, failed, timed out, aborted),
+ * the webhook API's answers and latency, every Lambda's errors and throttles, and the alarms.
+ */
+export function operationsDashboard(scope: Construct, props: DashboardProps): cloudwatch.Dashboard {
+  const dashboard = new cloudwatch.Dashboard(scope, "Dashboard", {
+    dashboardName: props.dashboardName,
+    defaultInterval: Duration.hours(24),
+  });
+  dashboard.addWidgets(
+    new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: props.alarms, width: 24, height: 4 }),
+  );
+  dashboard.addWidgets(
+    ...props.machines.map(
+      (machine) =>
+        new cloudwatch.GraphWidget({
+          title: `${machine.flow.id}: executions`,
+          width: 8,
+          left: [
+            machine.stateMachine.metricStarted({ ...sum, label: "started" }),
+            machine.stateMachine.metricSucceeded({ ...sum, label: "succeeded" }),
+            machine.stateMachine.metricFailed({ ...sum, label: "failed" }),
+            machine.stateMachine.metricTimedOut({ ...sum, label: "timed out" }),
+            machine.stateMachine.metricAborted({ ...sum, label: "aborted" }),
+          ],
+        }),
+    ),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Webhook API: answers",
+      width: 12,
+      left: [
+        props.api.metricCount({ ...sum, label: "requests" }),
+        props.api.metricClientError({ ...sum, label: "4xx" }),
+        props.api.metricServerError({ ...sum, label: "5xx" }),
+      ],
+    }),
+    new cloudwatch.GraphWidget({
+      title: "Webhook API: latency (ms)",
+      width: 12,
+      left: [
+        props.api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(50), label: "p50" }),
+        props.api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(99), label: "p99" }),
+      ],
+    }),
+  );
+  const functions = Object.entries(props.functions);
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Lambda errors",
+      width: 12,
+      left: functions.map(([name, fn]) => fn.metricErrors({ ...sum, label: name })),
+    }),
+    new cloudwatch.GraphWidget({
+      title: "Lambda throttles",
+      width: 12,
+      left: functions.map(([name, fn]) => fn.metricThrottles({ ...sum, label: name })),
+    }),
+  );
+  return dashboard;
+}
