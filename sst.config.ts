@@ -2,6 +2,7 @@ import type { SSTConfig } from "sst";
 import { Api } from "./stacks/Api";
 import { Flows } from "./stacks/Flows";
 import { FUNCTION_DEFAULTS } from "./stacks/function-defaults";
+import { Operations } from "./stacks/Operations";
 import { Storage } from "./stacks/Storage";
 
 export default {
@@ -14,5 +15,7 @@ export default {
     // Async: a real deploy checks the stage's secrets before it builds the flows.
     await app.stack(Flows);
     app.stack(Api);
+    // Async too: a real deploy checks that the alert's Slack secret is set.
+    await app.stack(Operations);
   },
 } satisfies SSTConfig;

@@ -5,9 +5,9 @@ import { stateMachineArnVariable } from "../packages/functions/src/flow-spec";
 import { objectAccess } from "./bucket-grants";
 import { pascal } from "./FlowMachine";
 import { Flows } from "./Flows";
+import { functionLogGroup } from "./log-retention";
 import { Storage } from "./Storage";
 import { secretOf } from "./secrets";
-import { functionLogGroup } from "./log-retention";
 import { removalPolicyFor } from "./stage-policy";
 
 /** Requests per second the public webhook routes take before API Gateway answers 429 (senders retry). */

@@ -2,8 +2,8 @@ import { ArnFormat } from "aws-cdk-lib";
 import { type StackContext, use } from "sst/constructs";
 import { FlowMachine, pascal } from "./FlowMachine";
 import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
-import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { Storage } from "./Storage";
+import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {

@@ -8,7 +8,6 @@ import { operationsDashboard } from "./operations-dashboard";
 import { operationsSettings } from "./operations-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, ssmReader } from "./secrets-check";
-import { removalPolicyFor } from "./stage-policy";
 
 /**
  * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
@@ -32,13 +31,7 @@ export async function Operations({ app, stack }: StackContext) {
   const topic = alarmTopic(stack, app.stage, settings.alertEmailTo);
   const target = { topic, name: (suffix: string) => app.logicalPrefixedName(suffix) };
 
-  const alerts = failureAlerts(stack, {
-    machines,
-    bucket,
-    settings,
-    secretsSet,
-    removalPolicy: removalPolicyFor(app.stage),
-  });
+  const alerts = failureAlerts(stack, { machines, bucket, settings, secretsSet });
   const alarms = [
     ...machines.flatMap((machine) => flowAlarms(stack, machine, target)),
     deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),

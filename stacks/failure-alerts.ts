@@ -8,7 +8,7 @@ import {
   aws_sqs as sqs,
 } from "aws-cdk-lib";
 import { type Config, Function as SstFunction, type Stack } from "sst/constructs";
-import { NOTIFY_FAILURE_HANDLER } from "../packages/functions/src/alerts/notify-failure";
+import { NOTIFY_FAILURE_HANDLER } from "../packages/functions/src/alerts/alert-function";
 import {
   STATUS_CHANGE_DETAIL_TYPE,
   STATUS_CHANGE_SOURCE,
@@ -27,8 +27,6 @@ export interface FailureAlertsProps {
   settings: OperationsSettings;
   /** The optional secrets set for the stage (BREVO_API_KEY is bound only when it is). */
   secretsSet: ReadonlySet<string>;
-  /** The dead-letter queue holds alerts nobody has seen yet: kept on a stage that keeps its data. */
-  removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -36,7 +34,7 @@ export interface FailureAlertsProps {
  * binds SLACK_WEBHOOK_URL), or a new one here when no flow of the stage binds it.
  */
 function appSecret(stack: Stack, name: string): Config.Secret {
-  // Matched by what it is, not `instanceof`: SST's loader bundles sst.config.ts with its own copy of the class.
+  // Recognised by the metadata SST itself reads (its own unique-id check), not by class identity.
   const isSecret = (construct: unknown): construct is Config.Secret =>
     (construct as { getConstructMetadata?: () => { type?: string } }).getConstructMetadata?.().type ===
       "Secret" && (construct as { name?: string }).name === name;
@@ -57,7 +55,8 @@ export function failureAlerts(stack: Stack, props: FailureAlertsProps) {
     retentionPeriod: Duration.days(14),
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
-    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    // Undelivered alerts are not the stage's data: they go with the stage (14 days at most anyway).
+    removalPolicy: RemovalPolicy.DESTROY,
   });
 
   const email = settings.alertEmailTo

@@ -1,5 +1,5 @@
-import { LAMBDA_TIMEOUT_SECONDS } from "../packages/functions/src/flow-spec";
 import type { FunctionProps } from "sst/constructs";
+import { LAMBDA_TIMEOUT_SECONDS } from "../packages/functions/src/flow-spec";
 
 /** The ASL gives every Task `TimeoutSeconds: 30`; the Lambda gives up first so the error is its own, not States.Timeout. */
 export const TASK_TIMEOUT_SECONDS = LAMBDA_TIMEOUT_SECONDS;

@@ -4,7 +4,9 @@ import { DeploySettingsError } from "../packages/functions/src/flow-spec";
 import { removalPolicyFor, retainsData } from "./stage-policy";
 
 /** The retentions CloudWatch Logs accepts (RetentionInDays). */
-const ALLOWED = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const ALLOWED = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** LOG_RETENTION_DAYS from the deploying shell; 30 days by default, a year for stages that keep their data. */
 export function logRetentionDays(stage: string, env: Record<string, string | undefined>): number {

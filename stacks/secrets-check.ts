@@ -36,7 +36,9 @@ export function ssmReader(region: string): ParameterReader {
   return async (names) => {
     const found = new Set<string>();
     for (let i = 0; i < names.length; i += 10) {
-      const out = await ssm.send(new GetParametersCommand({ Names: names.slice(i, i + 10), WithDecryption: false }));
+      const out = await ssm.send(
+        new GetParametersCommand({ Names: names.slice(i, i + 10), WithDecryption: false }),
+      );
       for (const parameter of out.Parameters ?? []) if (parameter.Name) found.add(parameter.Name);
     }
     return found;
@@ -54,7 +56,9 @@ export async function checkSecrets(
 ): Promise<Set<string>> {
   const names = [...needs.required, ...needs.optional];
   const found = await read(names.flatMap((name) => secretParameters(context.app, context.stage, name)));
-  const set = new Set(names.filter((name) => secretParameters(context.app, context.stage, name).some((p) => found.has(p))));
+  const set = new Set(
+    names.filter((name) => secretParameters(context.app, context.stage, name).some((p) => found.has(p))),
+  );
   const missing = [...needs.required].filter((name) => !set.has(name)).sort();
   if (missing.length > 0) {
     throw new DeploySettingsError(

@@ -284,6 +284,16 @@ describe.each(machines)("flow $flow.id", ({ id: machineId, flow, properties }) =
     expect(unknownErrorNames(deployed, known)).toEqual([]);
   });
 
+  it("waits at least each rate-limit retrier's interval (no full jitter below a vendor's reset)", () => {
+    const jittered = allStates(deployed).flatMap(({ name, state }) =>
+      (state.Retry ?? [])
+        .filter((retrier) => retrier.ErrorEquals.some((error) => /RateLimited$/.test(error)))
+        .filter((retrier) => retrier.JitterStrategy === "FULL")
+        .map(() => name),
+    );
+    expect(jittered).toEqual([]);
+  });
+
   it("ends every caught error in a Fail with a CausePath, or in a degraded state the flow lists", () => {
     const states = new Set(allStates(deployed).map(({ name }) => name));
     expect((flow.degradedStates ?? []).filter((name) => !states.has(name))).toEqual([]);

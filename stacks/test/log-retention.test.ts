@@ -6,6 +6,8 @@ describe("function logs expire", () => {
     expect(logRetentionDays("dev", {})).toBe(30);
     expect(logRetentionDays("prod", {})).toBe(365);
     expect(logRetentionDays("dev", { LOG_RETENTION_DAYS: "90" })).toBe(90);
-    expect(() => logRetentionDays("dev", { LOG_RETENTION_DAYS: "45" })).toThrow(/LOG_RETENTION_DAYS must be one of/);
+    expect(() => logRetentionDays("dev", { LOG_RETENTION_DAYS: "45" })).toThrow(
+      /LOG_RETENTION_DAYS must be one of/,
+    );
   });
 });

@@ -1,12 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { alertMarkerKey } from "../../packages/core/src/failure-alert";
 import { FLOW_IDS, FLOWS } from "../../packages/flows/registry";
-import { NOTIFY_FAILURE_HANDLER } from "../../packages/functions/src/alerts/notify-failure";
+import { NOTIFY_FAILURE_HANDLER } from "../../packages/functions/src/alerts/alert-function";
 import { ALERT_MARKERS } from "../failure-alerts";
 import { patternMatches } from "./iam-patterns";
-import { RETAINED_STAGE, SECRET_SENTINELS, synthesized } from "./synth";
+import { SECRET_SENTINELS, synthesized } from "./synth";
 import {
   AppTemplates,
   type CfnResource,
@@ -24,24 +22,15 @@ import {
 
 const synth = await synthesized();
 
-/**
- * The Operations stack's template of a stage. synth.ts returns the stacks it lists; until it lists
- * Operations, the template is read from the app's cloud assembly, which the same synth wrote for
- * every stack (next to the bundles: `<run dir>/sst/artifacts/<addr>` and `<run dir>/sst/cdk.out.<stage>`).
- */
+/** The Operations stack's template of a stage (synth.ts returns every stack sst.config.ts creates). */
 function operationsTemplate(stage: "test" | "retained"): CfnTemplate {
-  const listed = (synth[stage] as unknown as Record<string, CfnTemplate | undefined>).Operations;
-  if (listed) return listed;
-  const bundle = Object.values(synth.bundles)[0];
-  if (!bundle) throw new Error("The synth bundled no function");
-  const assembly = path.join(bundle, "..", "..", `cdk.out.${stage === "test" ? "test" : RETAINED_STAGE}`);
-  const file = readdirSync(assembly).find((name) => /-Operations\.template\.json$/.test(name));
-  if (!file) throw new Error(`No Operations stack in ${assembly}: is it in sst.config.ts?`);
-  return JSON.parse(readFileSync(path.join(assembly, file), "utf8")) as CfnTemplate;
+  const template = (synth[stage] as unknown as Record<string, CfnTemplate | undefined>).Operations;
+  if (!template) throw new Error(`The ${stage} stage has no Operations stack: is it in sst.config.ts?`);
+  return template;
 }
 
 const operations = operationsTemplate("test");
-const app = new AppTemplates({ ...synth.test, Operations: operations });
+const app = new AppTemplates(synth.test);
 const inOperations = (type: string) => app.resources(type).filter(({ stack }) => stack === "Operations");
 const single = <T>(items: T[], what: string): T => {
   if (items.length !== 1 || items[0] === undefined)
@@ -96,12 +85,12 @@ describe("the failure alerts on AWS", () => {
     expect(referencedId(lambdaDeadLetters?.TargetArn)).toBe(queue.id);
     const invokeConfig = single(inOperations("AWS::Lambda::EventInvokeConfig"), "async invoke config");
     expect(invokeConfig.resource.Properties?.MaximumRetryAttempts).toBe(2);
-    // Undelivered alerts outlive `sst remove` on a stage that keeps its data, not on the others.
+    // Undelivered alerts are no data to keep: the queue goes with the stage, prod included.
     expect(queue.resource.DeletionPolicy).toBe("Delete");
     const retained = Object.values(operationsTemplate("retained").Resources ?? {}).filter(
       (resource) => resource.Type === "AWS::SQS::Queue",
     );
-    expect(retained.map((resource) => resource.DeletionPolicy)).toEqual(["Retain"]);
+    expect(retained.map((resource) => resource.DeletionPolicy)).toEqual(["Delete"]);
     expect(queue.resource.Properties).toMatchObject({
       MessageRetentionPeriod: 14 * 24 * 3600,
       SqsManagedSseEnabled: true,

@@ -9,14 +9,16 @@ const flow = (id: string) => {
 };
 const context = { app: "leadrelay", stage: "prod" };
 /** A fake SSM that has exactly these secrets (for the stage, or as SST's fallback). */
-const ssm = (set: string[], fallback: string[] = []) => async (names: string[]) =>
-  new Set(
-    names.filter(
-      (name) =>
-        set.some((secret) => name === secretParameters("leadrelay", "prod", secret)[0]) ||
-        fallback.some((secret) => name === secretParameters("leadrelay", "prod", secret)[1]),
-    ),
-  );
+const ssm =
+  (set: string[], fallback: string[] = []) =>
+  async (names: string[]) =>
+    new Set(
+      names.filter(
+        (name) =>
+          set.some((secret) => name === secretParameters("leadrelay", "prod", secret)[0]) ||
+          fallback.some((secret) => name === secretParameters("leadrelay", "prod", secret)[1]),
+      ),
+    );
 
 describe("a deploy's secrets", () => {
   it("announce needs the Close webhook key and the Slack webhook; its email announcement's key is optional", () => {

@@ -44,7 +44,8 @@ export async function atMostOnce<R>(
   if ((await store.putIfAbsent(key, JSON.stringify(sending))) === "exists") {
     const previous = await store.get(key);
     const marker = previous === undefined ? undefined : (JSON.parse(previous) as Marker<R>);
-    if (marker?.status === "sent") return { status: "already-sent", at: marker.at, result: marker.result as R };
+    if (marker?.status === "sent")
+      return { status: "already-sent", at: marker.at, result: marker.result as R };
     const since = marker?.at ?? sending.at;
     const window = options.idempotencyWindowMs ?? 0;
     if (clock() - Date.parse(since) >= window) return { status: "uncertain", since };

@@ -122,7 +122,9 @@ export function createSourceIngest(deps: IngestDeps) {
       // New or duplicate is decided by the first subscribed flow, whose start is atomic per name:
       // of N concurrent deliveries exactly one is "accepted", whichever of them started the others.
       const primary = deps.flows[0]?.flow;
-      const fresh = executions.filter((execution) => execution.flow === primary && execution.status === "started");
+      const fresh = executions.filter(
+        (execution) => execution.flow === primary && execution.status === "started",
+      );
       log.info(fresh.length > 0 ? "webhook accepted" : "duplicate delivery", {
         raw: stored,
         rawKey: verdict.rawKey,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AWS_REQUEST_TIMEOUTS } from "../src/aws-clients";
 import { createS3Client, createS3Store } from "../src/adapters/s3-store";
+import { AWS_REQUEST_TIMEOUTS } from "../src/aws-clients";
 import { type LoopbackServer, startLoopbackServer } from "./fakes";
 
 /** S3's XML error for a status, as the SDK parses it. */
@@ -33,14 +33,20 @@ const store = (requestTimeout?: number) =>
 
 describe("conditional create against S3's answers", () => {
   it("412 PreconditionFailed: the object exists", async () => {
-    next = { status: 412, body: s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold") };
+    next = {
+      status: 412,
+      body: s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold"),
+    };
     await expect(store().putIfAbsent("k", "v")).resolves.toBe("exists");
   });
 
   it("409 ConditionalRequestConflict is not 'exists' (AWS says retry it): StorageUnavailable", async () => {
     next = {
       status: 409,
-      body: s3Error("ConditionalRequestConflict", "A conflicting conditional operation is currently in progress"),
+      body: s3Error(
+        "ConditionalRequestConflict",
+        "A conflicting conditional operation is currently in progress",
+      ),
     };
     await expect(store().putIfAbsent("k", "v")).rejects.toMatchObject({ name: "StorageUnavailable" });
   });

@@ -33,6 +33,8 @@ export const LocalEnv = z.object({
     .optional(),
   LEADRELAY_STANDIN_DIR: z.string().min(1).optional(),
   LEADRELAY_MEMBERS_DIR: z.string().min(1).optional(),
+  /** Local only: where failure alerts go (default: the Slack stand-in, whatever SLACK_WEBHOOK_URL is). */
+  ALERT_SLACK_WEBHOOK_URL: optionalUrl,
   NOTIFY_UNASSIGNED: z
     .enum(["true", "false", "1", "0"], "must be true or false")
     .default("true")

@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type FlowSpec, type HandlerBuild, LAMBDA_TIMEOUT_SECONDS, type TaskKit, type TaskSpec } from "@leadrelay/functions";
+import {
+  type FlowSpec,
+  type HandlerBuild,
+  LAMBDA_TIMEOUT_SECONDS,
+  type TaskKit,
+  type TaskSpec,
+} from "@leadrelay/functions";
 import { configuredDefinition } from "@leadrelay/functions/flow-spec";
 import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";

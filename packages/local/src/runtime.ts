@@ -272,7 +272,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const engineList = () => Object.values(engines);
   const metrics = createRuntimeMetrics(engines);
-  const alerts = watchFailures({ engines, settings, kit, consoleUrl: url, region: LOCAL_REGION, print });
+  const alerts = watchFailures({
+    engines,
+    settings,
+    slackWebhookUrl: settings.ALERT_SLACK_WEBHOOK_URL ?? `${url}/_local/slack`,
+    kit,
+    consoleUrl: url,
+    region: LOCAL_REGION,
+    print,
+  });
   const flowInfo: LocalFlowInfo[] = flows.map((flow) => ({
     id: flow.id,
     title: flow.title,

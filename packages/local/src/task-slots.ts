@@ -34,7 +34,10 @@ export class LambdaTimeout extends Error {
 }
 
 /** The first of the Lambda's timeout and the Task's wins, with the error name AWS would report. */
-export function withTimeout<T>(work: Promise<T>, limits: { taskSeconds: number; lambdaSeconds: number }): Promise<T> {
+export function withTimeout<T>(
+  work: Promise<T>,
+  limits: { taskSeconds: number; lambdaSeconds: number },
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const lambdaFirst = limits.lambdaSeconds < limits.taskSeconds;
   const seconds = Math.min(limits.taskSeconds, limits.lambdaSeconds);

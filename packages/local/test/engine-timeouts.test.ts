@@ -44,7 +44,9 @@ async function run(options: { hangs: number; taskSeconds: number; lambdaSeconds:
   await machine.startExecution({ stateMachineArn: machine.stateMachineArn, name: "e1", input: "{}" });
   const record = await machine.settled("e1");
   await machine.close();
-  const failures = (record?.events ?? []).filter((event) => /LambdaFunction(Failed|TimedOut)/.test(event.type));
+  const failures = (record?.events ?? []).filter((event) =>
+    /LambdaFunction(Failed|TimedOut)/.test(event.type),
+  );
   return { record, failures, calls: calls() };
 }
 

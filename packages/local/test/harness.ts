@@ -153,7 +153,10 @@ export async function flowHistory(runtime: Runtime, flowId: string, name: string
   const engine = runtime.engines[flowId];
   if (!engine) throw new Error(`flow ${flowId} is not running in this runtime`);
   await engine.settled(name);
-  return executionHistory({ sfn: runtime.sfnClient, stateMachineArn: engine.stateMachineArn }, engine.arnOf(name));
+  return executionHistory(
+    { sfn: runtime.sfnClient, stateMachineArn: engine.stateMachineArn },
+    engine.arnOf(name),
+  );
 }
 
 /** The execution's whole history, read through the Step Functions API as the CLI and console read it. */

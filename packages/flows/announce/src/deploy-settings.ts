@@ -12,6 +12,16 @@ export interface DeploySettings {
   waitSeconds: number;
   /** Post "lead X still has no owner after N minutes" when the owner never appears. */
   notifyUnassigned: boolean;
+  /** Also announce each lead by email (ANNOUNCE_EMAIL_TO); absent: Slack only. */
+  announceEmail?: AnnounceEmailSettings;
+}
+
+/** The email announcement's settings, baked into the EmailAnnouncement function. */
+export interface AnnounceEmailSettings {
+  to: string;
+  from: string;
+  provider?: "brevo" | "ses";
+  brevoBaseUrl?: string;
 }
 
 /** A Standard execution lives at most a year. */
@@ -57,6 +67,46 @@ function notifyUnassigned(value: string | undefined): boolean {
   return fail(`NOTIFY_UNASSIGNED must be true or false, got ${value}`);
 }
 
+/** A plain address check: the email vendor has the last word, a typo should stop the deploy. */
+const EMAIL_ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+function announceEmail(
+  stage: string,
+  mode: AppMode,
+  env: Record<string, string | undefined>,
+): AnnounceEmailSettings | undefined {
+  const to = env.ANNOUNCE_EMAIL_TO?.trim();
+  if (!to) return undefined;
+  if (!EMAIL_ADDRESS.test(to))
+    return fail(`ANNOUNCE_EMAIL_TO must be one email address, got ${JSON.stringify(to)}`);
+  let from = env.EMAIL_FROM?.trim();
+  if (!from) {
+    if (stage !== TEST_STAGE && mode !== "remove") {
+      return fail(
+        "ANNOUNCE_EMAIL_TO is set but EMAIL_FROM is not: the announcement email needs a sender address " +
+          "verified with the email provider (Amazon SES or Brevo), e.g. EMAIL_FROM=leads@example.com",
+      );
+    }
+    from = "leadrelay@example.invalid";
+  }
+  if (!EMAIL_ADDRESS.test(from))
+    return fail(`EMAIL_FROM must be one email address, got ${JSON.stringify(from)}`);
+  const provider = env.EMAIL_PROVIDER?.trim();
+  if (provider && provider !== "brevo" && provider !== "ses") {
+    return fail(`EMAIL_PROVIDER must be brevo or ses, got ${JSON.stringify(provider)}`);
+  }
+  const brevoBaseUrl = env.BREVO_BASE_URL?.trim();
+  if (brevoBaseUrl && !/^https:\/\//.test(brevoBaseUrl)) {
+    return fail(`BREVO_BASE_URL must be an https URL, got ${JSON.stringify(brevoBaseUrl)}`);
+  }
+  return {
+    to,
+    from,
+    ...(provider ? { provider: provider as "brevo" | "ses" } : {}),
+    ...(brevoBaseUrl ? { brevoBaseUrl } : {}),
+  };
+}
+
 function fail(message: string): never {
   throw new DeploySettingsError(message);
 }
@@ -73,5 +123,6 @@ export function readDeploySettings(
     ownerBaseUrl: ownerBaseUrl(stage, mode, env.OWNER_BASE_URL),
     waitSeconds: waitSeconds(env.LEAD_WAIT_SECONDS),
     notifyUnassigned: notifyUnassigned(env.NOTIFY_UNASSIGNED),
+    announceEmail: announceEmail(stage, mode, env),
   };
 }

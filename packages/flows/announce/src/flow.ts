@@ -2,8 +2,9 @@ import { enrichedKey, KnownErrorNames, notifiedKey, rawEventKey } from "@leadrel
 import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import { closeSource } from "@leadrelay/functions/sources/close";
 import asl from "../announce.asl.json";
-import { DEFAULT_WAIT_SECONDS, definitionWithWait } from "./definition";
+import { DEFAULT_WAIT_SECONDS, definitionWithWait, withEmailAnnouncement } from "./definition";
 import { readDeploySettings } from "./deploy-settings";
+import { ANNOUNCEMENT_EMAIL_FAILED } from "./domain/lead-email";
 
 const handler = (file: string) => `packages/flows/announce/src/${file}.handler`;
 const RAW = rawEventKey("*");
@@ -13,7 +14,8 @@ const NOTIFIED = notifiedKey("*");
 
 /**
  * announce: a new Close lead is held ten minutes (time for a rep to be assigned), its owner file
- * is fetched with retries, the merged record stored, and the lead announced in Slack.
+ * is fetched with retries, the merged record stored, and the lead announced in Slack (and by email
+ * when ANNOUNCE_EMAIL_TO is set).
  */
 export const announceFlow: FlowSpec = {
   id: "announce",
@@ -26,12 +28,25 @@ export const announceFlow: FlowSpec = {
       OWNER_BASE_URL: settings.ownerBaseUrl,
       LEAD_WAIT_SECONDS: String(settings.waitSeconds),
       NOTIFY_UNASSIGNED: String(settings.notifyUnassigned),
+      ...(settings.announceEmail
+        ? {
+            ANNOUNCE_EMAIL_TO: settings.announceEmail.to,
+            EMAIL_FROM: settings.announceEmail.from,
+            ...(settings.announceEmail.provider ? { EMAIL_PROVIDER: settings.announceEmail.provider } : {}),
+            ...(settings.announceEmail.brevoBaseUrl
+              ? { BREVO_BASE_URL: settings.announceEmail.brevoBaseUrl }
+              : {}),
+          }
+        : {}),
     };
   },
-  configure: (_definition, settings) =>
-    definitionWithWait(
+  configure: (_definition, settings) => {
+    const definition = definitionWithWait(
       settings.LEAD_WAIT_SECONDS ? Number(settings.LEAD_WAIT_SECONDS) : DEFAULT_WAIT_SECONDS,
-    ),
+    );
+    // Without ANNOUNCE_EMAIL_TO the definition is the file as it is: Slack only.
+    return settings.ANNOUNCE_EMAIL_TO?.trim() ? withEmailAnnouncement(definition) : definition;
+  },
   tasks: {
     FetchRawFunctionArn: {
       id: "FetchRaw",
@@ -57,6 +72,16 @@ export const announceFlow: FlowSpec = {
       storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
       existenceChecks: true,
     },
+    /** In the definition only when ANNOUNCE_EMAIL_TO is set (see `configure`). */
+    EmailAnnouncementFunctionArn: {
+      id: "EmailAnnouncement",
+      handler: handler("email-announcement"),
+      env: ["ANNOUNCE_EMAIL_TO", "EMAIL_PROVIDER", "EMAIL_FROM", "BREVO_BASE_URL"],
+      optionalSecrets: ["BREVO_API_KEY"],
+      sendsEmail: true,
+      // Its marker `notified/{lead}.email.json`; no ListBucket: the marker is only read once it exists.
+      storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
+    },
   },
-  errorNames: [...KnownErrorNames],
+  errorNames: [...KnownErrorNames, ANNOUNCEMENT_EMAIL_FAILED],
 };

@@ -19,3 +19,7 @@ export const NotifyInput = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("unassigned"), leadId: z.string(), lead: LeadSummary, receivedAt: z.string() }),
 ]);
 export type NotifyInput = z.infer<typeof NotifyInput>;
+
+/** EmailAnnouncement's Parameters: the lead as NotifySlack announces it. */
+export const EmailAnnouncementInput = z.object({ leadId: z.string(), merged: MergedLead });
+export type EmailAnnouncementInput = z.infer<typeof EmailAnnouncementInput>;

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { enrichedKey, KnownErrorNames, rawEventKey } from "@leadrelay/core";
 import { createHttpOwnerDirectory } from "@leadrelay/functions/adapters/owner-directory";
 import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
-import { createLogger } from "@leadrelay/functions/log";
 import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
+import { createLogger } from "@leadrelay/functions/log";
 import { type AslDefinition, substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import {
   ExecutionError,
@@ -257,13 +257,7 @@ describe("the pipeline, run locally with the real handlers", () => {
     const run = await runPipeline();
 
     expect(run.error).toBeUndefined();
-    expect(entered(run)).toEqual([
-      "HoldForOwner",
-      "FetchRaw",
-      "FetchOwner",
-      "MergeAndStore",
-      "NotifySlack",
-    ]);
+    expect(entered(run)).toEqual(["HoldForOwner", "FetchRaw", "FetchOwner", "MergeAndStore", "NotifySlack"]);
     expect(run.events[0]?.type).toBe("ExecutionStarted");
     expect(last(run)?.type).toBe("ExecutionSucceeded");
     expect(run.events.filter((event) => event.type === "StateRetried")).toEqual([]);

@@ -62,13 +62,13 @@ describe("linkedin-replies.asl.json", () => {
     }
   });
 
-  it("retries HubSpot's rate limit at or above its 10 s window, with backoff, a cap and full jitter", () => {
+  it("retries HubSpot's rate limit at or above its 10 s window, with backoff and a cap, never jittered below it", () => {
     for (const name of HUBSPOT_TASKS) {
       const retrier = retrierFor(name, "ServiceRateLimited");
       expect(retrier?.IntervalSeconds ?? 0, name).toBeGreaterThanOrEqual(10);
       expect(retrier?.BackoffRate ?? 1, name).toBeGreaterThan(1);
       expect(retrier?.MaxDelaySeconds, name).toBeDefined();
-      expect(retrier?.JitterStrategy, name).toBe("FULL");
+      expect(retrier?.JitterStrategy, name).toBe("NONE");
       expect(retrierFor(name, "ServiceUnavailable")?.MaxAttempts ?? 0, name).toBeGreaterThan(0);
     }
   });

@@ -1,4 +1,9 @@
-import { type OutboundFailure, ServiceRateLimited, ServiceRejected, ServiceUnavailable } from "@leadrelay/core";
+import {
+  type OutboundFailure,
+  ServiceRateLimited,
+  ServiceRejected,
+  ServiceUnavailable,
+} from "@leadrelay/core";
 import type { Classifier, HttpResponse } from "../http-client";
 
 /**
@@ -40,7 +45,8 @@ export const classifyGraphError: Classifier = (response, failure) => {
     code: String(error.code),
     detail: `${failure.detail.split(": ")[0]}: ${(error.message ?? "Graph error").slice(0, 300)}`,
   };
-  if (THROTTLING.has(error.code) || isBusinessUseCaseThrottle(error.code)) return new ServiceRateLimited(detailed);
+  if (THROTTLING.has(error.code) || isBusinessUseCaseThrottle(error.code))
+    return new ServiceRateLimited(detailed);
   if (TRANSIENT.has(error.code) || error.transient) return new ServiceUnavailable(detailed);
   if (error.code === 190) {
     return new ServiceRejected({

@@ -93,8 +93,10 @@ async function leadFromWebhook(context: StandInContext, leadId: string): Promise
   const raw = await context.store.get(rawEventKey(leadId));
   if (raw === undefined) return undefined;
   try {
+    // A lead Close announced as created exists, even when its webhook carried no data: answer it
+    // with what is known (its id), as Close would answer a lead with no name, contacts or description.
     const data = (JSON.parse(raw) as { event?: { data?: unknown } }).event?.data;
-    return isObject(data) ? leadFromWebhookData(data, leadId) : undefined;
+    return leadFromWebhookData(isObject(data) ? data : {}, leadId);
   } catch {
     return undefined;
   }

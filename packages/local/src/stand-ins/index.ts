@@ -16,16 +16,17 @@ import { zendeskStandIn } from "./zendesk";
  * with its own options). A vendor added for a flow is one line here.
  */
 /** Each is made with the runtime's settings (a stand-in may read its data folder from them). */
-export const VENDOR_STAND_INS: ReadonlyArray<(settings: Record<string, string | undefined>) => StandInSpec> = [
-  closeStandIn,
-  twilioStandIn,
-  brevoStandIn,
-  sesStandIn,
-  zendeskStandIn,
-  llmStandIn,
-  metaStandIn,
-  hubspotStandIn,
-  () => lgmStandIn(),
-  (settings) => membersStandIn(settings.LEADRELAY_MEMBERS_DIR),
-  eventsStandIn,
-];
+export const VENDOR_STAND_INS: ReadonlyArray<(settings: Record<string, string | undefined>) => StandInSpec> =
+  [
+    closeStandIn,
+    twilioStandIn,
+    brevoStandIn,
+    sesStandIn,
+    zendeskStandIn,
+    llmStandIn,
+    metaStandIn,
+    hubspotStandIn,
+    () => lgmStandIn(),
+    (settings) => membersStandIn(settings.LEADRELAY_MEMBERS_DIR),
+    eventsStandIn,
+  ];

@@ -1,0 +1,150 @@
+import { createHash } from "node:crypto";
+import { displayLine, escapeHtml } from "./display-text";
+import { businessKeyOfExecutionName } from "./execution-name";
+import { escapeSlack, type SlackMessage } from "./slack-message";
+
+/**
+ * The alert a person gets when an execution of any flow ends badly: which flow, which business
+ * event (the execution name without a replay suffix), what went wrong, and where to look.
+ */
+
+/** The end states an alert is sent for (Step Functions' own status names). */
+export const ALERTED_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
+export type AlertedStatus = (typeof ALERTED_STATUSES)[number];
+
+export function isAlertedStatus(status: unknown): status is AlertedStatus {
+  return (ALERTED_STATUSES as readonly unknown[]).includes(status);
+}
+
+export interface ExecutionFailure {
+  flow: string;
+  executionArn: string;
+  /** The execution's name: the business key, plus a suffix for a replay. */
+  name: string;
+  status: AlertedStatus;
+  error?: string | null;
+  cause?: string | null;
+  /** How often this execution had been redriven when it ended like this (0: its first run). */
+  redriveCount?: number;
+  /** Where a person looks at the execution (the AWS console, or the local console). */
+  link: string;
+}
+
+export interface AlertEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface FailureAlert {
+  businessKey: string;
+  slack: SlackMessage;
+  email: AlertEmail;
+}
+
+/**
+ * The cause is shown cut: escaped for Slack (`&` becomes 5 characters) it stays under the 3,000
+ * characters of a section's text, and a Lambda's stack trace is in the history anyway.
+ */
+export const MAX_CAUSE_CHARACTERS = 500;
+
+const STATUS_WORDS: Record<AlertedStatus, string> = {
+  FAILED: "failed",
+  TIMED_OUT: "timed out",
+  ABORTED: "was stopped",
+};
+
+/** The execution's page in the AWS console (its region is in the ARN). */
+export function executionConsoleUrl(executionArn: string): string {
+  const [, partition = "aws", , region = "us-east-1"] = executionArn.split(":");
+  const host = partition === "aws-cn" ? `${region}.console.amazonaws.cn` : `${region}.console.aws.amazon.com`;
+  return `https://${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/**
+ * A Lambda's error reaches the Fail state as JSON (`{"errorType","errorMessage","trace"}`): its
+ * message says what happened; anything else is shown as it is.
+ */
+export function causeSummary(cause: string | null | undefined): string | undefined {
+  if (cause === null || cause === undefined || cause.trim() === "") return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === "string" && parsed.errorMessage.trim() !== "")
+      return parsed.errorMessage;
+  } catch {
+    // not JSON: the cause as it is
+  }
+  return cause;
+}
+
+/**
+ * Where the alert of one end of one execution is marked as sent: the same execution ARN fails
+ * again only after a redrive, which is a new failure worth its own alert. The ARN is hashed: it is
+ * long and full of colons, the hash is neither.
+ */
+export function alertMarkerKey(
+  executionArn: string,
+  redriveCount = 0,
+  channel: "slack" | "email" = "slack",
+): string {
+  const hash = createHash("sha256").update(executionArn).digest("hex");
+  const run = redriveCount > 0 ? `.redrive-${redriveCount}` : "";
+  return `alerts/${hash}${run}${channel === "email" ? ".email" : ""}.json`;
+}
+
+export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
+  const businessKey = businessKeyOfExecutionName(failure.name);
+  const replay = businessKey === failure.name ? undefined : failure.name;
+  const what = `${displayLine(failure.flow)} ${STATUS_WORDS[failure.status]}`;
+  const error = displayLine(failure.error ?? (failure.status === "TIMED_OUT" ? "States.Timeout" : null));
+  const cause = displayLine(causeSummary(failure.cause), MAX_CAUSE_CHARACTERS);
+  const redrive = failure.redriveCount ? ` (after redrive ${failure.redriveCount})` : "";
+  const fields: Array<[label: string, value: string]> = [
+    ["Flow", displayLine(failure.flow)],
+    ["Business key", displayLine(businessKey)],
+    ["Status", `${failure.status}${redrive}`],
+    ["Error", error],
+    ...(replay ? ([["Execution", displayLine(replay)]] as Array<[string, string]>) : []),
+  ];
+  const link = failure.link;
+
+  const slack: SlackMessage = {
+    text: escapeSlack(`leadrelay: ${what}: ${displayLine(businessKey)} (${error})`),
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: `Flow ${what}`.slice(0, 150), emoji: false } },
+      {
+        type: "section",
+        fields: fields.map(([label, value]) => ({
+          type: "mrkdwn",
+          text: `*${label}*\n${escapeSlack(value)}`,
+        })),
+      },
+      { type: "section", text: { type: "mrkdwn", text: `*Cause*\n${escapeSlack(cause)}` } },
+      {
+        type: "section",
+        // Slack's link syntax: `|` and `>` would end the URL early (percent-encoded); `&` is Slack's escape.
+        text: {
+          type: "mrkdwn",
+          text: `<${link.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|Open the execution>`,
+        },
+      },
+    ],
+  };
+
+  const lines = [...fields, ["Cause", cause] as [string, string]];
+  const email: AlertEmail = {
+    subject: `[leadrelay] ${what}: ${displayLine(businessKey, 80)} (${displayLine(error, 80)})`,
+    text: `${lines.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\nOpen the execution: ${link}\n`,
+    html: [
+      `<h2>Flow ${escapeHtml(what)}</h2>`,
+      "<table>",
+      ...lines.map(
+        ([label, value]) =>
+          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+      ),
+      "</table>",
+      `<p><a href="${escapeHtml(link)}">Open the execution</a></p>`,
+    ].join("\n"),
+  };
+  return { businessKey, slack, email };
+}
