@@ -3,8 +3,8 @@ import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { sampleBody } from "../packages/local/src/sample-request";
 import { FLOWS } from "../packages/flows/registry";
+import { sampleBody } from "../packages/local/src/sample-request";
 import { FUNCTION_DEFAULTS } from "../stacks/function-defaults";
 import { closedPort, median, REPO_ROOT, removeDir, SECRET, tempDir } from "./lib";
 
@@ -288,7 +288,9 @@ function eventFor(target: BundleTarget, taskInputs: Record<string, unknown>): un
   }
   const input = (taskInputs[target.state ?? ""] as Record<string, unknown> | undefined) ?? {};
   // NotifySlack's ASL Parameters select { kind, leadId, merged } from the state input.
-  return target.state === "NotifySlack" ? { kind: "lead", leadId: input.leadId, merged: input.merged } : input;
+  return target.state === "NotifySlack"
+    ? { kind: "lead", leadId: input.leadId, merged: input.merged }
+    : input;
 }
 
 /** Makes the SDK packages the external variant imports resolvable next to its output (the Lambda runtime provides them). */
@@ -352,7 +354,10 @@ export async function benchBundles(options: {
       (target) =>
         !options.flows ||
         options.flows.some((flow) => target.name.startsWith(`${flow}/`)) ||
-        (target.source && FLOWS.some((flow) => options.flows?.includes(flow.id) && target.name === `ingest-${flow.source.id}`)),
+        (target.source &&
+          FLOWS.some(
+            (flow) => options.flows?.includes(flow.id) && target.name === `ingest-${flow.source.id}`,
+          )),
     );
     for (const target of chosen) {
       const handler = target.name;

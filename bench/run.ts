@@ -4,7 +4,7 @@
  * every child process is stopped at the end. Absolute numbers depend on the machine: compare the
  * ratios measured within one run.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchBundles, HANDLERS } from "./bundles";
@@ -12,15 +12,24 @@ import { classicUsage, costTable, PRICES } from "./cost";
 import { benchEndToEnd } from "./e2e";
 import { benchIngest } from "./ingest";
 import { machine, REPO_ROOT } from "./lib";
+import {
+  benchPeers,
+  PEERS_BUDGET_SECONDS,
+  PEERS_QUICK_SETTINGS,
+  PEERS_SETTINGS,
+  peersTable,
+} from "./peers/index";
 import { benchTransitions } from "./transitions";
 import { benchWaiting } from "./waiting";
 
 const quick = process.argv.includes("--quick");
+/** `--peers`: only the side-by-side section (bench/peers), merged into results.json under `peers`. */
+const peers = process.argv.includes("--peers");
 const mode = quick ? "quick" : "full";
 const SETTINGS = quick
   ? {
       transitions: { leadsPerScenario: 1 },
-      bundles: { runs: { deployed: 1, sdkBundled: 1, unminified: 1 } },
+      bundles: { runs: { deployed: 1, runtimeSdk: 1, unminified: 0 }, flows: ["announce"] },
       ingest: { requests: 200, warmup: 50, concurrency: 16 },
       waiting: { leads: 500, concurrency: 32 },
       endToEnd: { leads: 50, ratePerSecond: 25 },
@@ -28,7 +37,7 @@ const SETTINGS = quick
     }
   : {
       transitions: { leadsPerScenario: 5 },
-      bundles: { runs: { deployed: 7, sdkBundled: 3, unminified: 1 } },
+      bundles: { runs: { deployed: 5, runtimeSdk: 3, unminified: 1 } },
       ingest: { requests: 3000, warmup: 300, concurrency: 16 },
       waiting: { leads: 10_000, concurrency: 32 },
       endToEnd: { leads: 500, ratePerSecond: 25 },
@@ -44,12 +53,13 @@ const GOALS = {
 };
 
 // Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
+const budgetSeconds = peers ? PEERS_BUDGET_SECONDS : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
-    process.stderr.write(`bench: over the ${SETTINGS.budgetSeconds + 60} s hard limit, giving up\n`);
+    process.stderr.write(`bench: over the ${budgetSeconds + 60} s hard limit, giving up\n`);
     process.exit(3);
   },
-  (SETTINGS.budgetSeconds + 60) * 1000,
+  (budgetSeconds + 60) * 1000,
 );
 watchdog.unref();
 
@@ -88,7 +98,25 @@ async function timed<T>(name: string, run: () => Promise<T>): Promise<T & { seco
   return { ...result, seconds };
 }
 
+/** The peers section alone: its own table, and results.json keeps the other sections' last numbers. */
+async function mainPeers() {
+  const result = await benchPeers(quick ? PEERS_QUICK_SETTINGS : PEERS_SETTINGS, log);
+  process.stdout.write(`${peersTable(result)}\n`);
+  const file = quick
+    ? join(tmpdir(), "leadrelay-bench-results.quick.json")
+    : join(REPO_ROOT, "bench/results.json");
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...previous, peers: { ...result, machine: machine() } }, null, 2)}\n`,
+  );
+  log(`bench: wrote peers into ${file} (${result.wallSeconds} s)`);
+}
+
 async function main() {
+  if (peers) return mainPeers();
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
@@ -111,7 +139,10 @@ async function main() {
   const loadAtEnd = loadavg().map((n) => Math.round(n * 100) / 100);
 
   // ── goals ──
-  const deployed = HANDLERS.map((h) => ({ handler: h, ...bundles.handlers[h]?.deployed }));
+  const deployed = HANDLERS.filter((h) => bundles.handlers[h]).map((h) => ({
+    handler: h,
+    ...bundles.handlers[h]?.deployed,
+  }));
   const largest = deployed.reduce((a, b) => ((b.coldLoadedKB ?? 0) > (a.coldLoadedKB ?? 0) ? b : a));
   const slowest = deployed.reduce((a, b) =>
     (b.coldStart?.importMs ?? 0) > (a.coldStart?.importMs ?? 0) ? b : a,
@@ -204,30 +235,30 @@ async function main() {
         "handler",
         "deployed KB cold/total",
         "unminified KB",
-        "SDK bundled KB",
+        "runtime SDK KB",
         "import ms",
         "1st call ms",
-        "SDK bundled import ms",
+        "runtime SDK import ms",
         "first call outcome",
       ],
-      HANDLERS.map((h) => {
+      HANDLERS.filter((h) => bundles.handlers[h]).map((h) => {
         const b = bundles.handlers[h];
         if (!b) return [h];
         return [
           h,
           `${fmt(b.deployed.coldLoadedKB, 0)} / ${fmt(b.deployed.totalKB, 0)}`,
-          `${fmt(b.unminified.coldLoadedKB, 0)} / ${fmt(b.unminified.totalKB, 0)}`,
-          `${fmt(b.sdkBundled.coldLoadedKB, 0)} / ${fmt(b.sdkBundled.totalKB, 0)}`,
+          b.unminified ? `${fmt(b.unminified.coldLoadedKB, 0)} / ${fmt(b.unminified.totalKB, 0)}` : "—",
+          `${fmt(b.runtimeSdk.coldLoadedKB, 0)} / ${fmt(b.runtimeSdk.totalKB, 0)}`,
           fmt(b.deployed.coldStart.importMs),
           fmt(b.deployed.coldStart.firstInvocationMs),
-          fmt(b.sdkBundled.coldStart.importMs),
+          fmt(b.runtimeSdk.coldStart.importMs),
           b.deployed.coldStart.outcome,
         ];
       }),
     ),
   );
   out(
-    "  (cold = entry + static chunks, loaded before the first call; total = artifact incl. lazy chunks; deployed sizes exclude the runtime's AWS SDK, its import time is included)",
+    "  (cold = entry + static chunks, loaded before the first call; total = artifact incl. lazy chunks; deployed sizes include the bundled AWS SDK clients; runtime-SDK sizes exclude the runtime's SDK, its import time is included)",
   );
   out();
   out("3. State transitions (real local executions) and AWS cost per million leads, us-east-1 list prices");

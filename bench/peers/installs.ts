@@ -39,11 +39,17 @@ export function run(
         if (!error) return resolve(String(stdout));
         const tail = `${stderr}\n${stdout}`
           .split("\n")
-          .filter((line) => line.trim() && !/^npm warn (ERESOLVE|EBADENGINE|While|Found|Could not|Conflicting|\s)/.test(line))
+          .filter(
+            (line) =>
+              line.trim() &&
+              !/^npm warn (ERESOLVE|EBADENGINE|While|Found|Could not|Conflicting|\s)/.test(line),
+          )
           .slice(-25)
           .join("\n");
         const how = error.killed ? `killed after ${options.timeoutMs} ms` : `exit ${error.code ?? "?"}`;
-        reject(new Error(`\`${[command, ...args].join(" ")}\` in ${options.cwd ?? "."} failed (${how}):\n${tail}`));
+        reject(
+          new Error(`\`${[command, ...args].join(" ")}\` in ${options.cwd ?? "."} failed (${how}):\n${tail}`),
+        );
       },
     );
   });
@@ -55,14 +61,18 @@ export function packageFolder(name: string): string {
   mkdirSync(dir, { recursive: true });
   const manifest = join(dir, "package.json");
   if (!existsSync(manifest))
-    writeFileSync(manifest, `${JSON.stringify({ name: `leadrelay-bench-${name}`, private: true }, null, 2)}\n`);
+    writeFileSync(
+      manifest,
+      `${JSON.stringify({ name: `leadrelay-bench-${name}`, private: true }, null, 2)}\n`,
+    );
   return dir;
 }
 
 export function installedVersion(dir: string, pkg: string): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string })
-      .version;
+    return (
+      JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
  * /proc (Linux), and killed when the bench exits for any reason (end, error, watchdog, Ctrl-C).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { sleep } from "../lib";
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux port). */
@@ -199,25 +199,70 @@ export function cpuSeconds(pids: number[]): Map<number, number> {
   return result;
 }
 
+// ── sockets ───────────────────────────────────────────────────────────────────
+
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode) inodes.add(inode);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return inodes;
+}
+
+/** "0100007F:1F90" (IPv4, little-endian) or 32 hex digits (IPv6) → address, or undefined when unset or loopback. */
+function remoteIfOutside(hex: string): string | undefined {
+  const [address = "", portHex = "0"] = hex.split(":");
+  const port = Number.parseInt(portHex, 16);
+  const v4 = (h: string) => [6, 4, 2, 0].map((i) => Number.parseInt(h.slice(i, i + 2), 16)).join(".");
+  if (address.length === 8) {
+    const ip = v4(address);
+    return ip === "0.0.0.0" || ip.startsWith("127.") ? undefined : `${ip}:${port}`;
+  }
+  if (/^0+$/.test(address) || address === "00000000000000000000000001000000") return undefined;
+  if (address.startsWith("0000000000000000FFFF0000")) {
+    const ip = v4(address.slice(24));
+    return ip.startsWith("127.") ? undefined : `${ip}:${port}`;
+  }
+  return `[${address}]:${port}`;
+}
+
 /**
- * Samples the summed RSS of the trees every `intervalMs` until stopped: the peak of the sum (the
- * per-process VmHWM values only bound it from above, they need not have peaked at the same moment).
+ * Remote endpoints outside loopback of the sockets the processes hold right now (TCP and UDP, v4
+ * and v6), as "process → address:port". Sampled, so a connection that lives between two samples
+ * can be missed; a socket that stays (a keep-alive, a long poll) is not.
  */
-export function rssSampler(roots: () => number[], intervalMs = 250) {
-  let peakTotalMB = 0;
-  let samples = 0;
-  const take = () => {
-    const total = treePids(roots()).reduce((sum, pid) => sum + (processMemory(pid)?.rssMB ?? 0), 0);
-    peakTotalMB = Math.max(peakTotalMB, Math.round(total * 10) / 10);
-    samples++;
-  };
-  take();
-  const timer = setInterval(take, intervalMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      take();
-      return { peakTotalRssMB: peakTotalMB, samples };
-    },
-  };
+export function outsideConnections(pids: number[]): string[] {
+  const remoteByInode = new Map<string, string>();
+  for (const table of ["tcp", "tcp6", "udp", "udp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(`/proc/self/net/${table}`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const remote = fields[2] ? remoteIfOutside(fields[2]) : undefined;
+      if (remote && fields[9]) remoteByInode.set(fields[9], `${table} ${remote}`);
+    }
+  }
+  const found: string[] = [];
+  if (remoteByInode.size === 0) return found;
+  for (const pid of pids) {
+    for (const inode of socketInodes(pid)) {
+      const remote = remoteByInode.get(inode);
+      if (remote) found.push(`${readStat(pid)?.comm ?? pid} → ${remote}`);
+    }
+  }
+  return found;
 }

@@ -24,7 +24,14 @@ export interface N8nInstall {
 export async function installN8n(steps: StepRecord[]): Promise<N8nInstall> {
   const dir = packageFolder(`n8n-${N8N_VERSION}`);
   if (installedVersion(dir, "n8n") !== N8N_VERSION) {
-    const args = ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", `n8n@${N8N_VERSION}`];
+    const args = [
+      "install",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `n8n@${N8N_VERSION}`,
+    ];
     await step(steps, "npm install n8n", `npm ${args.join(" ")}`, () =>
       run("npm", args, { cwd: dir, timeoutMs: 15 * 60_000 }),
     );
@@ -39,14 +46,21 @@ export async function installN8n(steps: StepRecord[]): Promise<N8nInstall> {
 
   const nodeDir = packageFolder(`n8n-${N8N_VERSION}/node${NODE_MAJOR}`);
   const node = join(nodeDir, "node_modules", "node", "bin", "node");
-  let nodeVersion = existsSync(node) ? (await run(node, ["--version"], { timeoutMs: 10_000 }).catch(() => "")).trim() : "";
+  let nodeVersion = existsSync(node)
+    ? (await run(node, ["--version"], { timeoutMs: 10_000 }).catch(() => "")).trim()
+    : "";
   if (!nodeVersion.startsWith(`v${NODE_MAJOR}.`)) {
     const args = ["install", "--no-audit", "--no-fund", "--loglevel=error", `node@${NODE_MAJOR}`];
     await step(steps, `npm install node@${NODE_MAJOR}`, `npm ${args.join(" ")}`, () =>
       run("npm", args, { cwd: nodeDir, timeoutMs: 5 * 60_000 }),
     );
     nodeVersion = (await run(node, ["--version"], { timeoutMs: 10_000 })).trim();
-  } else steps.push({ step: `npm install node@${NODE_MAJOR}`, seconds: 0, skipped: `${nodeVersion} already there` });
+  } else
+    steps.push({
+      step: `npm install node@${NODE_MAJOR}`,
+      seconds: 0,
+      skipped: `${nodeVersion} already there`,
+    });
 
   return {
     dir,
