@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createEventPublisher } from "@leadrelay/functions/adapters/event-publisher";
 import { createMemberDirectory } from "@leadrelay/functions/adapters/member-directory";
 import { createLeadAdsReader } from "@leadrelay/functions/adapters/meta-lead-ads";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type Runtime } from "../src/runtime";
 import { derivedLead } from "../src/stand-ins/meta";
 import { startTestRuntime, tempDir } from "./harness";
@@ -22,12 +22,13 @@ const url = (slug: string, path = "") => `${runtime.url}/_local/${slug}${path}`;
 beforeAll(async () => {
   standInDir = tempDir("stand-ins-");
   membersDir = tempDir("members-");
-  vi.stubEnv("LEADRELAY_MEMBERS_DIR", membersDir);
-  runtime = await startTestRuntime({ flows: "meta-leads", env: { LEADRELAY_STANDIN_DIR: standInDir } });
+  runtime = await startTestRuntime({
+    flows: "meta-leads",
+    env: { LEADRELAY_STANDIN_DIR: standInDir, LEADRELAY_MEMBERS_DIR: membersDir },
+  });
 });
 afterAll(async () => {
   await runtime?.stop();
-  vi.unstubAllEnvs();
 });
 
 /** The answers these stand-ins give: Graph's error envelope, CAPI's receipt, the bus's listing. */

@@ -59,7 +59,7 @@ export function createRecordOutcome(deps: ActionDeps & { close?: CloseApi; field
     const summary =
       failed.length === 0
         ? "every action done or skipped"
-        : `failed: ${failed.map((action) => `${action} (${(input.actions?.[action] as CaughtError).Error})`).join(", ")}`;
+        : `failed: ${failed.map((action) => `${action} (${(input.actions?.[action] as CaughtError | undefined)?.Error})`).join(", ")}`;
     return { failed: failed.length > 0, summary, note, crm, ...(field ? { field } : {}) };
   };
 }

@@ -100,7 +100,7 @@ describe("triage, one branch per intent", () => {
 
     const [sms] = posts("twilio");
     expect(sms?.body).toMatchObject({ To: "+15550100001", From: "+15550100000" });
-    const smsText = (sms?.body as { Body: string }).Body;
+    const smsText = (sms?.body as { Body?: string } | undefined)?.Body ?? "";
     expect(smsText).toContain("40 licenses");
     expect(smsText).toContain("https://app.close.com/lead/lead_TriUrgent01/");
     expect(Array.from(smsText).length).toBeLessThanOrEqual(320);
