@@ -109,15 +109,21 @@ export function createSourceIngest(deps: IngestDeps) {
     try {
       const stored = verdict.events.length === 0 ? "none" : await store.putIfAbsent(verdict.rawKey, raw);
       for (const item of verdict.events) {
-        for (const { flow, executions: starter } of deps.flows) {
-          const started = await starter.start(item.name, { ...item.input, receivedAt });
+        // Every subscribed flow at once; one that fails makes the answer a 503 (the rest are duplicates on the retry).
+        const results = await Promise.allSettled(
+          deps.flows.map(({ executions: starter }) =>
+            starter.start(item.name, { ...item.input, receivedAt }),
+          ),
+        );
+        results.forEach((result, i) => {
+          if (result.status === "rejected") throw result.reason;
           executions.push({
-            flow,
+            flow: deps.flows[i]?.flow ?? "",
             name: item.name,
-            status: started.status,
-            executionArn: started.executionArn,
+            status: result.value.status,
+            executionArn: result.value.executionArn,
           });
-        }
+        });
       }
       // New or duplicate is decided by the first subscribed flow, whose start is atomic per name:
       // of N concurrent deliveries exactly one is "accepted", whichever of them started the others.

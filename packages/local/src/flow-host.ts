@@ -10,6 +10,7 @@ import {
 import { configuredDefinition } from "@leadrelay/functions/flow-spec";
 import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
+import type { TaskSlots } from "./task-slots";
 
 export const REPO_ROOT = new URL("../../../", import.meta.url).pathname;
 export const LOCAL_ACCOUNT = "000000000000";
@@ -57,6 +58,8 @@ export interface HostOptions {
   dataDir: string;
   retryIntervalMs?: number;
   taskConcurrency?: number;
+  /** One pool of task slots for every flow of the runtime, like an account's Lambda concurrency. */
+  slots?: TaskSlots;
   /** Overrides every task's Lambda timeout (tests of a hung handler). */
   lambdaTimeoutSeconds?: number;
 }
@@ -102,6 +105,7 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
     ),
     retryIntervalMs: options.retryIntervalMs,
     taskConcurrency: options.taskConcurrency,
+    slots: options.slots,
     executionsDir: join(options.dataDir, "executions", flow.id),
   });
 }

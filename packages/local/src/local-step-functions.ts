@@ -34,6 +34,8 @@ export interface LocalStepFunctionsOptions {
   lambdaTimeouts?: Record<string, number>;
   /** Task Lambdas running at once (default 4). */
   taskConcurrency?: number;
+  /** Slots shared with other engines (one Lambda concurrency limit for the whole runtime); `taskConcurrency` when absent. */
+  slots?: TaskSlots;
   /** Where the executions' JSON files live (one folder per state machine). */
   executionsDir: string;
   now?: () => number;
@@ -86,7 +88,7 @@ export class LocalStepFunctions {
     this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
     this.store = new ExecutionStore(options.executionsDir);
     this.now = options.now ?? Date.now;
-    this.slots = new TaskSlots(options.taskConcurrency ?? 4);
+    this.slots = options.slots ?? new TaskSlots(options.taskConcurrency ?? 4);
     this.taskTimeouts = {};
     this.topLevel = {};
     for (const { name, state, topLevel } of allStates(options.definition)) {

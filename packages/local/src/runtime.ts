@@ -33,6 +33,7 @@ import { VENDOR_STAND_INS } from "./stand-ins";
 import { ownersStandIn } from "./stand-ins/owners";
 import { type SlackMessageEntry, slackMessagesOf, slackStandIn } from "./stand-ins/slack";
 import { createStandIn, type StandIn } from "./stand-ins/stand-in";
+import { TaskSlots } from "./task-slots";
 
 export const LOCAL_BUCKET = "leadrelay-local";
 export const LOCAL_REGION = "us-east-1";
@@ -261,6 +262,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // ── flows: one engine each ──
   const engines: Record<string, LocalStepFunctions> = {};
+  // Every flow's Tasks share four slots: a burst at LEAD_WAIT_SECONDS=0 cannot crowd out the webhooks
+  // however many flows a lead starts.
+  const slots = new TaskSlots(4);
   for (const flow of flows) {
     engines[flow.id] = await hostFlow(flow, {
       settings,
@@ -268,6 +272,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       region: LOCAL_REGION,
       dataDir: options.dataDir,
       retryIntervalMs: options.retryIntervalMs ?? numberOr(settings.LEADRELAY_RETRY_INTERVAL_MS),
+      slots,
     });
   }
   const engineList = () => Object.values(engines);
