@@ -29,6 +29,7 @@ const backend = await startRuntime({
   dataDir: process.env.LEADRELAY_DATA_DIR ?? ".leadrelay-bare",
   secretHex,
   waitSeconds: Number(process.env.LEAD_WAIT_SECONDS ?? 3600),
+  flows: "announce",
   print: () => {},
 });
 const store = backend.store;

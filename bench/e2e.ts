@@ -35,6 +35,7 @@ export async function benchEndToEnd(options: { leads: number; ratePerSecond: num
     LEAD_WAIT_SECONDS: "0",
     PORT: "0",
     LEADRELAY_DATA_DIR: dataDir,
+    LEADRELAY_FLOWS: "announce",
     SLACK_WEBHOOK_URL: `${slack.url}/services/bench`,
     OWNER_BASE_URL: owners.url,
   });

@@ -29,7 +29,14 @@ interface Side {
  */
 export async function benchIngest(options: IngestOptions) {
   const dirs = { leadrelay: tempDir("ingest-lr"), bare: tempDir("ingest-bare") };
-  const env = { CLOSE_WEBHOOK_SECRET: SECRET, LEAD_WAIT_SECONDS: "3600", PORT: "0", LOG_LEVEL: "warn" };
+  // Announce alone on both sides: the bare server does announce's ingest; triage would run at once, not wait.
+  const env = {
+    CLOSE_WEBHOOK_SECRET: SECRET,
+    LEAD_WAIT_SECONDS: "3600",
+    PORT: "0",
+    LOG_LEVEL: "warn",
+    LEADRELAY_FLOWS: "announce",
+  };
   const leadrelay = spawnTs("packages/local/src/main.ts", { ...env, LEADRELAY_DATA_DIR: dirs.leadrelay });
   const bare = spawnTs("bench/bare-server.ts", { ...env, LEADRELAY_DATA_DIR: dirs.bare });
   try {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { benchBundles, HANDLERS } from "./bundles";
 import { classicUsage, costTable, PRICES } from "./cost";
 import { benchEndToEnd } from "./e2e";
+import { benchFlows } from "./flows";
 import { benchIngest } from "./ingest";
 import { machine, REPO_ROOT } from "./lib";
 import {
@@ -33,7 +34,8 @@ const SETTINGS = quick
       ingest: { requests: 200, warmup: 50, concurrency: 16 },
       waiting: { leads: 500, concurrency: 32 },
       endToEnd: { leads: 50, ratePerSecond: 25 },
-      budgetSeconds: 60,
+      flows: { events: 5, ratePerSecond: 5, ingestRequests: 100 },
+      budgetSeconds: 90,
     }
   : {
       transitions: { leadsPerScenario: 5 },
@@ -41,7 +43,8 @@ const SETTINGS = quick
       ingest: { requests: 3000, warmup: 300, concurrency: 16 },
       waiting: { leads: 10_000, concurrency: 32 },
       endToEnd: { leads: 500, ratePerSecond: 25 },
-      budgetSeconds: 300,
+      flows: { events: 200, ratePerSecond: 10, ingestRequests: 1000 },
+      budgetSeconds: 420,
     };
 const GOALS = {
   ingestP99Ratio: 1.5,
@@ -49,7 +52,7 @@ const GOALS = {
   coldImportMs: 150,
   happyTransitions: 7,
   waitingRssMB: 500,
-  fullRunSeconds: 300,
+  fullRunSeconds: 420,
 };
 
 // Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
@@ -132,6 +135,7 @@ async function main() {
     benchWaiting(SETTINGS.waiting),
   );
   const endToEnd = await timed("5. end to end, LEAD_WAIT_SECONDS=0", () => benchEndToEnd(SETTINGS.endToEnd));
+  const flows = await timed("6. every other flow", () => benchFlows(SETTINGS.flows));
 
   const cost = costTable(transitions);
   const cost50 = costTable(transitions, 50);
@@ -348,6 +352,83 @@ async function main() {
     ),
   );
   out();
+  out(
+    `6. Every flow — ${SETTINGS.flows.events} events each at ${SETTINGS.flows.ratePerSecond}/s, only that flow and its stand-ins, no keys`,
+  );
+  const latencyRow = (
+    flow: string,
+    measure: string,
+    s: { p50: number; p90: number; p99: number },
+    done: string,
+  ) => [flow, measure, fmt(s.p50), fmt(s.p90), fmt(s.p99), done];
+  out(
+    table(
+      ["flow", "webhook answered →", "p50 ms", "p90 ms", "p99 ms", "done"],
+      [
+        latencyRow(
+          "triage",
+          "first action (SMS or Slack)",
+          flows.triage.webhookToFirstAction,
+          `${flows.triage.completed}/${flows.triage.events}`,
+        ),
+        latencyRow(
+          "deal-stage",
+          "CAPI event and email",
+          flows.dealStage.webhookToLastAction,
+          `${flows.dealStage.completed}/${flows.dealStage.events}`,
+        ),
+        latencyRow(
+          "meta-leads",
+          "event published",
+          flows.metaLeads.webhookToEventPublished,
+          `${flows.metaLeads.events}`,
+        ),
+        latencyRow(
+          "linkedin-replies",
+          "note written",
+          flows.linkedinReplies.webhookToNote,
+          `${flows.linkedinReplies.events}`,
+        ),
+      ],
+    ),
+  );
+  const branchRows = Object.entries({
+    triage: flows.triage.branches,
+    "deal-stage": flows.dealStage.branches,
+    "meta-leads": flows.metaLeads.branches,
+    "linkedin-replies": flows.linkedinReplies.branches,
+  }).flatMap(([flow, branches]) =>
+    Object.entries(
+      branches as Record<
+        string,
+        {
+          transitions: number;
+          lambdaInvocations: number;
+          cost: { perMillion: { total: number; stepFunctions: number } };
+        }
+      >,
+    ).map(([branch, b]) => [
+      flow,
+      branch,
+      String(b.transitions),
+      String(b.lambdaInvocations),
+      usd(b.cost.perMillion.total),
+      usd(b.cost.perMillion.stepFunctions),
+    ]),
+  );
+  out(
+    table(
+      ["flow", "branch", "transitions", "Lambda calls", "$ per million events", "of which Step Functions"],
+      branchRows,
+    ),
+  );
+  out(
+    `  triage's offline classifier on its labelled test set: ${flows.triage.classifier.correct}/${flows.triage.classifier.examples} = ${fmt(flows.triage.classifier.accuracy * 100)} %`,
+  );
+  out(
+    `  ingest with every flow on (a Close lead starts announce and triage, triage runs at once): ${fmt(flows.everyFlowIngest.requestsPerSecond)} req/s, p99 ${fmt(flows.everyFlowIngest.latencyMs.p99)} ms at 16 in flight`,
+  );
+  out();
   out("Goals");
   out(
     table(
@@ -386,6 +467,7 @@ async function main() {
     },
     waiting,
     endToEnd,
+    flows,
   };
   const file = quick
     ? join(tmpdir(), "leadrelay-bench-results.quick.json")

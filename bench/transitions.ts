@@ -49,6 +49,7 @@ export async function benchTransitions(options: { leadsPerScenario: number }): P
     waitSeconds: 0,
     // Retry intervals shortened so the run is quick; each retry still is a new Lambda invocation in the history.
     retryIntervalMs: 1,
+    flows: "announce",
     slackWebhookUrl: slack.url,
     ownerBaseUrl: owners.url,
     print: () => {},

@@ -22,6 +22,8 @@ export async function benchWaiting(options: { leads: number; concurrency: number
     LEAD_WAIT_SECONDS: "3600",
     PORT: "0",
     LEADRELAY_DATA_DIR: dataDir,
+    // Waiting is announce's: triage does not hold a lead, it runs at once.
+    LEADRELAY_FLOWS: "announce",
   };
   const first = spawnTs("packages/local/src/main.ts", env);
   let second: ReturnType<typeof spawnTs> | undefined;

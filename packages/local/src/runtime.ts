@@ -432,6 +432,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await Promise.all(Object.values(standIns).map((standIn) => standIn.close()));
       await s3.close();
       s3Client.destroy();
       sfnClient.destroy();

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ObjectStore } from "@leadrelay/core";
@@ -89,6 +89,7 @@ export interface FailureScript {
 const SECRET_HEADER = /authorization|api-key|token|secret|cookie|signature/i;
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const MAX_DELAY_MS = 120_000;
+const STATE_SAVE_DELAY_MS = 200;
 
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === "") return undefined;
@@ -116,6 +117,8 @@ export interface StandIn {
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
   requests(): readonly RecordedRequest[];
   onRequest(listener: (request: RecordedRequest) => void): () => void;
+  /** Writes what is pending (the last state, the request log) to disk. */
+  close(): Promise<void>;
 }
 
 export function createStandIn(
@@ -140,12 +143,25 @@ export function createStandIn(
     // first start
   }
   const scripts: FailureScript[] = [];
+  // The request log is appended in order by one stream: no synchronous disk write on a request's path.
+  let log = createWriteStream(logFile, { flags: "a" });
+  let saveTimer: NodeJS.Timeout | undefined;
+  const writeState = () => {
+    saveTimer = undefined;
+    const temp = `${stateFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state));
+    renameSync(temp, stateFile);
+  };
   const listeners = new Set<(request: RecordedRequest) => void>();
   const context: StandInContext = {
     dataDir: options.standInDir ? join(options.standInDir, spec.slug) : undefined,
     store: options.store,
     state,
-    save: () => writeFileSync(stateFile, JSON.stringify(state)),
+    save: () => {
+      // Coalesced: a stand-in that keeps state (Close, HubSpot) may change it several times a request;
+      // writing the whole state each time would make a long run quadratic. `close()` writes the last one.
+      saveTimer ??= setTimeout(writeState, STATE_SAVE_DELAY_MS);
+    },
     now,
     requests: () => recorded,
   };
@@ -167,7 +183,7 @@ export function createStandIn(
       ...(scripted ? { scripted } : {}),
     };
     recorded.push(entry);
-    appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
+    log.write(`${JSON.stringify(entry)}\n`);
     for (const listener of listeners) listener(entry);
   }
 
@@ -188,7 +204,9 @@ export function createStandIn(
     if (path === "/_requests") {
       if (req.method === "DELETE") {
         recorded.length = 0;
+        log.end();
         writeFileSync(logFile, "");
+        log = createWriteStream(logFile, { flags: "a" });
         return send(res, { status: 204 });
       }
       return send(res, { status: 200, json: { slug: spec.slug, requests: recorded } });
@@ -214,6 +232,13 @@ export function createStandIn(
   return {
     spec,
     requests: () => recorded,
+    async close() {
+      if (saveTimer) {
+        clearTimeout(saveTimer);
+        writeState();
+      }
+      await new Promise<void>((resolve) => log.end(resolve));
+    },
     onRequest(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
