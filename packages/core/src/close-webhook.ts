@@ -59,7 +59,8 @@ export type WebhookVerdict =
 
 const MAX_DEPTH = 32;
 
-function depthOf(value: unknown, limit: number): number {
+/** How deeply a parsed JSON value nests, counted up to just past `limit` (a body's size bound does not bound its depth). */
+export function jsonDepth(value: unknown, limit: number): number {
   // Iterative so a hostile body cannot blow the stack.
   let max = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
@@ -92,7 +93,7 @@ export function classifyWebhook(rawBody: string): WebhookVerdict {
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     return { kind: "invalid", reason: "body must be a JSON object" };
   }
-  if (depthOf(json, MAX_DEPTH) > MAX_DEPTH) return { kind: "invalid", reason: "body is nested too deeply" };
+  if (jsonDepth(json, MAX_DEPTH) > MAX_DEPTH) return { kind: "invalid", reason: "body is nested too deeply" };
   const envelope = CloseWebhook.safeParse(json);
   if (!envelope.success) return { kind: "invalid", reason: describe(envelope.error) };
   const webhook = envelope.data;

@@ -1,4 +1,8 @@
-import { MAX_SHOWN_CHARACTERS, MISSING } from "./slack-message";
+/** How a missing value is shown, in Slack, emails and alerts alike. */
+export const MISSING = "—";
+
+/** Longest value shown, in characters (code points): escaped (≤ 5× longer) it stays under Slack's 2,000 per field. */
+export const MAX_SHOWN_CHARACTERS = 300;
 
 /**
  * Text from outside (a lead's name, a vendor's error) as emails and alerts show it. The same rules

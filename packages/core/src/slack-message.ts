@@ -1,30 +1,17 @@
+import { displayLine, MAX_SHOWN_CHARACTERS, MISSING } from "./display-text";
 import type { MergedLead } from "./lead";
 
-export const MISSING = "—";
+export { MAX_SHOWN_CHARACTERS, MISSING };
 
 /** Slack's own escaping: `&`, `<`, `>` are control characters in mrkdwn (links, mentions). */
 export function escapeSlack(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
-/** Longest value shown, in characters (code points): escaped (≤ 5× longer) it stays under Slack's 2,000 per field. */
-export const MAX_SHOWN_CHARACTERS = 300;
-
-/** A value as Slack shows it: "—" when missing, one line, control and bidi characters gone, cut, escaped. */
+/** A value as Slack shows it: `displayLine`'s rules (one line, no control or bidi characters, cut), then escaped. */
 export function slackValue(value: string | null | undefined): string {
-  if (value === null || value === undefined || value.trim() === "") return MISSING;
-  // Line breaks could fake extra fields; control and bidi-override characters could garble or
-  // visually reorder the message. None has any business in a lead's name or email.
-  const flat = value
-    .replace(/[\r\n\t]+/g, " ")
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-    .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
-  const characters = Array.from(flat);
-  const cut =
-    characters.length > MAX_SHOWN_CHARACTERS
-      ? `${characters.slice(0, MAX_SHOWN_CHARACTERS).join("")}…`
-      : flat;
-  return escapeSlack(cut);
+  const line = displayLine(value);
+  return line === MISSING ? MISSING : escapeSlack(line);
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

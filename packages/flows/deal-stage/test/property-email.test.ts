@@ -56,7 +56,7 @@ describe("the property email", () => {
       ),
     );
     expect(email.html).not.toMatch(/<img|<b>/);
-    expect(email.html).toContain("&#60;img src=x onerror=&#34;alert(1)&#34;&#62;");
+    expect(email.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
     expect(email.subject).not.toMatch(/[\r\n]/);
     expect(email.text).toContain("Hello <b>Eve</b>,");
   });

@@ -78,11 +78,14 @@ export async function hubspotLoopback(
       await control("/_fail", { method: "POST", body: JSON.stringify(script) });
     },
     requests: () => standIn.requests(),
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // As the runtime does when it stops: the state written coalesced is flushed to disk.
+      await standIn.close();
+    },
   };
 }
 export type HubSpotLoopback = Awaited<ReturnType<typeof hubspotLoopback>>;

@@ -1,6 +1,6 @@
 import type { CloseApi } from "@leadrelay/core";
-import { createCloseApi } from "@leadrelay/functions/adapters/close-api";
-import { readConfig, readEnv } from "@leadrelay/functions/config";
+import { closeApiFromEnv } from "@leadrelay/functions/adapters/close-api";
+import { readEnv } from "@leadrelay/functions/config";
 import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import { type TriageLead, triageLeadOf } from "./domain/triage-lead";
 import { TriageSettings } from "./settings";
@@ -21,18 +21,12 @@ export function createFetchLead(deps: { close: CloseApi | undefined; messageFiel
 }
 
 export const build: HandlerBuild = (env) => {
-  const config = readConfig(["CLOSE_API_BASE_URL", "CLOSE_API_KEY", "HTTP_TIMEOUT_MS"], env);
   const { TRIAGE_MESSAGE_FIELD } = readEnv(
     { TRIAGE_MESSAGE_FIELD: TriageSettings.TRIAGE_MESSAGE_FIELD },
     env,
   );
   return createFetchLead({
-    close: config.CLOSE_API_KEY
-      ? createCloseApi(
-          { baseUrl: config.CLOSE_API_BASE_URL, apiKey: config.CLOSE_API_KEY },
-          { timeoutMs: config.HTTP_TIMEOUT_MS },
-        )
-      : undefined,
+    close: closeApiFromEnv(env),
     messageField: TRIAGE_MESSAGE_FIELD,
   });
 };

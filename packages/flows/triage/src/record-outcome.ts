@@ -1,6 +1,6 @@
 import { type CloseApi, closeCustomFieldKey } from "@leadrelay/core";
-import { createCloseApi } from "@leadrelay/functions/adapters/close-api";
-import { readConfig, readEnv } from "@leadrelay/functions/config";
+import { closeApiFromEnv } from "@leadrelay/functions/adapters/close-api";
+import { readEnv } from "@leadrelay/functions/config";
 import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import * as z from "zod/mini";
 import { actionDeps } from "./action-settings";
@@ -65,19 +65,13 @@ export function createRecordOutcome(deps: ActionDeps & { close?: CloseApi; field
 }
 
 export const build: HandlerBuild = (env, kit) => {
-  const config = readConfig(["CLOSE_API_BASE_URL", "CLOSE_API_KEY", "HTTP_TIMEOUT_MS"], env);
   const { CLOSE_TRIAGE_FIELD_ID } = readEnv(
     { CLOSE_TRIAGE_FIELD_ID: TriageSettings.CLOSE_TRIAGE_FIELD_ID },
     env,
   );
   return createRecordOutcome({
     ...actionDeps(env, kit),
-    close: config.CLOSE_API_KEY
-      ? createCloseApi(
-          { baseUrl: config.CLOSE_API_BASE_URL, apiKey: config.CLOSE_API_KEY },
-          { timeoutMs: config.HTTP_TIMEOUT_MS },
-        )
-      : undefined,
+    close: closeApiFromEnv(env),
     fieldId: CLOSE_TRIAGE_FIELD_ID,
   });
 };

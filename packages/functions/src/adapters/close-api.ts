@@ -6,6 +6,7 @@ import {
   ServiceRejected,
   ServiceUnavailable,
 } from "@leadrelay/core";
+import { readConfig } from "../config";
 import {
   basicAuth,
   type Classifier,
@@ -104,4 +105,14 @@ export function createCloseApi(
       return { noteId: typeof id === "string" && id !== "" ? id : "unknown" };
     },
   };
+}
+
+/** Close as a handler's environment describes it (CLOSE_API_BASE_URL, CLOSE_API_KEY); `undefined` without a key. */
+export function closeApiFromEnv(env: Record<string, string | undefined>): CloseApi | undefined {
+  const config = readConfig(["CLOSE_API_BASE_URL", "CLOSE_API_KEY", "HTTP_TIMEOUT_MS"], env);
+  if (!config.CLOSE_API_KEY) return undefined;
+  return createCloseApi(
+    { baseUrl: config.CLOSE_API_BASE_URL, apiKey: config.CLOSE_API_KEY },
+    { timeoutMs: config.HTTP_TIMEOUT_MS },
+  );
 }

@@ -1,3 +1,4 @@
+import { jsonDepth } from "@leadrelay/core";
 import * as z from "zod/mini";
 
 /**
@@ -104,20 +105,6 @@ export function stageOf(status: string): DealStage {
 const EMAIL = /^[^\s@<>(),;:"\\]+@[^\s@<>(),;:"\\]+\.[^\s@<>(),;:"\\]+$/;
 const KNOWN_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
 
-function depthOf(value: unknown, limit: number): number {
-  // Iterative, so a hostile body cannot exhaust the stack.
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    if (node && typeof node === "object")
-      for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return max;
-}
-
 /** The first problem, as a short reason that names the field and never echoes the value. */
 function describe(error: z.core.$ZodError): string {
   const issue = error.issues[0];
@@ -144,7 +131,7 @@ export function parseDeal(json: unknown): DealVerdict {
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     return { ok: false, reason: "body must be a JSON object" };
   }
-  if (depthOf(json, MAX_DEPTH) > MAX_DEPTH) return { ok: false, reason: "body is nested too deeply" };
+  if (jsonDepth(json, MAX_DEPTH) > MAX_DEPTH) return { ok: false, reason: "body is nested too deeply" };
   const parsed = DealWebhook.safeParse(json);
   if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
   const { data } = parsed.data;

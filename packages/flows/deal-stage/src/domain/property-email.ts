@@ -1,3 +1,4 @@
+import { escapeHtml } from "@leadrelay/core";
 import type { Deal } from "./deal";
 
 /**
@@ -27,8 +28,6 @@ function clean(value: string | undefined, max = 200): string | undefined {
   const chars = [...folded];
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : folded;
 }
-
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** The deal value in its currency, with the currency's own minor digits ($450,000.00, ¥450,000). */
 export function formatMoney(value: number, currency: string, locale = LOCALE): string {

@@ -1,3 +1,4 @@
+import { escapeHtml } from "@leadrelay/core";
 import { displayName } from "./contact-identity";
 import type { StoredReply } from "./reply";
 
@@ -5,18 +6,8 @@ import type { StoredReply } from "./reply";
 export const NOTE_BODY_MAX = 65_536;
 const TEXT_BUDGET = 60_000;
 
-const ENTITIES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
 /** The lead's words are hostile input: escaped, never interpreted as markup by the CRM. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
+export { escapeHtml };
 
 /** Escaped, newlines as `<br>`, cut (whole characters) so that the escaped text fits `budget`. */
 export function textAsHtml(text: string, budget = TEXT_BUDGET): string {

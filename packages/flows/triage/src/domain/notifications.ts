@@ -1,4 +1,4 @@
-import { escapeSlack, type SlackMessage, slackValue } from "@leadrelay/core";
+import { escapeHtml, escapeSlack, type SlackMessage, slackValue } from "@leadrelay/core";
 import type { ActionResult, CaughtError, TriageAction } from "./actions";
 import type { TriageLead } from "./triage-lead";
 
@@ -48,14 +48,6 @@ export function urgentSlackMessage(lead: TriageLead, classifier: string): SlackM
     ],
   };
 }
-
-const escapeHtml = (text: string) =>
-  text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
 
 export interface LeadEmailContent {
   subject: string;
