@@ -54,16 +54,23 @@ export async function benchTransitions(options: { leadsPerScenario: number }): P
     ownerBaseUrl: owners.url,
     print: () => {},
   });
-  // Every S3 request the runtime's SDK client sends (ingest and the task handlers share it).
+  // Every S3 request the embedded S3 serves (ingest and each Task build their own clients from the kit).
   const s3Log: Array<{ command: string; key: string }> = [];
-  runtime.s3Client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { Key?: string };
-      s3Log.push({ command: context.commandName ?? "unknown", key: input.Key ?? "" });
-      return next(args);
-    },
-    { step: "initialize", name: "benchS3RequestCounter" },
-  );
+  const commands: Record<string, string> = {
+    PUT: "PutObjectCommand",
+    GET: "GetObjectCommand",
+    HEAD: "HeadObjectCommand",
+    DELETE: "DeleteObjectCommand",
+  };
+  const serve = runtime.s3.handle.bind(runtime.s3);
+  runtime.s3.handle = (req, res) => {
+    const [, , ...key] = new URL(req.url ?? "/", "http://s3.local").pathname.split("/");
+    s3Log.push({
+      command: commands[req.method ?? ""] ?? "unknown",
+      key: key.map(decodeURIComponent).join("/"),
+    });
+    return serve(req, res);
+  };
 
   const setups: Record<ScenarioName, (leadId: string) => void> = {
     happy: () => {},

@@ -15,6 +15,7 @@ import {
 } from "../packages/functions/src/alerts/status-change-event";
 import { objectAccess } from "./bucket-grants";
 import type { FlowMachine } from "./FlowMachine";
+import { functionLogGroup } from "./log-retention";
 import { alertEmailProvider, type OperationsSettings } from "./operations-settings";
 import { secretOf } from "./secrets";
 
@@ -88,6 +89,7 @@ export function failureAlerts(stack: Stack, props: FailureAlertsProps) {
   }
   const notify = new SstFunction(stack, "NotifyFailure", {
     handler: NOTIFY_FAILURE_HANDLER,
+    logGroup: functionLogGroup(stack, "NotifyFailure", stack.stage),
     environment,
     bind: [
       appSecret(stack, "SLACK_WEBHOOK_URL"),
