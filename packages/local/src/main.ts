@@ -101,6 +101,7 @@ async function main() {
     out(`  webhook   ${source.padEnd(17)} ${maskUrlSecrets(url, runtime.generatedSecrets)}`);
   }
   out(`  console   ${runtime.consoleUrl}`);
+  out(`  metrics   ${runtime.url}/metrics`);
   out(`  S3        ${runtime.s3Endpoint} (bucket ${runtime.bucket})`);
   out(`  SFN API   ${runtime.sfnEndpoint}`);
   const standing = Object.keys(runtime.standIns).filter((slug) => {
@@ -110,7 +111,8 @@ async function main() {
   out(
     `  stand-ins ${standing.join(" ")} at ${runtime.url}/_local/<slug> (…/_requests lists what each received)`,
   );
-  out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
+  const runs = (id: string) => runtime.flows.some((flow) => flow.id === id);
+  if (runs("announce")) out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
   if (runtime.resumed > 0)
     out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
   const generated = Object.keys(runtime.generatedSecrets);
@@ -119,7 +121,9 @@ async function main() {
       `\nGenerated ${generated.join(", ")} (not set; kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
     );
   }
-  out("Send a signed sample lead: pnpm leadrelay send   (the same as curl: pnpm leadrelay curl)");
+  if (runtime.webhooks.close) {
+    out("Send a signed sample lead: pnpm leadrelay send   (the same as curl: pnpm leadrelay curl)");
+  }
   out(`ready ${runtime.webhookUrl} (started in ${Math.round(performance.now() - startedAt)} ms)`);
 
   if (isDemo) {
