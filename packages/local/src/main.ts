@@ -44,6 +44,14 @@ async function demo(runtime: Runtime) {
     );
     print(`  ${lead}`);
     for (const line of formatTimeline(buildTimeline(events))) print(`    ${line}`);
+    // The same lead's triage: what it was classified as and what was done, as the Close note says.
+    const triage = runtime.engines.triage;
+    const settled = triage ? await triage.settled(lead) : undefined;
+    const outcome = settled?.output
+      ? (JSON.parse(settled.output) as { outcome?: { note?: string } }).outcome
+      : undefined;
+    if (settled) print(`    triage ${settled.status}${settled.error ? ` ${settled.error}` : ""}`);
+    for (const line of outcome?.note?.split("\n") ?? []) print(`      ${line}`);
   }
 }
 
