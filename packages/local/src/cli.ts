@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { ExecutionStatus } from "@aws-sdk/client-sfn";
+import type { DescribeExecutionCommandOutput, ExecutionStatus } from "@aws-sdk/client-sfn";
 import type { FlowTarget } from "@leadrelay/console";
 import { planBulkReplay, runBulkReplay } from "@leadrelay/console/bulk-replay";
 import { chooseFlows } from "@leadrelay/console/console-flows";
@@ -159,8 +159,18 @@ async function lead(target: CliTarget, flags: Flags, name: string): Promise<numb
   return 0;
 }
 
-async function redrive(target: CliTarget, flags: Flags, name: string): Promise<number> {
-  let redriven = 0;
+/**
+ * Runs `act` on the execution named `name` in each flow (the chosen one, or every flow): says where
+ * there is none, lets `act` refuse one it cannot handle (it returns a reason), and answers 0 when
+ * at least one execution was acted on.
+ */
+async function onEachExecution(
+  target: CliTarget,
+  flags: Flags,
+  name: string,
+  act: (flow: FlowTarget, execution: DescribeExecutionCommandOutput) => Promise<string | undefined>,
+): Promise<number> {
+  let done = 0;
   let found = 0;
   for (const flow of flowsOf(target, flags)) {
     const execution = await findExecution(flow, name);
@@ -169,40 +179,35 @@ async function redrive(target: CliTarget, flags: Flags, name: string): Promise<n
       continue;
     }
     found++;
-    if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
-      out(`${flow.id}: ${name} is ${execution.status}, nothing to redrive`);
-      continue;
-    }
-    const at = await redriveExecution(flow, name);
-    redriven++;
-    out(`${flow.id}: redriven ${name} (it was ${execution.status}) at ${formatUtc(at)}`);
+    const refused = await act(flow, execution);
+    if (refused) out(`${flow.id}: ${refused}`);
+    else done++;
   }
   if (found === 0) out(`No flow has an execution named ${name}.`);
-  else if (redriven > 0) out(`Follow it with: leadrelay lead ${name}`);
-  return redriven > 0 ? 0 : 1;
+  else if (done > 0) out(`Follow it with: leadrelay lead ${name}`);
+  return done > 0 ? 0 : 1;
 }
 
-async function replayOne(target: CliTarget, flags: Flags, name: string): Promise<number> {
-  let replayed = 0;
-  let found = 0;
-  for (const flow of flowsOf(target, flags)) {
-    const execution = await findExecution(flow, name);
-    if (!execution) {
-      if (flags.flow) out(`${flow.id}: no execution named ${name}`);
-      continue;
+function redrive(target: CliTarget, flags: Flags, name: string): Promise<number> {
+  return onEachExecution(target, flags, name, async (flow, execution) => {
+    if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
+      return `${name} is ${execution.status}, nothing to redrive`;
     }
-    found++;
+    const at = await redriveExecution(flow, name);
+    out(`${flow.id}: redriven ${name} (it was ${execution.status}) at ${formatUtc(at)}`);
+    return undefined;
+  });
+}
+
+function replayOne(target: CliTarget, flags: Flags, name: string): Promise<number> {
+  return onEachExecution(target, flags, name, async (flow, execution) => {
     if (execution.status === "RUNNING") {
-      out(`${flow.id}: ${name} is still running; replay it once it stopped (or redrive it if it fails)`);
-      continue;
+      return `${name} is still running; replay it once it stopped (or redrive it if it fails)`;
     }
     const replay = await replayExecution(flow, name, { input: execution.input });
-    replayed++;
     out(`${flow.id}: replaying ${name} as ${replay.name}`);
-  }
-  if (found === 0) out(`No flow has an execution named ${name}.`);
-  else if (replayed > 0) out(`Follow it with: leadrelay lead ${name}`);
-  return replayed > 0 ? 0 : 1;
+    return undefined;
+  });
 }
 
 async function replayBulk(target: CliTarget, flags: Flags): Promise<number> {

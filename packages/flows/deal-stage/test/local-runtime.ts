@@ -2,6 +2,7 @@ import { deterministicUuid } from "@leadrelay/core";
 import { executionHistory } from "../../../console/src/lead-operations";
 import type { Runtime } from "../../../local/src/runtime";
 import type { RecordedRequest } from "../../../local/src/stand-ins/stand-in";
+import { post } from "../../../local/test/harness";
 import { dealBusinessKey } from "../src/domain/keys";
 
 /** Test helpers for the deal-stage flow on the real local runtime (its ingest, engine and stand-ins). */
@@ -34,15 +35,7 @@ export async function postDeal(
   const sent = Object.fromEntries(
     Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  const response = await fetch(runtime.webhooks.crm ?? "", { method: "POST", headers: sent, body });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, json, text };
+  return post(runtime.webhooks.crm ?? "", body, sent);
 }
 
 export async function historyOf(runtime: Runtime, name: string) {
