@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FLOWS } from "../../packages/flows/registry";
 import { type AslDefinition, substituteArns } from "../../packages/functions/src/state-machine";
+import { lambdaArns, validateAsl } from "../../packages/functions/test/asl-validation";
 import { synthesized } from "./synth";
 import { AppTemplates, type CfnTemplate } from "./template-queries";
 
@@ -146,34 +146,12 @@ describe("cfn-lint", () => {
 
 // ── asl-validator ───────────────────────────────────────────────────────────
 
-interface AslValidation {
-  isValid: boolean;
-  errors: Array<{ "Error code": string; Message: string }>;
-}
-const aslValidator = createRequire(import.meta.url)("asl-validator") as (
-  definition: unknown,
-  options?: { checkPaths?: boolean; checkArn?: boolean },
-) => AslValidation;
-/** It adds defaults (QueryLanguage) to what it validates: give it a copy. */
-const validate = (definition: AslDefinition) => {
-  const { isValid, errors } = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
-  return { isValid, errors: errors.map((error) => `${error["Error code"]}: ${error.Message}`) };
-};
-/** A Lambda ARN of the shape CloudFormation substitutes, per placeholder. */
-const lambdaArns = (flowId: string, placeholders: readonly string[]) =>
-  Object.fromEntries(
-    placeholders.map((name) => [
-      name,
-      `arn:aws:lambda:us-east-1:123456789012:function:test-leadrelay-${flowId}-${name}`,
-    ]),
-  );
-
 describe("asl-validator", () => {
   const app = new AppTemplates(synth.test);
 
   describe.each(FLOWS)("flow $id", (flow) => {
     it("accepts its ASL file, Lambda ARNs in place of the placeholders", () => {
-      expect(validate(substituteArns(flow.asl, lambdaArns(flow.id, Object.keys(flow.tasks))))).toEqual({
+      expect(validateAsl(substituteArns(flow.asl, lambdaArns(flow.id, Object.keys(flow.tasks))))).toEqual({
         isValid: true,
         errors: [],
       });
@@ -186,7 +164,7 @@ describe("asl-validator", () => {
       const deployed = JSON.parse(
         app.render(machine?.resource.Properties?.DefinitionString),
       ) as AslDefinition;
-      expect(validate(substituteArns(deployed, lambdaArns(flow.id, Object.keys(flow.tasks))))).toEqual({
+      expect(validateAsl(substituteArns(deployed, lambdaArns(flow.id, Object.keys(flow.tasks))))).toEqual({
         isValid: true,
         errors: [],
       });
@@ -202,7 +180,7 @@ describe("asl-validator", () => {
       delete first.End;
       first.Next = "NoSuchState";
     }
-    const { isValid, errors } = validate(definition);
+    const { isValid, errors } = validateAsl(definition);
     expect(isValid).toBe(false);
     expect(errors.join("\n")).toContain("NoSuchState");
   });

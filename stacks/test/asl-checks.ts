@@ -4,6 +4,7 @@ import {
   type AslRetrier,
   type AslState,
   allStates,
+  handles,
 } from "../../packages/functions/src/state-machine";
 
 /**
@@ -36,27 +37,7 @@ export const BUILT_IN_ERRORS: ReadonlySet<string> = new Set([
   "Lambda.Unknown",
 ]);
 
-/**
- * Whether a Retry or Catch with these names handles `error`. States.TaskFailed is a wildcard for
- * every error but States.Timeout ("Error names", Step Functions developer guide).
- */
-export function handles(errorEquals: readonly string[], error: string): boolean {
-  return (
-    errorEquals.includes(error) ||
-    errorEquals.includes("States.ALL") ||
-    (errorEquals.includes("States.TaskFailed") && error !== "States.Timeout")
-  );
-}
-
-/** The state named `name`, nested ones included (state names are unique in a whole state machine). */
-export function stateNamed(definition: AslDefinition, name: string): AslState | undefined {
-  return allStates(definition).find((entry) => entry.name === name)?.state;
-}
-
-/** The retrier that handles `error` in `state`: like Step Functions, the first one that matches. */
-export function retrierFor(definition: AslDefinition, state: string, error: string): AslRetrier | undefined {
-  return stateNamed(definition, state)?.Retry?.find((retrier) => handles(retrier.ErrorEquals, error));
-}
+export { handles, retrierFor, stateNamed } from "../../packages/functions/src/state-machine";
 
 /** Delay before each retry without jitter, capped by MaxDelaySeconds, summed over MaxAttempts. */
 export function nominalRetrySeconds(retrier: AslRetrier): number {

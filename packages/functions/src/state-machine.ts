@@ -79,3 +79,30 @@ export function taskPlaceholders(
   }
   return out;
 }
+
+/**
+ * Whether a Retry or Catch with these names handles `error`. States.TaskFailed is a wildcard for
+ * every error but States.Timeout ("Error names", Step Functions developer guide).
+ */
+export function handles(errorEquals: readonly string[], error: string): boolean {
+  return (
+    errorEquals.includes(error) ||
+    errorEquals.includes("States.ALL") ||
+    (errorEquals.includes("States.TaskFailed") && error !== "States.Timeout")
+  );
+}
+
+/** The state named `name`, nested ones included (state names are unique in a whole state machine). */
+export function stateNamed(definition: AslDefinition, name: string): AslState | undefined {
+  return allStates(definition).find((entry) => entry.name === name)?.state;
+}
+
+/** The retrier that handles `error` in `state`: like Step Functions, the first one that matches. */
+export function retrierFor(definition: AslDefinition, state: string, error: string): AslRetrier | undefined {
+  return stateNamed(definition, state)?.Retry?.find((retrier) => handles(retrier.ErrorEquals, error));
+}
+
+/** The catcher that handles `error` in `state` (after its retries): the first one that matches. */
+export function catcherFor(definition: AslDefinition, state: string, error: string) {
+  return stateNamed(definition, state)?.Catch?.find((catcher) => handles(catcher.ErrorEquals, error));
+}

@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
 import {
   type AslDefinition,
   type AslRetrier,
+  catcherFor as catcherIn,
+  retrierFor as retrierIn,
   substituteArns,
   taskPlaceholders,
 } from "@leadrelay/functions/state-machine";
 import { describe, expect, it } from "vitest";
+import { lambdaArns, validateAsl } from "../../../functions/test/asl-validation";
 import { LinkedInRepliesFailures } from "../src/domain/errors";
 import { linkedinRepliesFlow } from "../src/flow";
 
@@ -15,31 +17,14 @@ const text = readFileSync(new URL("../linkedin-replies.asl.json", import.meta.ur
 const asl = JSON.parse(text) as AslDefinition;
 const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === "Task");
 const HUBSPOT_TASKS = ["UpsertContact", "EnsureDeal", "AddNote"];
-const validate = createRequire(import.meta.url)("asl-validator") as (
-  definition: unknown,
-  options?: { checkArn?: boolean; checkPaths?: boolean },
-) => { isValid: boolean; errorsText: (separator?: string) => string };
-
-/** Like Step Functions: the first retrier naming the error (or States.ALL) handles it. */
-const retrierFor = (state: string, error: string): AslRetrier | undefined =>
-  asl.States[state]?.Retry?.find(
-    (retrier) => retrier.ErrorEquals.includes(error) || retrier.ErrorEquals.includes("States.ALL"),
-  );
-const catcherFor = (state: string, error: string) =>
-  asl.States[state]?.Catch?.find(
-    (c) => c.ErrorEquals.includes(error) || c.ErrorEquals.includes("States.ALL"),
-  );
+/** Like Step Functions: the first retrier (catcher) that handles the error. */
+const retrierFor = (state: string, error: string): AslRetrier | undefined => retrierIn(asl, state, error);
+const catcherFor = (state: string, error: string) => catcherIn(asl, state, error);
 
 describe("linkedin-replies.asl.json", () => {
   it("is valid ASL once its ARNs are substituted, and plain JSONPath", () => {
-    const arns = Object.fromEntries(
-      Object.keys(linkedinRepliesFlow.tasks).map((name) => [
-        name,
-        `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-      ]),
-    );
-    const result = validate(substituteArns(asl, arns), { checkArn: true, checkPaths: true });
-    expect(result.errorsText("\n")).toBe("");
+    const arns = lambdaArns(linkedinRepliesFlow.id, Object.keys(linkedinRepliesFlow.tasks));
+    expect(validateAsl(substituteArns(asl, arns))).toEqual({ isValid: true, errors: [] });
     expect(text).not.toMatch(/"QueryLanguage"|"Assign"|"Arguments"|"Output"|\{%|lambda:invoke|Payload/);
   });
 
