@@ -16,6 +16,7 @@ import {
   slackRecorder,
   startTestRuntime,
   tempDir,
+  withCapturedLogs,
 } from "./harness";
 
 /**
@@ -738,23 +739,14 @@ describe("bad input on POST /webhook/close", () => {
     for (const leadId of ACCEPTED_LEADS) {
       owners.files.set(leadId, JSON.stringify({ lead_id: leadId, lead_owner: OWNER, funnel: "Inbound" }));
     }
-    // The runtime's structured logs go to stdout: capture them, at the most verbose level.
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
-    const level = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = "debug";
-    try {
-      runtime = await startTestRuntime({
+    runtime = await withCapturedLogs(logged, () =>
+      startTestRuntime({
         slackWebhookUrl: slack.url,
         ownerBaseUrl: owners.url,
         dataDir,
         print: (line) => printed.push(line),
-      });
-    } finally {
-      process.env.LOG_LEVEL = level;
-    }
+      }),
+    );
   });
   afterAll(async () => {
     await runtime?.stop();

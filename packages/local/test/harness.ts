@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { executionHistory } from "@leadrelay/console/lead-operations";
+import { vi } from "vitest";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
 
@@ -125,6 +126,24 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
     print: () => {},
     ...options,
   });
+}
+
+/**
+ * Starts a runtime whose structured logs (stdout) are captured into `logged`, at the most verbose
+ * level: what the bad-input corpora check for leaked secrets. `vi.restoreAllMocks()` ends the capture.
+ */
+export async function withCapturedLogs<T>(logged: string[], start: () => Promise<T>): Promise<T> {
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    logged.push(String(chunk));
+    return true;
+  });
+  const level = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = "debug";
+  try {
+    return await start();
+  } finally {
+    process.env.LOG_LEVEL = level;
+  }
 }
 
 /** A runtime wired to a loopback Slack recorder and owner server, and how to take it all down. */

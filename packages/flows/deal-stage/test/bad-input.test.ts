@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Runtime } from "../../../local/src/runtime";
-import { startTestRuntime } from "../../../local/test/harness";
+import { startTestRuntime, withCapturedLogs } from "../../../local/test/harness";
 import { dealBody } from "./fixtures";
 import { engineOf, FLOW, historyOf, sfnApi, statesEntered } from "./local-runtime";
 
@@ -326,17 +326,7 @@ describe("bad input on POST /webhook/crm", () => {
   const answered: string[] = [];
 
   beforeAll(async () => {
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
-    const level = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = "debug";
-    try {
-      runtime = await startTestRuntime({ flows: FLOW, retryIntervalMs: 20 });
-    } finally {
-      process.env.LOG_LEVEL = level;
-    }
+    runtime = await withCapturedLogs(logged, () => startTestRuntime({ flows: FLOW, retryIntervalMs: 20 }));
     key = runtime.settings.CRM_WEBHOOK_API_KEY ?? "";
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { withCapturedLogs } from "../../../local/test/harness";
 import { LGM_MAX_BODY_BYTES } from "../src/source";
 import { crmState, engineOf, type FlowRuntime, replyBody, startFlowRuntime } from "./runtime";
 import { fixtureText } from "./support";
@@ -323,17 +324,7 @@ describe("bad input on POST /webhook/lgm/{token}", () => {
   }
 
   beforeAll(async () => {
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      logged.push(String(chunk));
-      return true;
-    });
-    const level = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = "debug";
-    try {
-      runtime = await startFlowRuntime({ print: (line) => printed.push(line) });
-    } finally {
-      process.env.LOG_LEVEL = level;
-    }
+    runtime = await withCapturedLogs(logged, () => startFlowRuntime({ print: (line) => printed.push(line) }));
     token = runtime.settings.LGM_WEBHOOK_TOKEN ?? "";
   });
   afterAll(async () => {
