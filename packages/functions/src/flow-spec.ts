@@ -76,6 +76,36 @@ export class DeploySettingsError extends Error {
   override readonly name = "DeploySettingsError";
 }
 
+/**
+ * One thing a flow does for a person through a vendor (a side effect, or a read the flow cannot go
+ * on without). Declared statically in the flow's folder: `pnpm leadrelay doctor` checks each one
+ * (ok / skipped / broken), and the console, the CLI and `/metrics` report each execution's outcome
+ * of it (done / skipped with the reason / failed with the error).
+ */
+export interface FlowAction {
+  /** Stable within the flow (metrics label, TRIAGE_ACTIONS name where the flow has one), e.g. "sms". */
+  id: string;
+  /** What a person reads, e.g. "Text the on-call rep". */
+  title: string;
+  /** The stand-in slug of the vendor it calls, e.g. "twilio". */
+  vendor: string;
+  /** Variables it cannot run without: when one is missing the action is skipped, naming it. */
+  requires: readonly string[];
+  /** A setting that can turn it off, e.g. "TRIAGE_ACTIONS" (the action is skipped, naming the setting). */
+  enabledBy?: string;
+  /**
+   * The same action through another vendor when a setting says so, e.g. email through Amazon SES
+   * (`EMAIL_PROVIDER=ses`, no BREVO_API_KEY needed).
+   */
+  alternative?: { setting: string; value: string; vendor: string; requires: readonly string[] };
+  /** The Task state(s) that perform it (a flow may run it from two places, e.g. before and after a Catch). */
+  states: readonly string[];
+  /** Where its Task puts its result in the execution's state (its ResultPath, `$.a.b` or `$.a[0]`). */
+  result: string;
+  /** Where a Catch puts its error when that is not `result` itself (e.g. `$.emailError`). */
+  errorAt?: string;
+}
+
 export interface FlowSpec {
   /** A contract: state machine names, storage prefixes, LEADRELAY_FLOWS and the console use it. */
   id: string;
@@ -97,6 +127,8 @@ export interface FlowSpec {
   configure?: (definition: AslDefinition, settings: Record<string, string | undefined>) => AslDefinition;
   /** ARN placeholder → the Lambda that plays it. */
   tasks: Record<string, TaskSpec>;
+  /** What the flow does through vendors, in the order it does them (see FlowAction). */
+  actions: readonly FlowAction[];
   /** Error names this flow's own handlers throw (the ASL contract test accepts them besides core's). */
   errorNames: readonly string[];
   /**

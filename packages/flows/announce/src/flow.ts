@@ -2,6 +2,7 @@ import { enrichedKey, KnownErrorNames, notifiedKey, rawEventKey } from "@leadrel
 import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import { closeSource } from "@leadrelay/functions/sources/close";
 import asl from "../announce.asl.json";
+import { ANNOUNCE_ACTIONS } from "./actions";
 import { DEFAULT_WAIT_SECONDS, definitionWithWait, withEmailAnnouncement } from "./definition";
 import { readDeploySettings } from "./deploy-settings";
 import { ANNOUNCEMENT_EMAIL_FAILED } from "./domain/lead-email";
@@ -83,5 +84,6 @@ export const announceFlow: FlowSpec = {
       storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
     },
   },
+  actions: ANNOUNCE_ACTIONS,
   errorNames: [...KnownErrorNames, ANNOUNCEMENT_EMAIL_FAILED],
 };

@@ -2,6 +2,7 @@ import { KnownErrorNames } from "@leadrelay/core";
 import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../deal-stage.asl.json";
+import { DEAL_STAGE_ACTIONS } from "./actions";
 import { DEAL_STAGE_ERROR_NAMES, DealStageFailures } from "./domain/errors";
 import { CONVERSION_MARKER_PREFIX, DEAL_PREFIX, EMAIL_MARKER_PREFIX, FLOW_ID } from "./domain/keys";
 import { SEND_CONVERSION_ENV, SEND_CONVERSION_SECRETS } from "./send-conversion";
@@ -42,6 +43,7 @@ export const dealStageFlow: FlowSpec = {
       sendsEmail: true,
     },
   },
+  actions: DEAL_STAGE_ACTIONS,
   errorNames: [...KnownErrorNames, ...DEAL_STAGE_ERROR_NAMES, ...Object.values(DealStageFailures)],
   /**
    * A Parallel branch's Catch ends its branch in a result (`{ ok: false, error }`) instead of a Fail,

@@ -1,6 +1,7 @@
 import { KnownErrorNames } from "@leadrelay/core";
 import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import asl from "../linkedin-replies.asl.json";
+import { LINKEDIN_REPLIES_ACTIONS } from "./actions";
 import { LinkedInRepliesErrorNames } from "./domain/errors";
 import { KEY_PATTERNS } from "./domain/keys";
 import { lgmSource } from "./source";
@@ -59,6 +60,7 @@ export const linkedinRepliesFlow: FlowSpec = {
       existenceChecks: true,
     },
   },
+  actions: LINKEDIN_REPLIES_ACTIONS,
   errorNames: [...KnownErrorNames, ...LinkedInRepliesErrorNames],
   // LGM unavailable through FetchConversation's retries: the delivery is used as it came.
   degradedStates: ["UseDeliveredReply"],

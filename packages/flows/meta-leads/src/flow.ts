@@ -1,6 +1,7 @@
 import { KnownErrorNames } from "@leadrelay/core";
 import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import asl from "../meta-leads.asl.json";
+import { META_LEADS_ACTIONS } from "./actions";
 import { FLOW_ID, leadRecords, RAW_PAYLOADS } from "./domain/keys";
 import { FailureNames, TaskErrorNames } from "./errors";
 import { metaSource } from "./source";
@@ -46,5 +47,6 @@ export const metaLeadsFlow: FlowSpec = {
       publishesEvents: true,
     },
   },
+  actions: META_LEADS_ACTIONS,
   errorNames: [...KnownErrorNames, ...TaskErrorNames, ...Object.values(FailureNames)],
 };

@@ -3,6 +3,7 @@ import type { FlowSpec, StorageGrant, TaskSpec } from "@leadrelay/functions/flow
 import { closeSource } from "@leadrelay/functions/sources/close";
 import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
+import { TRIAGE_FLOW_ACTIONS } from "./actions";
 import { SMS_VARIABLES } from "./send-sms";
 
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
@@ -72,6 +73,7 @@ export const triageFlow: FlowSpec = {
       secrets: ["CLOSE_API_KEY"],
     }),
   },
+  actions: TRIAGE_FLOW_ACTIONS,
   errorNames: [
     ...KnownErrorNames,
     "LeadUnreadable",
