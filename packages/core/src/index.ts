@@ -24,3 +24,4 @@ export * from "./ports/messaging";
 export * from "./ports/meta-lead-ads";
 export * from "./shared-secret";
 export * from "./slack-message";
+export * from "./state-branches";

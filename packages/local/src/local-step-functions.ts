@@ -2,7 +2,7 @@ import { LAMBDA_TIMEOUT_SECONDS } from "@leadrelay/functions/flow-spec";
 import { type AslDefinition, type AslState, allStates } from "@leadrelay/functions/state-machine";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
-import { type EventDraft, type HistoryEvent, toHistoryEvents } from "./history";
+import { type EngineEvent, type EventDraft, type HistoryEvent, HistoryRecorder } from "./history";
 import { TaskSlots, withTimeout } from "./task-slots";
 
 /** An error the facade answers with its `name` as the AWS error type (`__type`). */
@@ -328,15 +328,13 @@ export class LocalStepFunctions {
     await this.store.flush();
   }
 
-  private append(record: ExecutionRecord, draft: EventDraft) {
-    const previous = record.events.at(-1);
-    const event = {
-      ...draft,
-      id: (previous?.id ?? 0) + 1,
-      previousEventId: previous?.id ?? 0,
-    } as HistoryEvent;
+  /** Appends an event linked to `previousEventId` (by default the event before it); answers its id. */
+  private append(record: ExecutionRecord, draft: EventDraft, previousEventId?: number): number {
+    const last = record.events.at(-1)?.id ?? 0;
+    const event = { ...draft, id: last + 1, previousEventId: previousEventId ?? last } as HistoryEvent;
     record.events.push(event);
     for (const listener of this.listeners) listener(record, event);
+    return event.id;
   }
 
   private launch(record: ExecutionRecord, point: ResumePoint, fresh: boolean, inside = false) {
@@ -405,6 +403,20 @@ export class LocalStepFunctions {
     };
     let skipStart = !fresh;
     let skipEntered = inside;
+    // A new execution's first state links to 0 (as on AWS); a redriven or resumed one continues from its last event.
+    const recorder = new HistoryRecorder(
+      this.options.definition,
+      context,
+      (draft, previousEventId) => {
+        if (skipEntered && draft.type.endsWith("StateEntered")) {
+          // Resumed inside this state: its StateEntered is already in the history.
+          skipEntered = false;
+          return record.events.at(-1)?.id ?? 0;
+        }
+        return this.append(record, draft, previousEventId);
+      },
+      fresh ? 0 : (record.events.at(-1)?.id ?? 0),
+    );
     const done = (async () => {
       for await (const event of execution.eventLogs) {
         if (this.closing || this.running.get(record.name)?.abort !== execution.abort) break;
@@ -412,13 +424,7 @@ export class LocalStepFunctions {
           skipStart = false;
           continue;
         }
-        for (const draft of toHistoryEvents(event as never, context)) {
-          if (skipEntered && draft.type.endsWith("StateEntered")) {
-            skipEntered = false;
-            continue;
-          }
-          this.append(record, draft);
-        }
+        recorder.record(event as EngineEvent);
         if (TERMINAL.has(event.type)) {
           this.finish(record, event as never);
           void this.store.save(record);

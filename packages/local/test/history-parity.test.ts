@@ -1,0 +1,495 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTimeline } from "@leadrelay/core";
+import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import { afterEach, describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../src/history";
+import { LocalStepFunctions, type TaskHandler } from "../src/local-step-functions";
+
+/**
+ * The local engine's histories against what Step Functions records for the same shape.
+ *
+ * The AWS sequences below are written down from:
+ * - "HistoryEvent", AWS Step Functions API Reference
+ *   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html):
+ *   event types and details (MapStateStarted `length`, MapIteration* `{name, index}`);
+ *   `previousEventId` is "the id of the previous event".
+ * - Histories recorded on AWS for LocalStack's parity suite (github.com/localstack/localstack,
+ *   tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json, marked
+ *   `aws.validated`): test_parallel_state (the first state links to 0; branches' first events link
+ *   to ParallelStateStarted; ParallelStateExited links to the branches' last event),
+ *   test_parallel_state_fail/_catch (ParallelStateFailed links to the failing branch's last event;
+ *   then ExecutionFailed, or ParallelStateExited and the Catch's next state), test_parallel_state_retry
+ *   (a retry is a new ParallelStateStarted linked to the failing branch, no ParallelStateFailed),
+ *   test_map_state and test_map_state_catch (MapIterationStarted links to MapStateStarted, later ones
+ *   to the previous iteration's last event; MapStateSucceeded/Exited link to the last
+ *   MapIterationSucceeded; MapStateFailed to the failing iteration's last event); and
+ *   v2/error_handling/test_task_lambda.snapshot.json and test_lambda_invoke_with_retry_base (a
+ *   Lambda Task: Scheduled, Started, Failed, Scheduled again on a retry, TaskStateExited after a Catch).
+ *
+ * Branches run side by side, so the order of events across branches is free; what must match is
+ * each event's type, what it links to, and that it comes after what it links to. Both histories
+ * are compared as the tree the links make.
+ */
+
+type Expected = [id: number, previous: number, type: string, label?: string];
+
+/** The tree `previousEventId` makes, children in a canonical order: equal for the same shape whatever the interleaving. */
+function linkTree(
+  events: ReadonlyArray<{ id: number; previousEventId: number; type: string; label?: string }>,
+) {
+  const children = new Map<number, typeof events>();
+  for (const event of events) {
+    children.set(event.previousEventId, [...(children.get(event.previousEventId) ?? []), event]);
+  }
+  const render = (id: number): string[] =>
+    (children.get(id) ?? [])
+      .map((event) =>
+        [
+          `${event.type}${event.label ? ` ${event.label}` : ""}`,
+          ...render(event.id).map((line) => `  ${line}`),
+        ].join("\n"),
+      )
+      .sort();
+  return render(0).join("\n").split("\n");
+}
+
+const awsTree = (expected: Expected[]) =>
+  linkTree(expected.map(([id, previousEventId, type, label]) => ({ id, previousEventId, type, label })));
+
+/** A local event's label: the state's name, or the error of a failure. */
+function labelled(event: HistoryEvent) {
+  const details = Object.entries(event).find(([key]) => key.endsWith("EventDetails"))?.[1] as
+    | { name?: string; error?: string; index?: number }
+    | undefined;
+  const label =
+    event.type.endsWith("StateEntered") || event.type.endsWith("StateExited")
+      ? details?.name
+      : event.type.startsWith("MapIteration")
+        ? String(details?.index)
+        : event.type.endsWith("Failed")
+          ? details?.error
+          : undefined;
+  return { id: event.id, previousEventId: event.previousEventId, type: event.type, label };
+}
+
+function expectParity(events: HistoryEvent[], expected: Expected[]) {
+  expect(linkTree(events.map(labelled))).toEqual(awsTree(expected));
+  for (const event of events) expect(event.previousEventId).toBeLessThan(event.id);
+  expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
+}
+
+const SMS = "arn:aws:lambda:us-east-1:000000000000:function:send-sms";
+const SLACK = "arn:aws:lambda:us-east-1:000000000000:function:post-slack";
+
+function notify(options: { catchTo?: string } = {}): AslDefinition {
+  return {
+    StartAt: "Notify",
+    States: {
+      Notify: {
+        Type: "Parallel",
+        Branches: [
+          {
+            StartAt: "SendSms",
+            States: {
+              SendSms: {
+                Type: "Task",
+                Resource: SMS,
+                Retry: [{ ErrorEquals: ["ServiceUnavailable"], IntervalSeconds: 1, MaxAttempts: 1 }],
+                End: true,
+              },
+            },
+          },
+          {
+            StartAt: "PostSlack",
+            States: {
+              PostSlack: { Type: "Task", Resource: SLACK, Next: "Posted" },
+              Posted: { Type: "Pass", End: true },
+            },
+          },
+        ],
+        ...(options.catchTo
+          ? { Catch: [{ ErrorEquals: ["States.ALL"], Next: options.catchTo }], Next: "Done" }
+          : { End: true }),
+      },
+      ...(options.catchTo
+        ? {
+            [options.catchTo]: { Type: "Pass", End: true },
+            Done: { Type: "Pass", End: true },
+          }
+        : {}),
+    },
+  };
+}
+
+const engines: LocalStepFunctions[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((engine) => engine.close()));
+});
+
+function engineFor(
+  definition: AslDefinition,
+  handlers: Record<string, TaskHandler>,
+  executionsDir = mkdtempSync(join(tmpdir(), "leadrelay-parity-")),
+) {
+  const engine = new LocalStepFunctions({
+    definition,
+    stateMachineName: "parity",
+    handlers,
+    resources: { SendSms: SMS, PostSlack: SLACK },
+    retryIntervalMs: 5,
+    executionsDir,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+async function run(engine: LocalStepFunctions, input: unknown = {}) {
+  await engine.startExecution({
+    stateMachineArn: engine.stateMachineArn,
+    name: "e1",
+    input: JSON.stringify(input),
+  });
+  const record = await engine.settled("e1");
+  if (!record) throw new Error("no execution");
+  return record;
+}
+
+const named = (error: string) => Object.assign(new Error(error), { name: error });
+
+/** The Slack branch ends before the SMS branch's last attempt, so the sibling is never cut short. */
+function slackFirst(engine: () => LocalStepFunctions) {
+  let slackDone: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    slackDone = resolve;
+  });
+  return {
+    listen: () =>
+      engine().onEvent((_record, event) => {
+        if (event.type === "PassStateExited") slackDone();
+      }),
+    done,
+  };
+}
+
+function smsFailsTwice(gate: Promise<void>): Record<string, TaskHandler> {
+  let calls = 0;
+  return {
+    SendSms: async () => {
+      calls++;
+      if (calls === 1) throw named("ServiceUnavailable");
+      await gate;
+      throw named("ServiceRejected");
+    },
+    PostSlack: async () => ({ ok: true }),
+  };
+}
+
+/** The first 17 events of both Notify shapes: one branch retried and failing, the other succeeding. */
+const ONE_FAILS_ONE_SUCCEEDS: Expected[] = [
+  [1, 0, "ExecutionStarted"],
+  [2, 0, "ParallelStateEntered", "Notify"],
+  [3, 2, "ParallelStateStarted"],
+  [4, 3, "TaskStateEntered", "SendSms"],
+  [5, 3, "TaskStateEntered", "PostSlack"],
+  [6, 4, "LambdaFunctionScheduled"],
+  [7, 6, "LambdaFunctionStarted"],
+  [8, 5, "LambdaFunctionScheduled"],
+  [9, 8, "LambdaFunctionStarted"],
+  [10, 7, "LambdaFunctionFailed", "ServiceUnavailable"],
+  [11, 9, "LambdaFunctionSucceeded"],
+  [12, 11, "TaskStateExited", "PostSlack"],
+  [13, 12, "PassStateEntered", "Posted"],
+  [14, 13, "PassStateExited", "Posted"],
+  [15, 10, "LambdaFunctionScheduled"],
+  [16, 15, "LambdaFunctionStarted"],
+  [17, 16, "LambdaFunctionFailed", "ServiceRejected"],
+];
+
+describe("a Parallel with one failing and one succeeding branch has the history Step Functions records", () => {
+  it("uncaught: ParallelStateFailed after the failing branch, then ExecutionFailed", async () => {
+    let engine: LocalStepFunctions | undefined;
+    const gate = slackFirst(() => engine as LocalStepFunctions);
+    engine = engineFor(notify(), smsFailsTwice(gate.done));
+    gate.listen();
+    const record = await run(engine);
+
+    expect(record.status).toBe("FAILED");
+    expectParity(record.events, [
+      ...ONE_FAILS_ONE_SUCCEEDS,
+      [18, 17, "ParallelStateFailed"],
+      [19, 18, "ExecutionFailed", "ServiceRejected"],
+    ]);
+  });
+
+  it("caught: ParallelStateFailed, ParallelStateExited, then the Catch's state", async () => {
+    let engine: LocalStepFunctions | undefined;
+    const gate = slackFirst(() => engine as LocalStepFunctions);
+    engine = engineFor(notify({ catchTo: "Recovered" }), smsFailsTwice(gate.done));
+    gate.listen();
+    const record = await run(engine);
+
+    expect(record.status).toBe("SUCCEEDED");
+    expectParity(record.events, [
+      ...ONE_FAILS_ONE_SUCCEEDS,
+      [18, 17, "ParallelStateFailed"],
+      [19, 18, "ParallelStateExited", "Notify"],
+      [20, 19, "PassStateEntered", "Recovered"],
+      [21, 20, "PassStateExited", "Recovered"],
+      [22, 21, "ExecutionSucceeded"],
+    ]);
+  });
+
+  it("and the reader puts each attempt, failure and result on its own branch's state", async () => {
+    let engine: LocalStepFunctions | undefined;
+    const gate = slackFirst(() => engine as LocalStepFunctions);
+    engine = engineFor(notify(), smsFailsTwice(gate.done));
+    gate.listen();
+    const record = await run(engine);
+    const timeline = buildTimeline(record.events);
+
+    const step = (state: string) => timeline.steps.find((candidate) => candidate.state === state);
+    expect(timeline.status).toBe("failed");
+    expect(timeline.retries).toBe(1);
+    expect(step("Notify")).toMatchObject({ kind: "Parallel", status: "failed" });
+    expect(step("Notify")?.branch).toBeUndefined();
+    expect(step("SendSms")).toMatchObject({
+      status: "failed",
+      branch: { state: "Notify", kind: "Parallel", index: 0 },
+      attempts: [
+        { number: 1, outcome: "failed", error: "ServiceUnavailable" },
+        { number: 2, outcome: "failed", error: "ServiceRejected", waitBeforeMs: expect.any(Number) },
+      ],
+    });
+    expect(step("PostSlack")).toMatchObject({
+      status: "done",
+      output: JSON.stringify({ ok: true }),
+      branch: { state: "Notify", kind: "Parallel", index: 1 },
+      attempts: [{ number: 1, outcome: "succeeded" }],
+    });
+    expect(step("Posted")).toMatchObject({ status: "done", branch: { state: "Notify", index: 1 } });
+  });
+});
+
+describe("other Parallel and Map shapes", () => {
+  it("both branches succeed: ParallelStateSucceeded and ParallelStateExited link to the branch that ended last", async () => {
+    let engine: LocalStepFunctions | undefined;
+    const gate = slackFirst(() => engine as LocalStepFunctions);
+    engine = engineFor(notify(), {
+      SendSms: async () => {
+        await gate.done;
+        return { sid: "SM1" };
+      },
+      PostSlack: async () => ({ ok: true }),
+    });
+    gate.listen();
+    const record = await run(engine);
+
+    expectParity(record.events, [
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "ParallelStateEntered", "Notify"],
+      [3, 2, "ParallelStateStarted"],
+      [4, 3, "TaskStateEntered", "SendSms"],
+      [5, 3, "TaskStateEntered", "PostSlack"],
+      [6, 4, "LambdaFunctionScheduled"],
+      [7, 6, "LambdaFunctionStarted"],
+      [8, 5, "LambdaFunctionScheduled"],
+      [9, 8, "LambdaFunctionStarted"],
+      [10, 9, "LambdaFunctionSucceeded"],
+      [11, 10, "TaskStateExited", "PostSlack"],
+      [12, 11, "PassStateEntered", "Posted"],
+      [13, 12, "PassStateExited", "Posted"],
+      [14, 7, "LambdaFunctionSucceeded"],
+      [15, 14, "TaskStateExited", "SendSms"],
+      [16, 15, "ParallelStateSucceeded"],
+      [17, 15, "ParallelStateExited", "Notify"],
+      [18, 17, "ExecutionSucceeded"],
+    ]);
+    expect(buildTimeline(record.events).steps.map((step) => [step.state, step.status])).toEqual([
+      ["Notify", "done"],
+      ["SendSms", "done"],
+      ["PostSlack", "done"],
+      ["Posted", "done"],
+    ]);
+  });
+
+  it("a retried Parallel starts again from its failing branch, with no ParallelStateFailed", async () => {
+    const definition = notify();
+    const notifyState = definition.States.Notify as { Retry?: unknown };
+    notifyState.Retry = [{ ErrorEquals: ["ServiceRejected"], IntervalSeconds: 1, MaxAttempts: 1 }];
+    let smsCalls = 0;
+    const engine = engineFor(definition, {
+      SendSms: async () => {
+        smsCalls++;
+        if (smsCalls === 1) throw named("ServiceRejected");
+        return { sid: "SM2" };
+      },
+      PostSlack: async () => ({ ok: true }),
+    });
+    const record = await run(engine);
+
+    expect(record.status).toBe("SUCCEEDED");
+    const types = record.events.map((event) => event.type);
+    expect(types.filter((type) => type === "ParallelStateStarted")).toHaveLength(2);
+    expect(types).not.toContain("ParallelStateFailed");
+    const failure = record.events.find((event) => event.type === "LambdaFunctionFailed");
+    const restart = record.events.filter((event) => event.type === "ParallelStateStarted")[1];
+    expect(restart?.previousEventId).toBe(failure?.id);
+    const timeline = buildTimeline(record.events);
+    expect(timeline.retries).toBe(1);
+    expect(timeline.steps.filter((step) => step.state === "SendSms").map((step) => step.status)).toEqual([
+      "failed",
+      "done",
+    ]);
+  });
+
+  it("Map: iteration events with {name, index}, each iteration linked on its own, as on AWS", async () => {
+    const definition: AslDefinition = {
+      StartAt: "MapState",
+      States: {
+        MapState: {
+          Type: "Map",
+          ItemsPath: "$.items",
+          MaxConcurrency: 1,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "INLINE" },
+            StartAt: "HandleItem",
+            States: { HandleItem: { Type: "Pass", End: true } },
+          },
+          Next: "Final",
+        },
+        Final: { Type: "Pass", End: true },
+      },
+    };
+    const record = await run(engineFor(definition, {}), { items: [1, 2, 3] });
+
+    expectParity(record.events, [
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "MapStateEntered", "MapState"],
+      [3, 2, "MapStateStarted"],
+      [4, 3, "MapIterationStarted", "0"],
+      [5, 4, "PassStateEntered", "HandleItem"],
+      [6, 5, "PassStateExited", "HandleItem"],
+      [7, 6, "MapIterationSucceeded", "0"],
+      [8, 6, "MapIterationStarted", "1"],
+      [9, 8, "PassStateEntered", "HandleItem"],
+      [10, 9, "PassStateExited", "HandleItem"],
+      [11, 10, "MapIterationSucceeded", "1"],
+      [12, 10, "MapIterationStarted", "2"],
+      [13, 12, "PassStateEntered", "HandleItem"],
+      [14, 13, "PassStateExited", "HandleItem"],
+      [15, 14, "MapIterationSucceeded", "2"],
+      [16, 15, "MapStateSucceeded"],
+      [17, 15, "MapStateExited", "MapState"],
+      [18, 17, "PassStateEntered", "Final"],
+      [19, 18, "PassStateExited", "Final"],
+      [20, 19, "ExecutionSucceeded"],
+    ]);
+    const started = record.events.find((event) => event.type === "MapStateStarted");
+    expect(started?.mapStateStartedEventDetails).toEqual({ length: 3 });
+    const iteration = record.events.find((event) => event.type === "MapIterationStarted");
+    expect(iteration?.mapIterationStartedEventDetails).toEqual({ name: "MapState", index: 0 });
+
+    const handled = buildTimeline(record.events).steps.filter((step) => step.state === "HandleItem");
+    expect(handled.map((step) => step.branch)).toEqual(
+      [0, 1, 2].map((index) => ({ state: "MapState", kind: "Map", index })),
+    );
+  });
+
+  it("Map: a failing iteration caught by the Map's Catch", async () => {
+    const definition: AslDefinition = {
+      StartAt: "MapState",
+      States: {
+        MapState: {
+          Type: "Map",
+          ItemsPath: "$.items",
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "INLINE" },
+            StartAt: "HandleItemFail",
+            States: { HandleItemFail: { Type: "Fail", Error: "HandleItemFailError", Cause: "bad item" } },
+          },
+          Catch: [{ ErrorEquals: ["States.ALL"], Next: "FinalCaught" }],
+          End: true,
+        },
+        FinalCaught: { Type: "Pass", End: true },
+      },
+    };
+    const record = await run(engineFor(definition, {}), { items: [1] });
+
+    expectParity(record.events, [
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "MapStateEntered", "MapState"],
+      [3, 2, "MapStateStarted"],
+      [4, 3, "MapIterationStarted", "0"],
+      [5, 4, "FailStateEntered", "HandleItemFail"],
+      [6, 5, "MapIterationFailed", "0"],
+      [7, 5, "MapStateFailed"],
+      [8, 7, "MapStateExited", "MapState"],
+      [9, 8, "PassStateEntered", "FinalCaught"],
+      [10, 9, "PassStateExited", "FinalCaught"],
+      [11, 10, "ExecutionSucceeded"],
+    ]);
+    const timeline = buildTimeline(record.events);
+    expect(timeline.steps.map((step) => [step.state, step.status])).toEqual([
+      ["MapState", "failed"],
+      ["HandleItemFail", "failed"],
+      ["FinalCaught", "done"],
+    ]);
+  });
+});
+
+describe("a runtime restart inside a Parallel", () => {
+  it("restarts the Parallel: a new ParallelStateStarted after what was recorded, new branches linked to it", async () => {
+    const executionsDir = mkdtempSync(join(tmpdir(), "leadrelay-parity-resume-"));
+    const first = engineFor(
+      notify(),
+      {
+        SendSms: () => new Promise(() => {}),
+        PostSlack: async () => ({ ok: true }),
+      },
+      executionsDir,
+    );
+    const posted = new Promise<void>((resolve) =>
+      first.onEvent((_record, event) => {
+        if (event.type === "PassStateExited") resolve();
+      }),
+    );
+    await first.startExecution({ stateMachineArn: first.stateMachineArn, name: "e1", input: "{}" });
+    await posted;
+    await first.close();
+
+    const second = engineFor(
+      notify(),
+      {
+        SendSms: async () => ({ sid: "SM3" }),
+        PostSlack: async () => ({ ok: true }),
+      },
+      executionsDir,
+    );
+    expect(second.resumeAll()).toEqual({ loaded: 1, resumed: 1 });
+    const record = await second.settled("e1");
+    const events = record?.events ?? [];
+
+    expect(record?.status).toBe("SUCCEEDED");
+    const types = events.map((event) => event.type);
+    expect(types.filter((type) => type === "ParallelStateEntered")).toHaveLength(1);
+    const [, restart] = events.filter((event) => event.type === "ParallelStateStarted");
+    // Linked to the last event recorded before the restart, as a retried Parallel links to its failing branch.
+    expect(restart?.previousEventId).toBe((restart?.id ?? 0) - 1);
+    const firstOfBranches = events.filter(
+      (event) => event.type === "TaskStateEntered" && event.id > (restart?.id ?? 0),
+    );
+    expect(firstOfBranches.map((event) => event.previousEventId)).toEqual([restart?.id, restart?.id]);
+    const timeline = buildTimeline(events);
+    expect(timeline.steps.map((step) => [step.state, step.status])).toEqual([
+      ["Notify", "done"],
+      ["SendSms", "aborted"],
+      ["PostSlack", "done"],
+      ["Posted", "done"],
+      ["SendSms", "done"],
+      ["PostSlack", "done"],
+      ["Posted", "done"],
+    ]);
+  });
+});
