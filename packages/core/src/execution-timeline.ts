@@ -439,10 +439,16 @@ export function formatTimeline(timeline: Timeline): string[] {
     `${head}${total === undefined ? "" : ` in ${formatDuration(total)}`}, ${timeline.retries} retr${timeline.retries === 1 ? "y" : "ies"}${timeline.redrives ? `, redriven ${timeline.redrives}×` : ""}`,
   );
   if (timeline.cause) lines.push(`  cause: ${timeline.cause}`);
+  const marks: Record<TimelineStep["status"], string> = {
+    done: "✓",
+    failed: "✗",
+    aborted: "⊘",
+    running: "…",
+  };
   for (const step of timeline.steps) {
-    const mark = step.status === "done" ? "✓" : step.status === "failed" ? "✗" : "…";
+    const where = step.branch ? `  (${branchLabel(step.branch)})` : "";
     lines.push(
-      `  ${mark} ${step.state.padEnd(18)} ${step.kind.padEnd(8)} ${formatDuration(step.durationMs)}`,
+      `  ${marks[step.status]} ${step.state.padEnd(18)} ${step.kind.padEnd(8)} ${step.status === "aborted" ? "stopped" : formatDuration(step.durationMs)}${where}`,
     );
     if (step.attempts.length > 1 || step.attempts.some((attempt) => attempt.outcome !== "succeeded")) {
       for (const attempt of step.attempts) {
@@ -452,6 +458,7 @@ export function formatTimeline(timeline: Timeline): string[] {
         lines.push(`      attempt ${attempt.number}${wait} ${attempt.outcome}${why}`);
       }
     }
+    if (step.retryPending) lines.push(`      attempt ${step.attempts.length + 1} waiting for its Retry`);
   }
   return lines;
 }
