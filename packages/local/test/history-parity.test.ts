@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTimeline } from "@leadrelay/core";
-import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import type { AslBranch, AslDefinition, AslState } from "@leadrelay/functions/state-machine";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HistoryEvent } from "../src/history";
 import { LocalStepFunctions, type TaskHandler } from "../src/local-step-functions";
@@ -123,6 +123,26 @@ function notify(options: { catchTo?: string } = {}): AslDefinition {
   };
 }
 
+/** A Map over `$.items` with `processor` as its item processor, `map` its other fields, then `after`. */
+function mapOver(
+  processor: AslBranch,
+  map: Partial<AslState>,
+  after: Record<string, AslState>,
+): AslDefinition {
+  return {
+    StartAt: "MapState",
+    States: {
+      MapState: {
+        Type: "Map",
+        ItemsPath: "$.items",
+        ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, ...processor },
+        ...map,
+      },
+      ...after,
+    },
+  };
+}
+
 const engines: LocalStepFunctions[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.close()));
@@ -158,19 +178,23 @@ async function run(engine: LocalStepFunctions, input: unknown = {}) {
 
 const named = (error: string) => Object.assign(new Error(error), { name: error });
 
-/** The Slack branch ends before the SMS branch's last attempt, so the sibling is never cut short. */
-function slackFirst(engine: () => LocalStepFunctions) {
-  let slackDone: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    slackDone = resolve;
+/**
+ * Runs `definition` with handlers that may wait for `slackDone`: the Slack branch ended (its Pass
+ * state exited), so the sibling is never cut short and the shape is the same on every run.
+ */
+async function runGated(
+  definition: AslDefinition,
+  handlers: (slackDone: Promise<void>) => Record<string, TaskHandler>,
+) {
+  let ended: () => void = () => {};
+  const slackDone = new Promise<void>((resolve) => {
+    ended = resolve;
   });
-  return {
-    listen: () =>
-      engine().onEvent((_record, event) => {
-        if (event.type === "PassStateExited") slackDone();
-      }),
-    done,
-  };
+  const engine = engineFor(definition, handlers(slackDone));
+  engine.onEvent((_record, event) => {
+    if (event.type === "PassStateExited") ended();
+  });
+  return run(engine);
 }
 
 function smsFailsTwice(gate: Promise<void>): Record<string, TaskHandler> {
@@ -186,8 +210,8 @@ function smsFailsTwice(gate: Promise<void>): Record<string, TaskHandler> {
   };
 }
 
-/** The first 17 events of both Notify shapes: one branch retried and failing, the other succeeding. */
-const ONE_FAILS_ONE_SUCCEEDS: Expected[] = [
+/** Notify starts its two branches: each one's Task entered and its Lambda started. */
+const BOTH_BRANCHES_STARTED: Expected[] = [
   [1, 0, "ExecutionStarted"],
   [2, 0, "ParallelStateEntered", "Notify"],
   [3, 2, "ParallelStateStarted"],
@@ -197,6 +221,11 @@ const ONE_FAILS_ONE_SUCCEEDS: Expected[] = [
   [7, 6, "LambdaFunctionStarted"],
   [8, 5, "LambdaFunctionScheduled"],
   [9, 8, "LambdaFunctionStarted"],
+];
+
+/** The first 17 events of both Notify shapes: one branch retried and failing, the other succeeding. */
+const ONE_FAILS_ONE_SUCCEEDS: Expected[] = [
+  ...BOTH_BRANCHES_STARTED,
   [10, 7, "LambdaFunctionFailed", "ServiceUnavailable"],
   [11, 9, "LambdaFunctionSucceeded"],
   [12, 11, "TaskStateExited", "PostSlack"],
@@ -209,11 +238,7 @@ const ONE_FAILS_ONE_SUCCEEDS: Expected[] = [
 
 describe("a Parallel with one failing and one succeeding branch has the history Step Functions records", () => {
   it("uncaught: ParallelStateFailed after the failing branch, then ExecutionFailed", async () => {
-    let engine: LocalStepFunctions | undefined;
-    const gate = slackFirst(() => engine as LocalStepFunctions);
-    engine = engineFor(notify(), smsFailsTwice(gate.done));
-    gate.listen();
-    const record = await run(engine);
+    const record = await runGated(notify(), smsFailsTwice);
 
     expect(record.status).toBe("FAILED");
     expectParity(record.events, [
@@ -224,11 +249,7 @@ describe("a Parallel with one failing and one succeeding branch has the history 
   });
 
   it("caught: ParallelStateFailed, ParallelStateExited, then the Catch's state", async () => {
-    let engine: LocalStepFunctions | undefined;
-    const gate = slackFirst(() => engine as LocalStepFunctions);
-    engine = engineFor(notify({ catchTo: "Recovered" }), smsFailsTwice(gate.done));
-    gate.listen();
-    const record = await run(engine);
+    const record = await runGated(notify({ catchTo: "Recovered" }), smsFailsTwice);
 
     expect(record.status).toBe("SUCCEEDED");
     expectParity(record.events, [
@@ -242,11 +263,7 @@ describe("a Parallel with one failing and one succeeding branch has the history 
   });
 
   it("and the reader puts each attempt, failure and result on its own branch's state", async () => {
-    let engine: LocalStepFunctions | undefined;
-    const gate = slackFirst(() => engine as LocalStepFunctions);
-    engine = engineFor(notify(), smsFailsTwice(gate.done));
-    gate.listen();
-    const record = await run(engine);
+    const record = await runGated(notify(), smsFailsTwice);
     const timeline = buildTimeline(record.events);
 
     const step = (state: string) => timeline.steps.find((candidate) => candidate.state === state);
@@ -274,28 +291,16 @@ describe("a Parallel with one failing and one succeeding branch has the history 
 
 describe("other Parallel and Map shapes", () => {
   it("both branches succeed: ParallelStateSucceeded and ParallelStateExited link to the branch that ended last", async () => {
-    let engine: LocalStepFunctions | undefined;
-    const gate = slackFirst(() => engine as LocalStepFunctions);
-    engine = engineFor(notify(), {
+    const record = await runGated(notify(), (slackDone) => ({
       SendSms: async () => {
-        await gate.done;
+        await slackDone;
         return { sid: "SM1" };
       },
       PostSlack: async () => ({ ok: true }),
-    });
-    gate.listen();
-    const record = await run(engine);
+    }));
 
     expectParity(record.events, [
-      [1, 0, "ExecutionStarted"],
-      [2, 0, "ParallelStateEntered", "Notify"],
-      [3, 2, "ParallelStateStarted"],
-      [4, 3, "TaskStateEntered", "SendSms"],
-      [5, 3, "TaskStateEntered", "PostSlack"],
-      [6, 4, "LambdaFunctionScheduled"],
-      [7, 6, "LambdaFunctionStarted"],
-      [8, 5, "LambdaFunctionScheduled"],
-      [9, 8, "LambdaFunctionStarted"],
+      ...BOTH_BRANCHES_STARTED,
       [10, 9, "LambdaFunctionSucceeded"],
       [11, 10, "TaskStateExited", "PostSlack"],
       [12, 11, "PassStateEntered", "Posted"],
@@ -345,23 +350,11 @@ describe("other Parallel and Map shapes", () => {
   });
 
   it("Map: iteration events with {name, index}, each iteration linked on its own, as on AWS", async () => {
-    const definition: AslDefinition = {
-      StartAt: "MapState",
-      States: {
-        MapState: {
-          Type: "Map",
-          ItemsPath: "$.items",
-          MaxConcurrency: 1,
-          ItemProcessor: {
-            ProcessorConfig: { Mode: "INLINE" },
-            StartAt: "HandleItem",
-            States: { HandleItem: { Type: "Pass", End: true } },
-          },
-          Next: "Final",
-        },
-        Final: { Type: "Pass", End: true },
-      },
-    };
+    const definition = mapOver(
+      { StartAt: "HandleItem", States: { HandleItem: { Type: "Pass", End: true } } },
+      { MaxConcurrency: 1, Next: "Final" },
+      { Final: { Type: "Pass", End: true } },
+    );
     const record = await run(engineFor(definition, {}), { items: [1, 2, 3] });
 
     expectParity(record.events, [
@@ -398,23 +391,14 @@ describe("other Parallel and Map shapes", () => {
   });
 
   it("Map: a failing iteration caught by the Map's Catch", async () => {
-    const definition: AslDefinition = {
-      StartAt: "MapState",
-      States: {
-        MapState: {
-          Type: "Map",
-          ItemsPath: "$.items",
-          ItemProcessor: {
-            ProcessorConfig: { Mode: "INLINE" },
-            StartAt: "HandleItemFail",
-            States: { HandleItemFail: { Type: "Fail", Error: "HandleItemFailError", Cause: "bad item" } },
-          },
-          Catch: [{ ErrorEquals: ["States.ALL"], Next: "FinalCaught" }],
-          End: true,
-        },
-        FinalCaught: { Type: "Pass", End: true },
+    const definition = mapOver(
+      {
+        StartAt: "HandleItemFail",
+        States: { HandleItemFail: { Type: "Fail", Error: "HandleItemFailError", Cause: "bad item" } },
       },
-    };
+      { Catch: [{ ErrorEquals: ["States.ALL"], Next: "FinalCaught" }], End: true },
+      { FinalCaught: { Type: "Pass", End: true } },
+    );
     const record = await run(engineFor(definition, {}), { items: [1] });
 
     expectParity(record.events, [
