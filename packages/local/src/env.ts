@@ -32,6 +32,8 @@ export const LocalEnv = z.object({
     )
     .optional(),
   LEADRELAY_STANDIN_DIR: z.string().min(1).optional(),
+  /** How the handlers reach the embedded S3 and Step Functions: in the process (default) or over loopback HTTP. */
+  LEADRELAY_AWS_TRANSPORT: z.enum(["in-process", "loopback"], "must be in-process or loopback").optional(),
   LEADRELAY_MEMBERS_DIR: z.string().min(1).optional(),
   /** Local only: where failure alerts go (default: the Slack stand-in, whatever SLACK_WEBHOOK_URL is). */
   ALERT_SLACK_WEBHOOK_URL: optionalUrl,

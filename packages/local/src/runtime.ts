@@ -7,6 +7,8 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ObjectStore } from "@leadrelay/core";
 import {
   AWS_REQUEST_TIMEOUTS,
+  type AwsClientConfig,
+  type AwsRequestHandler,
   type AwsService,
   createLogger,
   createS3Client,
@@ -101,8 +103,13 @@ export interface RuntimeInfo {
   region: string;
 }
 
+/** How an SDK client reaches the embedded S3 and Step Functions. */
+export type AwsTransport = "in-process" | "loopback";
+
 export interface Runtime extends RuntimeInfo {
   secretHex: string;
+  /** An SDK client configuration for the embedded services (what the handlers get is `in-process`). */
+  aws(service: AwsService, transport: AwsTransport): AwsClientConfig;
   /** The first flow's engine (announce); `engines` has every flow's. */
   engine: LocalStepFunctions;
   engines: Record<string, LocalStepFunctions>;
@@ -211,22 +218,38 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sfnEndpoint = `${url}/_aws/sfn`;
 
   // ── local AWS ──
-  const s3 = await createLocalS3({ directory: join(options.dataDir, "s3"), bucket: LOCAL_BUCKET });
+  const s3 = await createLocalS3({
+    directory: join(options.dataDir, "s3"),
+    bucket: LOCAL_BUCKET,
+    mount: "/_aws/s3",
+  });
+  const engines: Record<string, LocalStepFunctions> = {};
+  const engineList = () => Object.values(engines);
+  const faults = { s3: s3.outage, sfn: { down: false } };
+  const facade = createSfnFacade(engineList, faults.sfn);
   const endpoints: Record<AwsService, string> = {
     s3: s3Endpoint,
     sfn: sfnEndpoint,
     events: `${url}/_local/events`,
     sesv2: `${url}/_local/ses`,
   };
+  // The handlers' S3 and Step Functions calls stay in the process (same SDK, no socket); the
+  // loopback endpoints serve the CLI, the console and anything outside.
+  const inProcess: Partial<Record<AwsService, AwsRequestHandler>> =
+    settings.LEADRELAY_AWS_TRANSPORT === "loopback"
+      ? {}
+      : { s3: s3.requestHandler as AwsRequestHandler, sfn: facade.requestHandler as AwsRequestHandler };
+
+  const awsConfig = (service: AwsService, transport: AwsTransport): AwsClientConfig => ({
+    requestHandler: (transport === "in-process" && inProcess[service]) || { ...AWS_REQUEST_TIMEOUTS },
+    endpoint: endpoints[service],
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    ...(service === "s3" ? { forcePathStyle: true } : {}),
+  });
   const kit: TaskKit = {
     log: createLogger("local", { level: process.env.LOG_LEVEL ?? "warn" }),
-    aws: (service) => ({
-      requestHandler: { ...AWS_REQUEST_TIMEOUTS },
-      endpoint: endpoints[service],
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      ...(service === "s3" ? { forcePathStyle: true } : {}),
-    }),
+    aws: (service) => awsConfig(service, "in-process"),
   };
   const s3Client = createS3Client(kit.aws("s3"));
   const sfnClient = createSfnClient(kit.aws("sfn"));
@@ -261,7 +284,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   settings.BUCKET_NAME = LOCAL_BUCKET;
 
   // ── flows: one engine each ──
-  const engines: Record<string, LocalStepFunctions> = {};
   // Every flow's Tasks share four slots: a burst at LEAD_WAIT_SECONDS=0 cannot crowd out the webhooks
   // however many flows a lead starts.
   const slots = new TaskSlots(4);
@@ -275,7 +297,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       slots,
     });
   }
-  const engineList = () => Object.values(engines);
   const metrics = createRuntimeMetrics(engines);
   const alerts = watchFailures({
     engines,
@@ -321,8 +342,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     webhooks[source.id] = `${url}${(source.routes[0] ?? "").split(" ")[1]}`;
   }
 
-  const faults = { s3: s3.outage, sfn: { down: false } };
-  const facade = createSfnFacade(engineList, faults.sfn);
   const first = engines[flows[0]?.id ?? ""];
   if (!first) throw new Error("LEADRELAY_FLOWS chose no flow");
   const announceArn = (engines.announce ?? first).stateMachineArn;
@@ -358,7 +377,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       req.url = (req.url ?? "").slice("/_aws/s3".length);
       return s3.handle(req, res);
     }
-    if (path === "/_aws/sfn" || path === "/_aws/sfn/") return facade(req, res);
+    if (path === "/_aws/sfn" || path === "/_aws/sfn/") return facade.handle(req, res);
     const local = /^\/_local\/([a-z0-9-]+)(\/.*)?$/.exec(path);
     const standIn = local ? standIns[local[1] ?? ""] : undefined;
     if (standIn) {
@@ -407,6 +426,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     ...info,
     secretHex: settings.CLOSE_WEBHOOK_SECRET ?? "",
+    aws: awsConfig,
     engine: engines.announce ?? first,
     engines,
     s3,
