@@ -49,6 +49,25 @@ interface Running {
 
 export type ExecutionListener = (record: ExecutionRecord, event: HistoryEvent) => void;
 
+/**
+ * What stays in memory of a finished execution once it is on disk: enough to list it. Its input,
+ * output and history are read from the store when asked, so memory follows what is running.
+ */
+type ExecutionSummary = Pick<
+  ExecutionRecord,
+  "name" | "status" | "startDate" | "stopDate" | "redriveCount" | "redriveDate"
+>;
+type Held = ExecutionRecord | ExecutionSummary;
+const isFull = (record: Held): record is ExecutionRecord => "events" in record;
+const summaryOf = (record: ExecutionRecord): ExecutionSummary => ({
+  name: record.name,
+  status: record.status,
+  startDate: record.startDate,
+  stopDate: record.stopDate,
+  redriveCount: record.redriveCount,
+  redriveDate: record.redriveDate,
+});
+
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** How long intermediate history events may wait to be written (terminal ones are written at once). */
 const PERSIST_DELAY_MS = 250;
@@ -67,7 +86,8 @@ const TERMINAL: ReadonlySet<string> = new Set([
  */
 export class LocalStepFunctions {
   readonly stateMachineArn: string;
-  private readonly records = new Map<string, ExecutionRecord>();
+  /** Running executions whole; finished ones as summaries (see `full`). */
+  private readonly records = new Map<string, Held>();
   private readonly running = new Map<string, Running>();
   private readonly store: ExecutionStore;
   private readonly listeners = new Set<ExecutionListener>();
@@ -114,14 +134,19 @@ export class LocalStepFunctions {
     const records = this.store.loadAll();
     let resumed = 0;
     for (const record of records) {
+      if (record.status !== "RUNNING") {
+        this.records.set(record.name, summaryOf(record));
+        continue;
+      }
       this.records.set(record.name, record);
-      if (record.status !== "RUNNING") continue;
       const point = resumePoint(record, this.options.definition, "running", this.topLevel);
       if (!point) continue;
       // Continue inside the state it was in: its StateEntered is already in the history.
       this.launch(record, point, false, point.inside);
       resumed++;
     }
+    this.byStart.push(...records.map((record) => record.name));
+    this.byStart.sort((a, b) => this.compareStart(a, b));
     return { loaded: records.length, resumed };
   }
 
@@ -145,7 +170,22 @@ export class LocalStepFunctions {
     const record = this.records.get(executionArn.slice(this.arnPrefix.length));
     if (!record)
       throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${executionArn}'`);
-    return record;
+    return this.full(record);
+  }
+
+  /** The whole record: in memory while running, read from the store once finished. */
+  private full(record: Held): ExecutionRecord {
+    if (isFull(record)) return record;
+    const stored = this.store.load(record.name);
+    if (!stored) throw new SfnApiError("InternalFailure", `Execution ${record.name} is unreadable`, 500);
+    return stored;
+  }
+
+  /** Once its final state is on disk, a finished execution keeps only its summary in memory. */
+  private async release(record: ExecutionRecord): Promise<void> {
+    await this.store.save(record);
+    if (record.status !== "RUNNING" && this.records.get(record.name) === record)
+      this.records.set(record.name, summaryOf(record));
   }
 
   private checkStateMachine(arn: unknown) {
@@ -168,10 +208,10 @@ export class LocalStepFunctions {
     const existing = this.records.get(name);
     if (existing) {
       // Step Functions: same name and input while RUNNING is idempotent; anything else is a conflict.
-      if (existing.status === "RUNNING" && existing.input === input) {
+      if (isFull(existing) && existing.status === "RUNNING" && existing.input === input) {
         return { executionArn: existing.executionArn, startDate: existing.startDate };
       }
-      throw new SfnApiError("ExecutionAlreadyExists", `Execution Already Exists: '${existing.executionArn}'`);
+      throw new SfnApiError("ExecutionAlreadyExists", `Execution Already Exists: '${this.arnOf(name)}'`);
     }
     const record: ExecutionRecord = {
       executionArn: this.arnOf(name),
@@ -184,6 +224,7 @@ export class LocalStepFunctions {
       events: [],
     };
     this.records.set(name, record);
+    this.index(name);
     this.launch(
       record,
       { state: this.options.definition.StartAt, input: parsed, enteredAt: record.startDate },
@@ -212,22 +253,28 @@ export class LocalStepFunctions {
   }) {
     this.checkStateMachine(request.stateMachineArn);
     const max = Math.min(Math.max(request.maxResults || 100, 1), 1000);
-    const order = (a: ExecutionRecord, b: ExecutionRecord) =>
-      b.startDate - a.startDate || (a.name < b.name ? -1 : 1);
-    let items = [...this.records.values()];
-    if (request.statusFilter) items = items.filter((record) => record.status === request.statusFilter);
-    items.sort(order);
+    // Newest first: walk the start index from its end, from just past the token's execution.
+    let at = this.byStart.length - 1;
     if (request.nextToken) {
       const [date, ...nameParts] = Buffer.from(request.nextToken, "base64url").toString().split(":");
-      const after = { startDate: Number(date), name: nameParts.join(":") } as ExecutionRecord;
-      items = items.filter((record) => order(after, record) < 0);
+      at = this.positionOf({ startDate: Number(date), name: nameParts.join(":") }) - 1;
     }
-    const page = items.slice(0, max);
+    const page: Held[] = [];
+    let more = false;
+    for (; at >= 0; at--) {
+      const record = this.records.get(this.byStart[at] as string);
+      if (!record || (request.statusFilter && record.status !== request.statusFilter)) continue;
+      if (page.length === max) {
+        more = true;
+        break;
+      }
+      page.push(record);
+    }
     const last = page.at(-1);
     return {
       executions: page.map((record) => ({
-        executionArn: record.executionArn,
-        stateMachineArn: record.stateMachineArn,
+        executionArn: this.arnOf(record.name),
+        stateMachineArn: this.stateMachineArn,
         name: record.name,
         status: record.status,
         startDate: record.startDate,
@@ -235,10 +282,48 @@ export class LocalStepFunctions {
         redriveCount: record.redriveCount,
       })),
       nextToken:
-        items.length > max && last
-          ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url")
-          : undefined,
+        more && last ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url") : undefined,
     };
+  }
+
+  /**
+   * Execution names oldest first (start date, then name descending): ListExecutions' order read
+   * backwards, so a new start is an append and a page is a walk, not a sort of every execution.
+   */
+  private readonly byStart: string[] = [];
+
+  private compareStart(a: string, b: string): number {
+    const left = this.records.get(a);
+    const right = this.records.get(b);
+    return compareKeys(
+      { startDate: left?.startDate ?? 0, name: a },
+      { startDate: right?.startDate ?? 0, name: b },
+    );
+  }
+
+  /** The index of the first entry that does not sort before `key`. */
+  private positionOf(key: { startDate: number; name: string }): number {
+    let low = 0;
+    let high = this.byStart.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const name = this.byStart[middle] as string;
+      const entry = { startDate: this.records.get(name)?.startDate ?? 0, name };
+      if (compareKeys(entry, key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private index(name: string) {
+    const last = this.byStart.at(-1);
+    if (last === undefined || this.compareStart(last, name) < 0) this.byStart.push(name);
+    else
+      this.byStart.splice(
+        this.positionOf({ startDate: this.records.get(name)?.startDate ?? 0, name }),
+        0,
+        name,
+      );
   }
 
   getExecutionHistory(request: {
@@ -274,7 +359,7 @@ export class LocalStepFunctions {
       executionAbortedEventDetails: { error: request.error, cause: request.cause },
     });
     Object.assign(record, { status: "ABORTED", stopDate: at, error: request.error, cause: request.cause });
-    await this.store.save(record);
+    await this.release(record);
     return { stopDate: at };
   }
 
@@ -289,6 +374,7 @@ export class LocalStepFunctions {
     }
     const point = resumePoint(record, this.options.definition, "failed", this.topLevel);
     if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
+    this.records.set(record.name, record);
     const at = this.now();
     record.redriveCount += 1;
     Object.assign(record, { status: "RUNNING", redriveDate: at });
@@ -310,7 +396,10 @@ export class LocalStepFunctions {
   async settled(name: string): Promise<ExecutionRecord | undefined> {
     for (;;) {
       const run = this.running.get(name);
-      if (!run) return this.records.get(name);
+      if (!run) {
+        const record = this.records.get(name);
+        return record && this.full(record);
+      }
       await run.done;
     }
   }
@@ -427,7 +516,7 @@ export class LocalStepFunctions {
         recorder.record(event as EngineEvent);
         if (TERMINAL.has(event.type)) {
           this.finish(record, event as never);
-          void this.store.save(record);
+          void this.release(record);
         } else this.store.saveSoon(record, PERSIST_DELAY_MS);
       }
       await execution.result.catch(() => undefined);
@@ -455,6 +544,11 @@ export class LocalStepFunctions {
       record.cause = typeof event.Cause === "string" ? event.Cause : JSON.stringify(event.Cause ?? "");
     }
   }
+}
+
+/** Oldest first; one start date: names descending (ListExecutions lists names ascending within a date). */
+function compareKeys(a: { startDate: number; name: string }, b: { startDate: number; name: string }): number {
+  return a.startDate - b.startDate || (a.name > b.name ? -1 : a.name < b.name ? 1 : 0);
 }
 
 function takeOnce(results: Map<string, { value: unknown }>, state: string) {
