@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
+import { KeyIndex } from "./key-index";
 import {
   type InProcessHandler,
   inProcessHandler,
@@ -100,22 +101,22 @@ export async function createLocalS3(options: {
   /** The endpoint's path, removed from in-process requests' paths (`/_aws/s3`). */
   mount?: string;
 }): Promise<LocalS3> {
-  const buckets = new Map<string, Set<string>>();
+  const buckets = new Map<string, KeyIndex>();
   const root = options.directory;
   mkdirSync(join(root, options.bucket), { recursive: true });
   for (const bucket of readdirSync(root, { withFileTypes: true })) {
     if (!bucket.isDirectory()) continue;
-    const keys = new Set<string>();
+    const keys: string[] = [];
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
         else if (!entry.name.endsWith(".tmp"))
-          keys.add(relative(join(root, bucket.name), path).split(sep).join("/"));
+          keys.push(relative(join(root, bucket.name), path).split(sep).join("/"));
       }
     };
     walk(join(root, bucket.name));
-    buckets.set(bucket.name, keys);
+    buckets.set(bucket.name, new KeyIndex(keys));
   }
   const outage = { down: false };
   const directories = new Set<string>();
@@ -137,7 +138,7 @@ export async function createLocalS3(options: {
     return join(root, bucket, ...segments);
   }
 
-  function keysOf(bucket: string): Set<string> {
+  function keysOf(bucket: string): KeyIndex {
     const keys = buckets.get(bucket);
     if (!keys) throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist");
     return keys;
@@ -231,7 +232,7 @@ export async function createLocalS3(options: {
     const max = Math.min(Math.max(Number(query.get("max-keys") ?? 1000) || 1000, 0), 1000);
     const token = query.get("continuation-token");
     const after = token ? Buffer.from(token, "base64url").toString() : (query.get("start-after") ?? "");
-    const matching = [...keys].filter((key) => key.startsWith(prefix) && key > after).sort();
+    const matching = keys.page(prefix, after, max + 1);
     const page = matching.slice(0, max);
     const truncated = matching.length > page.length;
     const contents = await Promise.all(
@@ -265,7 +266,7 @@ export async function createLocalS3(options: {
     }
     if (key === "") {
       if (method === "PUT") {
-        if (!buckets.has(bucket)) buckets.set(bucket, new Set());
+        if (!buckets.has(bucket)) buckets.set(bucket, new KeyIndex());
         await mkdir(join(root, bucket), { recursive: true });
         return { status: 200, headers: { location: `/${bucket}` } };
       }
