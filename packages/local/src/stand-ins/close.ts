@@ -130,7 +130,9 @@ async function updateLead(
   }
   updated.date_updated = new Date(context.now()).toISOString();
   const state = context.state as CloseState;
-  state.leads = { ...state.leads, [leadId]: updated };
+  // In place: copying every lead on each update made a long run quadratic.
+  state.leads ??= {};
+  state.leads[leadId] = updated;
   context.save();
   return { status: 200, json: updated };
 }
@@ -159,7 +161,8 @@ async function createNote(request: StandInRequest, context: StandInContext): Pro
     date_updated: at,
   };
   const state = context.state as CloseState;
-  state.notes = [...(state.notes ?? []), record];
+  state.notes ??= [];
+  state.notes.push(record);
   context.save();
   return { status: 200, json: record };
 }

@@ -1,4 +1,5 @@
 import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ObjectStore } from "@leadrelay/core";
@@ -41,9 +42,15 @@ export interface StandInContext {
   state: Record<string, unknown>;
   save(): void;
   now(): number;
-  /** What this stand-in has received so far. */
+  /** What this stand-in received most recently (the last REQUESTS_IN_MEMORY; `_requests` has all). */
   requests(): readonly RecordedRequest[];
 }
+
+/**
+ * How many of its latest requests a stand-in keeps in memory; the rest stay in its request log on
+ * disk (`GET /_local/<slug>/_requests` reads them), so memory does not grow with a long run.
+ */
+export const REQUESTS_IN_MEMORY = 2000;
 
 export interface StandInSpec {
   slug: string;
@@ -123,16 +130,31 @@ export interface StandIn {
 
 export function createStandIn(
   spec: StandInSpec,
-  options: { dataDir: string; standInDir?: string; store: ObjectStore; now?: () => number },
+  options: {
+    dataDir: string;
+    standInDir?: string;
+    store: ObjectStore;
+    now?: () => number;
+    /** REQUESTS_IN_MEMORY unless given (tests). */
+    requestsInMemory?: number;
+  },
 ): StandIn {
+  const window = options.requestsInMemory ?? REQUESTS_IN_MEMORY;
   const dir = join(options.dataDir, "stand-ins");
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${spec.slug}.jsonl`);
   const stateFile = join(dir, `${spec.slug}.state.json`);
   const now = options.now ?? Date.now;
   const recorded: RecordedRequest[] = [];
+  /** Requests in the log file (this run's and earlier ones'): when it exceeds the window, `_requests` reads the file. */
+  let logged = 0;
+  let lastId = 0;
   try {
-    for (const line of readFileSync(logFile, "utf8").split("\n")) if (line) recorded.push(JSON.parse(line));
+    const lines = readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+    logged = lines.length;
+    // Only the window is parsed: a restart does not read a long run's whole log into memory.
+    for (const line of lines.slice(-window)) recorded.push(JSON.parse(line));
+    lastId = recorded.at(-1)?.id ?? 0;
   } catch {
     // nothing recorded yet
   }
@@ -167,8 +189,9 @@ export function createStandIn(
   };
 
   function record(request: StandInRequest, status: number, scripted: boolean) {
+    lastId += 1;
     const entry: RecordedRequest = {
-      id: (recorded.at(-1)?.id ?? 0) + 1,
+      id: lastId,
       at: new Date(now()).toISOString(),
       method: request.method,
       path: request.path,
@@ -183,8 +206,25 @@ export function createStandIn(
       ...(scripted ? { scripted } : {}),
     };
     recorded.push(entry);
+    if (recorded.length > window) recorded.splice(0, recorded.length - window);
+    logged += 1;
     log.write(`${JSON.stringify(entry)}\n`);
     for (const listener of listeners) listener(entry);
+  }
+
+  /** Every request in order: the older ones from the log on disk, the window from memory. */
+  async function allRecorded(): Promise<RecordedRequest[]> {
+    if (logged <= recorded.length) return recorded;
+    const firstInMemory = recorded[0]?.id ?? Number.POSITIVE_INFINITY;
+    // The log stream writes in order: once this empty write is flushed, every earlier line is on disk.
+    await new Promise<void>((resolve) => log.write("", () => resolve()));
+    const older: RecordedRequest[] = [];
+    for (const line of (await readFile(logFile, "utf8")).split("\n")) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as RecordedRequest;
+      if (entry.id < firstInMemory) older.push(entry);
+    }
+    return [...older, ...recorded];
   }
 
   function takeScript(request: StandInRequest): FailureScript | undefined {
@@ -204,12 +244,14 @@ export function createStandIn(
     if (path === "/_requests") {
       if (req.method === "DELETE") {
         recorded.length = 0;
+        logged = 0;
+        lastId = 0;
         log.end();
         writeFileSync(logFile, "");
         log = createWriteStream(logFile, { flags: "a" });
         return send(res, { status: 204 });
       }
-      return send(res, { status: 200, json: { slug: spec.slug, requests: recorded } });
+      return send(res, { status: 200, json: { slug: spec.slug, requests: await allRecorded() } });
     }
     if (req.method === "DELETE") {
       scripts.length = 0;
