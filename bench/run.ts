@@ -20,12 +20,16 @@ import {
   PEERS_SETTINGS,
   peersTable,
 } from "./peers/index";
+import { benchSoak } from "./soak";
 import { benchTransitions } from "./transitions";
 import { benchWaiting } from "./waiting";
 
 const quick = process.argv.includes("--quick");
 /** `--peers`: only the side-by-side section (bench/peers), merged into results.json under `peers`. */
 const peers = process.argv.includes("--peers");
+/** `--soak [minutes]`: only the long mixed-load section (bench/soak.ts), merged into results.json under `soak`. */
+const soakAt = process.argv.indexOf("--soak");
+const soakMinutes = soakAt === -1 ? undefined : Number(process.argv[soakAt + 1] ?? "") || 20;
 const mode = quick ? "quick" : "full";
 const SETTINGS = quick
   ? {
@@ -56,7 +60,11 @@ const GOALS = {
 };
 
 // Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
-const budgetSeconds = peers ? PEERS_BUDGET_SECONDS : SETTINGS.budgetSeconds;
+const budgetSeconds = peers
+  ? PEERS_BUDGET_SECONDS
+  : soakMinutes !== undefined
+    ? soakMinutes * 60 + 300
+    : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
     process.stderr.write(`bench: over the ${budgetSeconds + 60} s hard limit, giving up\n`);
@@ -118,8 +126,54 @@ async function mainPeers() {
   log(`bench: wrote peers into ${file} (${result.wallSeconds} s)`);
 }
 
+/** The soak section alone: a per-minute table; results.json keeps the other sections' last numbers. */
+async function mainSoak(minutes: number) {
+  log(`bench: soak for ${minutes} min (load average ${loadavg()[0]?.toFixed(2)})`);
+  const result = await benchSoak({ minutes, ratePerSecond: 8, burst: 100 }, log);
+  process.stdout.write(
+    `${table(
+      [
+        "minute",
+        "webhooks",
+        "failed",
+        "p50 ms",
+        "p99 ms",
+        "RSS MB",
+        "heap MB",
+        "fds",
+        "data MB",
+        "running",
+        "load",
+      ],
+      result.minutes.map((row) => [
+        row.minute,
+        row.webhooks,
+        row.failed,
+        row.p50Ms,
+        row.p99Ms,
+        row.rssMB,
+        row.heapMB,
+        row.fds,
+        row.dataMB,
+        row.running,
+        row.loadAverage,
+      ]),
+    )}\n  restart on the accumulated data: ${result.restartMs} ms to ready; RSS slope after minute 5: ${result.rssSlopeMBPerMinuteAfter5} MB/min; p99 last 5 ÷ first 5: ${result.p99LastOverFirst}; data per 1,000 leads: ${result.dataMBPer1000Leads} MB\n`,
+  );
+  const file = join(REPO_ROOT, "bench/results.json");
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...previous, soak: { ...result, machine: machine() } }, null, 2)}\n`,
+  );
+  log(`bench: wrote soak into ${file}`);
+}
+
 async function main() {
   if (peers) return mainPeers();
+  if (soakMinutes !== undefined) return mainSoak(soakMinutes);
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
@@ -472,11 +526,14 @@ async function main() {
   const file = quick
     ? join(tmpdir(), "leadrelay-bench-results.quick.json")
     : join(REPO_ROOT, "bench/results.json");
-  // The peers' section (`--peers`, ≈ 15 min) is measured apart: its last numbers are kept.
-  const previousPeers = existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as { peers?: unknown }).peers
-    : undefined;
-  writeFileSync(file, `${JSON.stringify({ ...results, peers: previousPeers }, null, 2)}\n`);
+  // The peers' (`--peers`, ≈ 15 min) and soak (`--soak`) sections are measured apart: their last numbers are kept.
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as { peers?: unknown; soak?: unknown })
+    : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...results, peers: previous.peers, soak: previous.soak }, null, 2)}\n`,
+  );
   log(`bench: wrote ${file} (${mode} run, ${durationSeconds} s)`);
 }
 

@@ -389,6 +389,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return sendJson(res, 200, {
         ok: true,
         running: engineList().reduce((sum, engine) => sum + engine.runningCount(), 0),
+        heapMB: Math.round(process.memoryUsage().heapUsed / 1024 / 102.4) / 10,
       });
     }
     if (path === "/") {
