@@ -37,6 +37,8 @@ export interface SoakMinute {
   minute: number;
   webhooks: number;
   failed: number;
+  /** Non-2xx answers (and load-generator errors) by status. */
+  failures: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
   rssMB: number;
@@ -98,19 +100,21 @@ export async function benchSoak(options: SoakOptions, log: (line: string) => voi
         ),
       ]);
       const latencies = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
-      const failed = results.reduce(
-        (sum, result) =>
-          sum +
-          Object.entries(result.statuses)
-            .filter(([status]) => !/^2\d\d$/.test(status))
-            .reduce((count, [, n]) => count + n, 0),
-        0,
-      );
+      const failures: Record<string, number> = {};
+      for (const result of results) {
+        for (const [status, count] of Object.entries(result.statuses))
+          if (!/^2\d\d$/.test(status)) failures[status] = (failures[status] ?? 0) + count;
+      }
+      // A load-generator error is counted once, as status "0"; its message is listed beside it.
+      const failed = Object.entries(failures)
+        .filter(([status]) => !status.startsWith("error:"))
+        .reduce((sum, [, count]) => sum + count, 0);
       const health = (await getJson(`${origin}/healthz`)) as { running?: number; heapMB?: number };
       const row: SoakMinute = {
         minute,
         webhooks: latencies.length,
         failed,
+        failures,
         p50Ms: Math.round(percentile(latencies, 50)),
         p99Ms: Math.round(percentile(latencies, 99)),
         rssMB: memoryOf(runtime.pid).rssMB,
