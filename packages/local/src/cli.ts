@@ -40,6 +40,9 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
                                         (offline; the LLM when LLM_BASE_URL and LLM_MODEL are set)
   leadrelay hubspot setup               create the HubSpot properties linkedin-replies writes (idempotent;
                                         HUBSPOT_BASE_URL + HUBSPOT_TOKEN, else the local HubSpot stand-in)
+  leadrelay connect <vendor> [--stage X | --webhook-url URL]
+                                        register the webhook at close, meta, lgm, crm; hubspot's properties
+                                        (idempotent; 'leadrelay connect --help' says more)
   leadrelay help
 
   S: RUNNING SUCCEEDED FAILED TIMED_OUT ABORTED      T: an ISO time (2026-11-20T14:00Z, UTC) or an age (90s, 30m, 2h, 7d)
@@ -309,7 +312,15 @@ async function secrets(): Promise<number> {
   return 0;
 }
 
+/** What the commands with their own file and flags (connect, doctor) write to. */
+const commandIo = () => ({
+  env: process.env,
+  out,
+  err: (line: string) => process.stderr.write(`${line}\n`),
+});
+
 async function run(argv: string[]): Promise<number> {
+  if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -41,7 +41,7 @@ export class CheckUnreachable extends Error {
 }
 
 export interface ProbeRequest {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PUT" | "DELETE";
   headers?: Record<string, string>;
   json?: unknown;
   text?: string;
