@@ -7,6 +7,9 @@ import {
   connectCloseWebhook,
   createCloseWebhooks,
 } from "@leadrelay/functions/adapters/close-webhooks";
+import { connectLgmWebhook, LgmConnectError } from "@leadrelay/functions/adapters/lgm-webhooks";
+import { checkMetaPageToken } from "@leadrelay/functions/adapters/meta-check";
+import { connectMetaWebhook, MetaConnectError } from "@leadrelay/functions/adapters/meta-webhooks";
 import { readStage, type StageContext } from "./cli-stage";
 import { localInfo } from "./cli-target";
 import { secretFile } from "./local-secrets";
@@ -18,6 +21,11 @@ export const CONNECT_USAGE = `leadrelay connect <vendor> [--stage X | --webhook-
   close      a lead.created subscription → the stage's /webhook/close; Close's signature key becomes
              CLOSE_WEBHOOK_SECRET (--stage: the stage's SST secret, its functions restarted;
              locally: <data dir>/webhook-secret, used after 'pnpm start' restarts)
+  meta       the app's page/leadgen subscription (callback + META_VERIFY_TOKEN; app token from META_APP_ID
+             and META_APP_SECRET) and the app's install on META_PAGE_ID (META_PAGE_ACCESS_TOKEN)
+  lgm        an inbox webhook at La Growth Machine (LGM_API_KEY); without it, the URL to paste
+  crm        the URL and header to paste into your CRM's deal webhook (the CRM has no registration API)
+  hubspot    the HubSpot properties the chosen flows write (as 'leadrelay hubspot setup')
 
   The vendor's API: <VENDOR>_BASE_URL and its credentials from this shell; locally, when the base URL
   is unset, the running runtime's stand-in. The webhook URL: --webhook-url, else the stage's output
@@ -227,6 +235,150 @@ async function connectClose(target: Target, deps: ConnectDeps): Promise<number> 
   return 0;
 }
 
+/**
+ * The values a connect needs: on a stage, this shell's settings and the stage's SST secrets; locally,
+ * the running runtime's settings (stand-ins, generated secrets) with this shell's winning, as at 'pnpm start'.
+ */
+async function settingsFor(
+  target: Target,
+  deps: ConnectDeps,
+  secretNames: readonly string[],
+): Promise<Record<string, string | undefined>> {
+  const given = Object.fromEntries(Object.entries(deps.env).filter(([, value]) => value?.trim()));
+  if (target.stage) {
+    const stage = target.stage;
+    const secrets = (deps.stageSecrets ?? ((s) => awsStageSecrets(s.app, s.stage, s.region)))(stage);
+    const read = await secrets.read(secretNames);
+    const values: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(given)) if (!secretNames.includes(name)) values[name] = value;
+    for (const [name, entry] of Object.entries(read)) values[name] = entry.value;
+    return values;
+  }
+  const { localSettings } = await import("./cli-doctor");
+  return { ...(await localSettings(deps.env)).settings.values, ...given };
+}
+
+function need(values: Record<string, string | undefined>, names: readonly string[], why: string): void {
+  const missing = names.filter((name) => !values[name]?.trim());
+  if (missing.length > 0)
+    throw new ConnectRefused(
+      `${why} needs ${missing.join(", ")}: set ${missing.length === 1 ? "it" : "them"} and run again`,
+    );
+}
+
+async function connectMeta(target: Target, deps: ConnectDeps): Promise<number> {
+  const url = target.webhookUrl("meta", "WebhookUrlMeta");
+  const values = await settingsFor(target, deps, [
+    "META_APP_SECRET",
+    "META_VERIFY_TOKEN",
+    "META_PAGE_ACCESS_TOKEN",
+  ]);
+  need(
+    values,
+    ["META_APP_ID", "META_APP_SECRET", "META_VERIFY_TOKEN", "META_PAGE_ID", "META_PAGE_ACCESS_TOKEN"],
+    "connect meta",
+  );
+  const v = (name: string) => values[name]?.trim() ?? "";
+  const graph = {
+    baseUrl: v("META_GRAPH_BASE_URL") || "https://graph.facebook.com",
+    version: v("META_API_VERSION") || "v21.0",
+  };
+  deps.out(`Meta (${graph.baseUrl}): app ${v("META_APP_ID")}, page ${v("META_PAGE_ID")} → ${url}`);
+  // The permissions first: each missing one named with what it is for, Leads Access included.
+  const token = await checkMetaPageToken({
+    ...graph,
+    appId: v("META_APP_ID"),
+    appSecret: v("META_APP_SECRET"),
+    pageToken: v("META_PAGE_ACCESS_TOKEN"),
+    pageId: v("META_PAGE_ID"),
+  });
+  if (token.status === "broken") {
+    throw new ConnectRefused(`${token.detail}${token.fix ? `\n  fix: ${token.fix}` : ""}`);
+  }
+  deps.out(`  page token: ${token.detail}`);
+  const result = await connectMetaWebhook(
+    {
+      ...graph,
+      appId: v("META_APP_ID"),
+      appSecret: v("META_APP_SECRET"),
+      verifyToken: v("META_VERIFY_TOKEN"),
+      pageId: v("META_PAGE_ID"),
+      pageToken: v("META_PAGE_ACCESS_TOKEN"),
+    },
+    url,
+  );
+  deps.out(
+    result.app === "unchanged"
+      ? "  app subscription (page/leadgen) already points here: nothing to change"
+      : `  app subscription (page/leadgen) ${result.app}: Meta verified ${url} with META_VERIFY_TOKEN`,
+  );
+  deps.out(
+    result.page === "unchanged"
+      ? `  the app is already installed on page ${v("META_PAGE_ID")} for leadgen`
+      : `  installed the app on page ${v("META_PAGE_ID")} for leadgen`,
+  );
+  return 0;
+}
+
+/** LGM's URL with its `{token}` filled in: the token is the only thing that authenticates LGM. */
+function lgmUrl(url: string, token: string | undefined): string {
+  if (!url.includes("{token}")) return url;
+  if (!token)
+    throw new ConnectRefused(
+      "LGM_WEBHOOK_TOKEN is not known: start the runtime once, or set the stage's secret",
+    );
+  return url.replace("{token}", encodeURIComponent(token));
+}
+
+async function connectLgm(target: Target, deps: ConnectDeps): Promise<number> {
+  const values = await settingsFor(target, deps, ["LGM_WEBHOOK_TOKEN", "LGM_API_KEY"]);
+  const url = lgmUrl(target.webhookUrl("lgm", "WebhookUrlLgm"), values.LGM_WEBHOOK_TOKEN);
+  const apiKey = values.LGM_API_KEY?.trim();
+  if (!apiKey) {
+    deps.out(
+      "La Growth Machine: LGM_API_KEY is not set, so register the webhook by hand (LGM → Settings → Webhooks):",
+    );
+    deps.out(`  URL      ${url}`);
+    deps.out(
+      "  events   inbox messages (LinkedIn and email), every campaign; no header, the URL's path is the secret",
+    );
+    deps.out("  (shown once: treat the URL as a password; 'pnpm leadrelay secrets' shows it again locally)");
+    return 0;
+  }
+  const baseUrl = values.LGM_BASE_URL?.trim() || "https://apiv2.lagrowthmachine.com/flow";
+  const result = await connectLgmWebhook({ baseUrl, apiKey }, url);
+  deps.out(
+    `La Growth Machine (${baseUrl}): inbox webhook ${result.id} ${result.action === "created" ? "created" : "already registered: nothing to change"}`,
+  );
+  return 0;
+}
+
+async function connectCrm(target: Target, deps: ConnectDeps): Promise<number> {
+  const url = target.webhookUrl("crm", "WebhookUrlCrm");
+  const values = await settingsFor(target, deps, ["CRM_WEBHOOK_API_KEY"]);
+  need(values, ["CRM_WEBHOOK_API_KEY"], "connect crm");
+  deps.out("CRM: it has no registration API; paste this into its deal webhook settings:");
+  deps.out(`  URL      POST ${url}`);
+  deps.out(`  header   x-api-key: ${values.CRM_WEBHOOK_API_KEY}`);
+  deps.out("  header   x-event: deal_created or deal_updated (the event of each delivery)");
+  deps.out("  (the key is shown once here: keep it in the CRM only)");
+  return 0;
+}
+
+async function connectHubSpot(target: Target, deps: ConnectDeps): Promise<number> {
+  const { runHubSpotSetup } = await import("../../flows/linkedin-replies/src/hubspot-setup");
+  if (target.stage) {
+    const values = await settingsFor(target, deps, ["HUBSPOT_TOKEN"]);
+    need(values, ["HUBSPOT_TOKEN"], "connect hubspot");
+    const env = { ...values, HUBSPOT_BASE_URL: values.HUBSPOT_BASE_URL || "https://api.hubapi.com" };
+    for (const line of await runHubSpotSetup(env)) deps.out(line);
+    return 0;
+  }
+  const localUrl = deps.env.HUBSPOT_BASE_URL?.trim() ? undefined : localInfo().url;
+  for (const line of await runHubSpotSetup(deps.env, localUrl)) deps.out(line);
+  return 0;
+}
+
 const noKey = (result: ConnectCloseResult) =>
   `Close returned no signature key for subscription ${result.subscription.id} and none is stored: ` +
   "the subscription is kept (a new one would deliver every lead twice). Read its key in Close, or delete the subscription there and run 'connect close' again.";
@@ -250,6 +402,14 @@ export async function runConnect(argv: string[], deps: ConnectDeps): Promise<num
     switch (vendor) {
       case "close":
         return await connectClose(target, deps);
+      case "meta":
+        return await connectMeta(target, deps);
+      case "lgm":
+        return await connectLgm(target, deps);
+      case "crm":
+        return await connectCrm(target, deps);
+      case "hubspot":
+        return await connectHubSpot(target, deps);
       default:
         throw new ConnectUsage(`no connect for ${vendor}`);
     }
@@ -261,6 +421,8 @@ export async function runConnect(argv: string[], deps: ConnectDeps): Promise<num
     if (
       error instanceof ConnectRefused ||
       error instanceof CloseWebhookError ||
+      error instanceof MetaConnectError ||
+      error instanceof LgmConnectError ||
       (error as Error).name === "NoLocalRuntime" ||
       (error as Error).name === "StageError"
     ) {

@@ -9,7 +9,7 @@ import type { RuntimeInfo } from "./runtime";
  * The local runtime's fixed credentials (runtime.ts; its facade accepts any), repeated here so that
  * a CLI command does not load the whole runtime and every flow to make one call.
  */
-const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** Where the CLI's Step Functions calls go: every flow's state machine, locally or in AWS. */
 export interface CliTarget {

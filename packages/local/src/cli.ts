@@ -40,6 +40,9 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
                                         (offline; the LLM when LLM_BASE_URL and LLM_MODEL are set)
   leadrelay hubspot setup               create the HubSpot properties linkedin-replies writes (idempotent;
                                         HUBSPOT_BASE_URL + HUBSPOT_TOKEN, else the local HubSpot stand-in)
+  leadrelay doctor [--stage X] [--json] [--post-test]
+                                        every chosen flow's actions: ok, skipped (why) or broken (which
+                                        variable, how to fix), each credential checked read-only
   leadrelay connect <vendor> [--stage X | --webhook-url URL]
                                         register the webhook at close, meta, lgm, crm; hubspot's properties
                                         (idempotent; 'leadrelay connect --help' says more)
@@ -315,12 +318,14 @@ async function secrets(): Promise<number> {
 /** What the commands with their own file and flags (connect, doctor) write to. */
 const commandIo = () => ({
   env: process.env,
+  colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
   out,
   err: (line: string) => process.stderr.write(`${line}\n`),
 });
 
 async function run(argv: string[]): Promise<number> {
   if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
+  if (argv[0] === "doctor") return (await import("./cli-doctor")).runDoctor(argv.slice(1), commandIo());
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -29,6 +29,7 @@ import { sendJson } from "./http-body";
 import { loadOrCreateSecret } from "./local-secrets";
 import type { LocalStepFunctions } from "./local-step-functions";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
+import { runtimeSettingsView } from "./runtime-settings";
 import { createLocalS3, type LocalS3 } from "./s3-server";
 import { createSfnFacade } from "./sfn-facade";
 import { VENDOR_STAND_INS } from "./stand-ins";
@@ -263,12 +264,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...VENDOR_STAND_INS.map((make) => make(settings)),
   ];
   const standIns: Record<string, StandIn> = {};
+  const filledByStandIns: Record<string, string> = {};
   for (const spec of specs) {
     standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store });
     const filled = spec.baseUrlVariable ? settings[spec.baseUrlVariable] : undefined;
     if (spec.fills && filled === undefined) {
-      for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`)))
+      for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`))) {
+        if (settings[name] === undefined) filledByStandIns[name] = value;
         settings[name] ??= value;
+      }
     }
   }
 
@@ -385,6 +389,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return standIn.handle(req, res, `${local?.[2] ?? "/"}${query}`);
     }
     if (path === "/metrics") return metrics.handle(req, res);
+    if (path === "/_leadrelay/settings")
+      return sendJson(res, 200, runtimeSettingsView(settings, filledByStandIns, flows));
     if (path === "/healthz") {
       return sendJson(res, 200, {
         ok: true,

@@ -44,6 +44,8 @@ export interface ProbeRequest {
   method?: "GET" | "POST" | "PUT" | "DELETE";
   headers?: Record<string, string>;
   json?: unknown;
+  /** Sent as application/x-www-form-urlencoded (Graph's writes). */
+  form?: Record<string, string>;
   text?: string;
 }
 
@@ -60,6 +62,9 @@ export async function probe(
   if (request.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(request.json);
+  } else if (request.form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(request.form).toString();
   }
   let response: Response;
   try {
