@@ -108,6 +108,22 @@ const CHECK_SECRETS: Record<string, readonly string[]> = {
   "meta-pixel": ["META_ACCESS_TOKEN"],
 };
 
+/** What a vendor's check needs to run at all (the action may need more, e.g. ON_CALL_PHONE). */
+const CHECK_NEEDS: Record<string, readonly string[]> = {
+  close: ["CLOSE_API_KEY"],
+  twilio: ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+  brevo: ["BREVO_API_KEY"],
+  zendesk: ["ZENDESK_BASE_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"],
+  hubspot: ["HUBSPOT_TOKEN"],
+  "meta-page": ["META_PAGE_ACCESS_TOKEN"],
+  "meta-pixel": ["META_PIXEL_ID", "META_ACCESS_TOKEN"],
+  ses: ["EMAIL_FROM"],
+  slack: ["SLACK_WEBHOOK_URL"],
+  owners: ["OWNER_BASE_URL"],
+  members: ["MEMBERS_BASE_URL"],
+  events: ["EVENT_BUS_NAME"],
+};
+
 function checkKey(vendor: string, requires: readonly string[]): string {
   if (vendor === "meta") return requires.includes("META_PIXEL_ID") ? "meta-pixel" : "meta-page";
   return vendor;
@@ -259,26 +275,33 @@ export async function diagnose(
       }
       const { vendor, requires } = effectiveVendor(action, settings);
       const missing = requires.filter((name) => !isSet(settings, name));
-      if (missing.length > 0) {
-        actions.push({
-          action: action.id,
-          status: "skipped",
-          reason: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set (${vendor})`,
-          variables: missing,
-        });
+      const key = checkKey(vendor, requires);
+      const skipped: ActionReport = {
+        action: action.id,
+        status: "skipped",
+        reason: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set (${vendor})`,
+        variables: missing,
+      };
+      // Credentials that are configured are checked even when the action lacks another setting.
+      const checkable = (CHECK_NEEDS[key] ?? requires).every((name) => isSet(settings, name));
+      if (missing.length > 0 && !checkable) {
+        actions.push(skipped);
         continue;
       }
-      const key = checkKey(vendor, requires);
       const unreadable = (CHECK_SECRETS[key] ?? []).filter(
         (name) => settings.held.has(name) && !settings.values[name]?.trim(),
       );
       if (unreadable.length > 0) {
-        actions.push({
-          action: action.id,
-          status: "ok",
-          reason: `not verified: the runtime holds ${unreadable.join(", ")} but this shell does not; run doctor with ${unreadable.length === 1 ? "it" : "them"} set to check`,
-          variables: unreadable,
-        });
+        actions.push(
+          missing.length > 0
+            ? skipped
+            : {
+                action: action.id,
+                status: "ok",
+                reason: `not verified: the runtime holds ${unreadable.join(", ")} but this shell does not; run doctor with ${unreadable.length === 1 ? "it" : "them"} set to check`,
+                variables: unreadable,
+              },
+        );
         continue;
       }
       if (!checks.has(key)) checks.set(key, runVendorCheck(key, settings, options));
@@ -290,9 +313,11 @@ export async function diagnose(
         actions.push({
           action: action.id,
           status: "broken",
-          reason: `${vendor}${where}: ${checked.detail}${checked.fix ? ` — fix: ${checked.fix}` : ""}`,
-          variables: checked.variables,
+          reason: `${vendor}${where}: ${checked.detail}${checked.fix ? ` — fix: ${checked.fix}` : ""}${missing.length > 0 ? `; also ${skipped.reason}` : ""}`,
+          variables: [...checked.variables, ...missing],
         });
+      } else if (missing.length > 0) {
+        actions.push({ ...skipped, reason: `${skipped.reason}; its credentials work (${checked.detail})` });
       } else {
         actions.push({
           action: action.id,
