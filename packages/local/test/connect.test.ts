@@ -128,6 +128,70 @@ describe("connect close against the Close stand-in", () => {
     expect(await subscriptions(runtime)).toEqual(before);
   });
 
+  it("connect meta: the app subscription and the page install once each; a second run changes nothing", async () => {
+    const first = await connect(dataDir, ["meta"]);
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("app subscription (page/leadgen) created");
+    expect(first.out).toContain("installed the app on page");
+    const second = await connect(dataDir, ["meta"]);
+    expect(second.out).toContain("already points here: nothing to change");
+    expect(second.out).toContain("already installed on page");
+    const posts = runtime.standIns.meta?.requests().filter((request) => request.method === "POST") ?? [];
+    expect(posts.map((request) => request.path)).toEqual([
+      "/v21.0/100000000000001/subscriptions",
+      "/v21.0/100000000000002/subscribed_apps",
+    ]);
+    expect(posts[0]?.body).toMatchObject({
+      object: "page",
+      fields: "leadgen",
+      callback_url: `${runtime.url}/webhook/meta`,
+    });
+  });
+
+  it("connect meta names each missing permission and subscribes nothing", async () => {
+    const state = (await import("node:fs")).readFileSync(
+      join(dataDir, "stand-ins", "meta.state.json"),
+      "utf8",
+    );
+    expect(state).toContain("subscriptions");
+    // The stand-in's page token loses leads_retrieval (what Leads Access or App Review would withhold).
+    const permissions = `${runtime.url}/_local/meta/_permissions`;
+    const put = (revoked: string[]) =>
+      fetch(permissions, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ revoked }),
+      });
+    expect((await put(["leads_retrieval"])).status).toBe(200);
+    const posts = () =>
+      runtime.standIns.meta?.requests().filter((request) => request.method === "POST").length;
+    const before = posts();
+    const result = await connect(dataDir, ["meta"]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("leads_retrieval (read a lead's answers)");
+    expect(posts()).toBe(before);
+    await put([]);
+  });
+
+  it("connect lgm registers one inbox webhook with the token in its URL; connect crm prints URL and header", async () => {
+    const first = await connect(dataDir, ["lgm"]);
+    expect(first.err).toBe("");
+    expect(first.out).toMatch(/inbox webhook \w+ created/);
+    const second = await connect(dataDir, ["lgm"]);
+    expect(second.out).toContain("already registered: nothing to change");
+    const posts = runtime.standIns.lgm?.requests().filter((request) => request.method === "POST") ?? [];
+    expect(posts).toHaveLength(1);
+    const url = (posts[0]?.body as { url?: string } | undefined)?.url;
+    const token = readFileSync(join(dataDir, "secrets", "LGM_WEBHOOK_TOKEN"), "utf8").trim();
+    expect(url).toBe(`${runtime.url}/webhook/lgm/${encodeURIComponent(token)}`);
+
+    const crm = await connect(dataDir, ["crm"]);
+    const key = readFileSync(join(dataDir, "secrets", "CRM_WEBHOOK_API_KEY"), "utf8").trim();
+    expect(crm.out).toContain(`POST ${runtime.url}/webhook/crm`);
+    expect(crm.out).toContain(`x-api-key: ${key}`);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await connect(dataDir, ["nowhere"])).code).toBe(2);
     expect((await connect(dataDir, [])).code).toBe(2);

@@ -5,7 +5,8 @@ import type { StandInContext, StandInReply, StandInRequest } from "./stand-in";
  * `debug_token` (the page token, read with the app token `{app-id}|{app-secret}`), the page's
  * `has_lead_access`, the pixel's read, the app's webhook subscriptions (`/{app-id}/subscriptions`,
  * a POST for an object replaces it) and the page's installed apps (`/{page-id}/subscribed_apps`).
- * The stand-in grants every permission; `state.meta.revoked` (a list of scopes) takes some away.
+ * The stand-in grants every permission; `PUT /_local/meta/_permissions {"revoked": [scopes]}` takes
+ * some away (what App Review or Leads Access would withhold), `GET` shows them.
  */
 
 type Json = Record<string, unknown>;
@@ -52,6 +53,22 @@ export function metaAppsReply(
   context: StandInContext,
   pixelId: string,
 ): StandInReply | undefined {
+  if (request.path === "/_permissions") {
+    const apps = appsOf(context);
+    const revoked = (request.json as { revoked?: unknown } | undefined)?.revoked;
+    if (request.method === "PUT" && Array.isArray(revoked)) {
+      apps.revoked = revoked.map(String);
+      context.save();
+    } else if (request.method !== "GET")
+      return { status: 400, json: { error: 'PUT {"revoked": ["leads_retrieval", …]}' } };
+    return {
+      status: 200,
+      json: {
+        granted: ALL_SCOPES.filter((scope) => !(apps.revoked ?? []).includes(scope)),
+        revoked: apps.revoked ?? [],
+      },
+    };
+  }
   const parts = request.path.split("/").filter(Boolean);
   const [, id, edge] = parts;
   if (parts.length < 2 || parts.length > 3 || id === undefined) return undefined;
