@@ -106,7 +106,9 @@ export function vendorMessage(answer: ProbeAnswer): string {
     body.detail ??
     body.description;
   const text = typeof message === "string" ? message : answer.text;
-  return `HTTP ${answer.status}${text.trim() ? `: ${text.replace(/\s+/g, " ").trim().slice(0, 200)}` : ""}`;
+  // A numeric vendor code says more than the status (Twilio's 20003).
+  const code = typeof body.code === "number" ? `, code ${body.code}` : "";
+  return `HTTP ${answer.status}${text.trim() ? `: ${text.replace(/\s+/g, " ").trim().slice(0, 200)}` : ""}${code}`;
 }
 
 /** A string field of a JSON object, or undefined. */
@@ -148,4 +150,44 @@ export function result(
   fix?: string,
 ): CheckResult {
   return { vendor, status, detail, variables, ...(fix ? { fix } : {}) };
+}
+
+/** The usual credential check: one read, 200 is who the credentials belong to, 401/403 a refusal. */
+export interface ReadCheck {
+  vendor: string;
+  baseUrlVariable: string;
+  /** Every variable the check reads. */
+  variables: string[];
+  url: string;
+  request?: ProbeRequest;
+  /** The result of a 200. */
+  ok(answer: ProbeAnswer): CheckResult;
+  /** A 401 or 403: the credentials at fault, what the vendor refused, how to get good ones. */
+  refused: { variables: string[]; what: string; fix: string };
+  /** The vendor's other meaningful answers (an unknown id, a restricted key), checked first. */
+  other?(answer: ProbeAnswer): CheckResult | undefined;
+}
+
+export function readCheck(check: ReadCheck, options: CheckOptions = {}): Promise<CheckResult> {
+  return runCheck(check.vendor, check.baseUrlVariable, check.variables, async () => {
+    const answer = await probe(check.url, check.request, options);
+    const special = check.other?.(answer);
+    if (special) return special;
+    if (answer.status === 200) return check.ok(answer);
+    if (answer.status === 401 || answer.status === 403) {
+      return result(
+        check.vendor,
+        "broken",
+        `${check.refused.what} (${vendorMessage(answer)})`,
+        check.refused.variables,
+        check.refused.fix,
+      );
+    }
+    return result(
+      check.vendor,
+      "broken",
+      `${new URL(check.url).pathname} answered ${vendorMessage(answer)}`,
+      check.variables,
+    );
+  });
 }
