@@ -150,11 +150,6 @@ describe("connect close against the Close stand-in", () => {
   });
 
   it("connect meta names each missing permission and subscribes nothing", async () => {
-    const state = (await import("node:fs")).readFileSync(
-      join(dataDir, "stand-ins", "meta.state.json"),
-      "utf8",
-    );
-    expect(state).toContain("subscriptions");
     // The stand-in's page token loses leads_retrieval (what Leads Access or App Review would withhold).
     const permissions = `${runtime.url}/_local/meta/_permissions`;
     const put = (revoked: string[]) =>
