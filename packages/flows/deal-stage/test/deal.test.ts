@@ -205,7 +205,7 @@ describe("the Conversions API event", () => {
         ph: sha256Hex("15035550147"),
         fn: sha256Hex("valéry"),
         ln: sha256Hex("oconnorsmith"),
-        external_id: sha256Hex("C-55012"),
+        external_id: sha256Hex("c-55012"),
       },
       custom_data: { value: 485000, currency: "USD" },
     });
