@@ -106,3 +106,40 @@ export function retrierFor(definition: AslDefinition, state: string, error: stri
 export function catcherFor(definition: AslDefinition, state: string, error: string) {
   return stateNamed(definition, state)?.Catch?.find((catcher) => handles(catcher.ErrorEquals, error));
 }
+
+/** The Choice in front of a Fail whose CausePath reads a caught error's Cause: `<Fail>HasCause`. */
+export const causeGuardName = (fail: string) => `${fail}HasCause`;
+
+/**
+ * A Fail named after a caught error, guarded: an error output may lack its `Cause` (the ASL spec
+ * says it SHOULD have one), and a CausePath that selects nothing turns the named failure into
+ * `States.Runtime` on Step Functions and on the local engine alike. The guard (a Choice, the state
+ * a Catch or a Choice points at) ends in the Fail with the cause when there is one, else in a twin
+ * Fail with the same Error and a literal cause.
+ */
+export function guardedFail(fail: string, error: string, causePath: string, extra: Partial<AslState> = {}) {
+  return {
+    [causeGuardName(fail)]: {
+      Type: "Choice",
+      Comment: `An error output may lack its Cause (ASL: it SHOULD have one), and a CausePath that selects nothing would turn ${fail} into States.Runtime.`,
+      Choices: [{ Variable: causePath, IsPresent: true, Next: fail }],
+      Default: `${fail}WithoutCause`,
+    },
+    [fail]: { Type: "Fail", ...extra, Error: error, CausePath: causePath },
+    [`${fail}WithoutCause`]: { Type: "Fail", Error: error, Cause: NO_CAUSE },
+  } satisfies Record<string, AslState>;
+}
+
+/** The cause of a guarded Fail reached without one. */
+export const NO_CAUSE =
+  "The error output had no Cause; the failed state's own events in the history say more.";
+
+/** The Fail a Catch or Choice target ends in: itself, or the Fail behind its cause guard. */
+export function failBehind(definition: AslBranch, target: string): string {
+  const state = definition.States[target];
+  if (state?.Type === "Choice" && target.endsWith("HasCause")) {
+    const rule = (state.Choices as Array<{ Next: string }> | undefined)?.[0];
+    if (rule) return rule.Next;
+  }
+  return target;
+}

@@ -244,7 +244,12 @@ describe("Qualified: one Lead event", () => {
     const { record, events } = await run(qualified("HQ-3"), "deal-HQ-3-qualified");
 
     expect(record?.error).toBe("LeadEventRejected");
-    expect(statesEntered(events)).toEqual(["RouteByStatus", "ReportLead", "LeadEventRejected"]);
+    expect(statesEntered(events)).toEqual([
+      "RouteByStatus",
+      "ReportLead",
+      "LeadEventRejectedHasCause",
+      "LeadEventRejected",
+    ]);
     expect(lambdaFailures(events)).toEqual(["ServiceRejected"]);
   });
 

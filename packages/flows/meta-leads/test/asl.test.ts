@@ -3,6 +3,7 @@ import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
 import {
   type AslDefinition,
   type AslRetrier,
+  failBehind,
   retrierFor as retrierIn,
   substituteArns,
   taskPlaceholders,
@@ -83,7 +84,7 @@ describe("meta-leads.asl.json", () => {
   it("every Catch ends in a named Fail with the cause", () => {
     for (const [name, state] of tasks) {
       for (const catcher of state.Catch ?? []) {
-        const end = asl.States[catcher.Next];
+        const end = asl.States[failBehind(asl, catcher.Next)];
         expect(end?.Type, `${name} → ${catcher.Next}`).toBe("Fail");
         expect(end?.CausePath).toBe("$.error.Cause");
         expect(catcher.ResultPath).toBe("$.error");
