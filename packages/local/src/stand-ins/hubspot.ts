@@ -140,9 +140,11 @@ function route(request: StandInRequest, context: StandInContext): StandInReply {
       throw notFound();
     }
     recordOf(crm, fromType, fromId, null);
+    // HubSpot's v4 spec (MultiAssociatedObjectWithLabel, AssociationSpecWithLabel in the SDKs
+    // generated from it): `toObjectId` a string, `label` an optional string, absent when unlabelled.
     const results = associationsOf(crm, fromType, fromId, toType).map(({ id, typeIds }) => ({
-      toObjectId: Number(id),
-      associationTypes: typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId, label: null })),
+      toObjectId: String(id),
+      associationTypes: typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId })),
     }));
     return ok({ results });
   }
