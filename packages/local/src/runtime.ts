@@ -187,8 +187,21 @@ function routeMatcher(routeKey: string): (path: string) => Record<string, string
   return (path) => {
     const match = regex.exec(path);
     if (!match) return undefined;
-    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? "")]));
+    return Object.fromEntries(names.map((name, i) => [name, decodedSegment(match[i + 1] ?? "")]));
   };
+}
+
+/**
+ * A path parameter as API Gateway HTTP APIs hand it over: percent-decoded. A segment that does not
+ * decode (`%ZZ`, a lone `%`, bytes that are not UTF-8) is passed as it came, so a source sees a value
+ * that matches nothing (LGM's token: 404) instead of the runtime failing with a URIError (500).
+ */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 interface SourceRoute {
