@@ -9,7 +9,9 @@ import type { AslDefinition } from "./state-machine";
 /**
  * What every Task retries besides its vendor's errors: Step Functions' own Task timeout, the
  * Lambda runtime cutting a hung invocation (middy's `TimeoutError`, Lambda's `Sandbox.Timedout`,
- * reported by Step Functions as `Lambda.Unknown` too), and the Lambda service's transient errors.
+ * reported by Step Functions as `Lambda.Unknown` too), the Lambda service's transient errors, and a
+ * cold start that could not read its SST secrets (`SecretsUnavailable`: SSM throttled or failing, a
+ * bound secret deleted since the deploy).
  * A test asserts that every Task of every flow retries all of them.
  */
 export const TRANSIENT_TASK_ERRORS = [
@@ -22,6 +24,7 @@ export const TRANSIENT_TASK_ERRORS = [
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
+  "SecretsUnavailable",
 ] as const;
 
 /**
