@@ -26,7 +26,8 @@ export interface ActionOutcome {
 /** A step of the execution's history, as the timeline reads it. */
 export interface StepFacts {
   state: string;
-  status: "running" | "done" | "failed";
+  /** "aborted": the execution stopped while the step ran. */
+  status: "running" | "done" | "failed" | "aborted";
   /** The last attempt's error (a failed step). */
   error?: string;
   cause?: string;

@@ -154,6 +154,14 @@ describe("console for sales ops, every flow, in a real browser", () => {
     expect(text).toMatch(/✗ Text the on-call rep: failed — ServiceRejected/);
     expect(text).toMatch(/✓ Post the urgent lead in Slack: done/);
     expect(text).toContain("URGENT_BUYER → Slack · SMS failed");
+    // The history says the same, each Task in its own branch: TextOnCall failed, PostUrgentSlack done.
+    const triageCard = page.locator(`article.execution[data-flow="triage"][data-execution="${URGENT}"]`);
+    expect(await triageCard.locator('li.step[data-state="TextOnCall"]').getAttribute("class")).toContain(
+      "step-failed",
+    );
+    expect(await triageCard.locator('li.step[data-state="PostUrgentSlack"]').getAttribute("class")).toContain(
+      "step-done",
+    );
     // Needs a human: the SMS, with Twilio's reason.
     expect(await seen(page.locator("#needs"))).toContain("Text the on-call rep failed");
     // Every Slack message the lead caused: announce's and the urgent post.
@@ -174,6 +182,12 @@ describe("console for sales ops, every flow, in a real browser", () => {
     expect(text).toMatch(/✓ Report a Lead to Meta: done/);
     expect(text).toMatch(/✓ Report a Purchase to Meta: done/);
     expect(text).toMatch(/✓ Email the buyer the property: done/);
+    // Both Committed branches succeeded, each Task with its own result in the timeline.
+    const committed = page.locator(`article.execution[data-execution="${DEAL}-committed"]`);
+    for (const state of ["SendPurchase", "SendPropertyEmail"])
+      expect(await committed.locator(`li.step[data-state="${state}"]`).getAttribute("class")).toContain(
+        "step-done",
+      );
     expect(leakIn(text)).toBe("");
     await shot(page, "deal");
     // Opened from one stage's name, the page is the deal's.
