@@ -1,3 +1,4 @@
+import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
 import type { AslDefinition } from "./state-machine";
 
 /**
@@ -109,6 +110,30 @@ export interface FlowAction {
   errorAt?: string;
 }
 
+/**
+ * How a flow's executions read to a person (declared in the flow's folder; the console, the CLI,
+ * `/metrics` and alerts render it and know none of the flow's fields).
+ */
+export interface FlowView {
+  /** What one key of this flow is, e.g. "Close lead", "deal", "Meta lead", "LinkedIn reply". */
+  keyNoun: string;
+  /**
+   * The business key (one console page) of an execution key (the name without a replay suffix);
+   * the execution key itself when absent. deal-stage: `deal-42-qualified` → `deal-42`.
+   */
+  pageKeyOf?(executionKey: string): string;
+  /** The execution keys of a business key in this flow; `[pageKey]` when absent. */
+  executionKeysOf?(pageKey: string): string[];
+  /** The person or company the execution is about, from what it holds. */
+  title(facts: ExecutionFacts): string | undefined;
+  /** Stored objects (bucket keys) that name the person when the execution does not (yet), first found wins. */
+  titleObjects?(facts: ExecutionFacts): string[];
+  /** The person or company from one of those objects. */
+  titleFromObject?(body: string): string | undefined;
+  /** One line: what came of it (a label, a stage reported, a category, the CRM records). */
+  outcome(facts: ExecutionFacts, actions: readonly ActionOutcome[]): string | undefined;
+}
+
 export interface FlowSpec {
   /** A contract: state machine names, storage prefixes, LEADRELAY_FLOWS and the console use it. */
   id: string;
@@ -132,6 +157,8 @@ export interface FlowSpec {
   tasks: Record<string, TaskSpec>;
   /** What the flow does through vendors, in the order it does them (see FlowAction). */
   actions: readonly FlowAction[];
+  /** How its executions read to a person: key, title, outcome. */
+  view: FlowView;
   /** Error names this flow's own handlers throw (the ASL contract test accepts them besides core's). */
   errorNames: readonly string[];
   /**

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { FlowTarget } from "@leadrelay/console";
 import { resolveStageTarget } from "@leadrelay/console/stage-target";
+import type { ObjectStore } from "@leadrelay/core";
+import { createS3Store } from "@leadrelay/functions";
 import type { RuntimeInfo } from "./runtime";
 
 /**
@@ -16,6 +19,8 @@ export interface CliTarget {
   where: string;
   flows: FlowTarget[];
   sfn: SFNClient;
+  /** The runtime's bucket (local only): a flow may name the person from a stored object. */
+  store?: ObjectStore;
 }
 
 export interface TargetFlags {
@@ -66,9 +71,16 @@ function localTarget(): CliTarget {
     region: info.region,
     credentials: LOCAL_CREDENTIALS,
   });
+  const s3 = new S3Client({
+    endpoint: info.s3Endpoint,
+    region: info.region,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
   return {
     where: `local runtime ${info.url}`,
     sfn,
+    store: info.s3Endpoint && info.bucket ? createS3Store(s3, info.bucket) : undefined,
     flows: flows.map((flow) => ({ ...flow, sfn })),
   };
 }

@@ -314,7 +314,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       slots,
     });
   }
-  const metrics = createRuntimeMetrics(engines);
+  const metrics = createRuntimeMetrics(engines, flows);
   const alerts = watchFailures({
     engines,
     settings,
@@ -385,8 +385,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const { source, match, ingest } of sourceRoutes) {
       const parameters = match(path);
       if (!parameters) continue;
-      const status = await invokeThroughApiGateway(req, res, ingest, source.maxBodyBytes, parameters);
-      metrics.webhook(source.id, status);
+      const { status, outcome } = await invokeThroughApiGateway(
+        req,
+        res,
+        ingest,
+        source.maxBodyBytes,
+        parameters,
+      );
+      metrics.webhook(source.id, status, outcome);
       if (status >= 500) print(`ingest ${source.id} answered ${status}: the sender will deliver again`);
       return;
     }

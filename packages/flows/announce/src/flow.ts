@@ -6,6 +6,7 @@ import { ANNOUNCE_ACTIONS } from "./actions";
 import { DEFAULT_WAIT_SECONDS, definitionWithWait, withEmailAnnouncement } from "./definition";
 import { readDeploySettings } from "./deploy-settings";
 import { ANNOUNCEMENT_EMAIL_FAILED } from "./domain/lead-email";
+import { announceView } from "./view";
 
 const handler = (file: string) => `packages/flows/announce/src/${file}.handler`;
 const RAW = rawEventKey("*");
@@ -85,5 +86,6 @@ export const announceFlow: FlowSpec = {
     },
   },
   actions: ANNOUNCE_ACTIONS,
+  view: announceView,
   errorNames: [...KnownErrorNames, ANNOUNCEMENT_EMAIL_FAILED],
 };

@@ -8,6 +8,7 @@ import { CONVERSION_MARKER_PREFIX, DEAL_PREFIX, EMAIL_MARKER_PREFIX, FLOW_ID } f
 import { SEND_CONVERSION_ENV, SEND_CONVERSION_SECRETS } from "./send-conversion";
 import { SEND_PROPERTY_EMAIL_ENV, SEND_PROPERTY_EMAIL_SECRETS } from "./send-property-email";
 import { crmSource } from "./source";
+import { dealStageView } from "./view";
 
 const handler = (file: string) => `packages/flows/${FLOW_ID}/src/${file}.handler`;
 const READ_DEAL = { actions: ["s3:GetObject"], keys: `${DEAL_PREFIX}*` } as const;
@@ -44,6 +45,7 @@ export const dealStageFlow: FlowSpec = {
     },
   },
   actions: DEAL_STAGE_ACTIONS,
+  view: dealStageView,
   errorNames: [...KnownErrorNames, ...DEAL_STAGE_ERROR_NAMES, ...Object.values(DealStageFailures)],
   /**
    * A Parallel branch's Catch ends its branch in a result (`{ ok: false, error }`) instead of a Fail,

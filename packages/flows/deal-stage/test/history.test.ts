@@ -218,8 +218,8 @@ describe("Qualified: one Lead event", () => {
     expect(lead).toMatchObject({
       event_name: "Lead",
       event_id: "deal:HQ-1:qualified",
-      user_data: { em: sha256Hex("mary.nguyen@example.org"), ph: sha256Hex("16505551212") },
-      custom_data: { value: 312500, currency: "USD" },
+      user_data: { em: sha256Hex("valery.oconnor@example.com"), ph: sha256Hex("15035550147") },
+      custom_data: { value: 485000, currency: "USD" },
     });
     expect(outputOf(events, "ReportLead")).toMatchObject({ leadEvent: { ok: true, status: "sent" } });
     expect(emailsFor(runtime, "HQ-1", "qualified")).toHaveLength(0);

@@ -5,6 +5,7 @@ import { LINKEDIN_REPLIES_ACTIONS } from "./actions";
 import { LinkedInRepliesErrorNames } from "./domain/errors";
 import { KEY_PATTERNS } from "./domain/keys";
 import { lgmSource } from "./source";
+import { linkedinRepliesView } from "./view";
 
 const handler = (file: string) => `packages/flows/linkedin-replies/src/${file}.handler`;
 const HUBSPOT = ["HUBSPOT_BASE_URL"] as const;
@@ -61,6 +62,7 @@ export const linkedinRepliesFlow: FlowSpec = {
     },
   },
   actions: LINKEDIN_REPLIES_ACTIONS,
+  view: linkedinRepliesView,
   errorNames: [...KnownErrorNames, ...LinkedInRepliesErrorNames],
   // LGM unavailable through FetchConversation's retries: the delivery is used as it came.
   degradedStates: ["UseDeliveredReply"],

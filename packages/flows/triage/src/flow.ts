@@ -5,6 +5,7 @@ import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
 import { SMS_VARIABLES } from "./send-sms";
+import { triageView } from "./view";
 
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
 /** Triage's markers: `flows/triage/{lead}/{action}.json`, nothing of any other flow. */
@@ -74,6 +75,7 @@ export const triageFlow: FlowSpec = {
     }),
   },
   actions: TRIAGE_FLOW_ACTIONS,
+  view: triageView,
   errorNames: [
     ...KnownErrorNames,
     "LeadUnreadable",
