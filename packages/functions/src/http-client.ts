@@ -59,6 +59,12 @@ export type OutboundObserver = (call: {
   status?: number;
   outcome: OutboundOutcome;
   ms: number;
+  /** The path called (no query string: some vendors carry tokens there). */
+  path?: string;
+  /** The vendor's answer headers, when it answered: rate-limit headers are read from them. */
+  headers?: Headers;
+  /** The classified failure, when the call failed. */
+  error?: unknown;
 }) => void;
 
 const observers = new Set<OutboundObserver>();
@@ -121,8 +127,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const { service } = options;
 
-  async function send(request: HttpRequest, method: string): Promise<HttpResponse> {
+  async function send(
+    request: HttpRequest,
+    method: string,
+    answer: { headers?: Headers; path?: string },
+  ): Promise<HttpResponse> {
     const url = urlOf(options.baseUrl, request);
+    answer.path = url.pathname;
     // Never the query string in an error: Graph and others carry tokens there.
     const where = `${method} ${url.pathname}`;
     const headers: Record<string, string> = {
@@ -152,6 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         detail: `${where}: ${timedOut ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : "request failed"}`,
       });
     }
+    answer.headers = raw.headers;
     const text = await raw.text().catch(() => "");
     let json: unknown;
     try {
@@ -181,8 +193,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     async request(request) {
       const started = performance.now();
       const method = request.method ?? (request.json !== undefined || request.form ? "POST" : "GET");
+      const answer: { headers?: Headers; path?: string } = {};
       try {
-        const response = await send(request, method);
+        const response = await send(request, method, answer);
         for (const observe of observers) {
           observe({
             service,
@@ -190,13 +203,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             status: response.status,
             outcome: "ok",
             ms: performance.now() - started,
+            ...answer,
           });
         }
         return response;
       } catch (error) {
         const status = (error as { status?: number }).status;
         for (const observe of observers) {
-          observe({ service, method, status, outcome: outcomeOf(error), ms: performance.now() - started });
+          observe({
+            service,
+            method,
+            status,
+            outcome: outcomeOf(error),
+            ms: performance.now() - started,
+            ...answer,
+            error,
+          });
         }
         throw error;
       }

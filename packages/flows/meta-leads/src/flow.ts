@@ -30,6 +30,7 @@ export const metaLeadsFlow: FlowSpec = {
         { actions: ["s3:PutObject"], keys: leadRecords("lead") },
       ],
       existenceChecks: true,
+      calls: { meta: 1 },
     },
     CategorizeFunctionArn: {
       id: "Categorize",

@@ -1,0 +1,258 @@
+import { ServiceQuotaExhausted } from "@leadrelay/core";
+import { type OutboundObserver, observeOutboundCalls } from "@leadrelay/functions";
+import {
+  applicableBudgets,
+  type BudgetCalls,
+  type BudgetName,
+  budgetOfCall,
+  formatRate,
+  nextStart,
+  pruneStarts,
+  type Rate,
+  type VendorHold,
+  verdictOfAnswer,
+} from "@leadrelay/functions/vendor-budget";
+
+/**
+ * The local runtime's vendor budgets: one in-process sliding window per vendor, shared by every
+ * flow, the local counterpart of the SQS queue and DynamoDB window on AWS. A Task that calls a
+ * vendor waits here for its calls' budget BEFORE it takes a task slot, so a vendor's queue never
+ * holds the slots other flows need. A 429 holds every call to that vendor until its reset and
+ * puts the Task back in line (a requeue, not a failure); the vendor's rate-limit headers can
+ * lower its budget, never raise it; a used-up daily quota stops the vendor's calls and alerts once.
+ */
+
+interface Waiter {
+  n: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface VendorState {
+  rate?: Rate;
+  starts: number[];
+  hold: VendorHold;
+  waiters: Waiter[];
+  timer?: NodeJS.Timeout;
+  /** Calls admitted and not yet answered (headers count them as not yet seen by the vendor). */
+  inFlight: number;
+  stopped?: { reason: string; until: number };
+}
+
+export interface VendorGateOptions {
+  now?: () => number;
+  /** A vendor's quota is used up (called once per stop). */
+  onQuota?: (budget: BudgetName, reason: string) => void;
+  /** A Task put back in line after a 429 (logs, metrics). */
+  onRequeue?: (budget: BudgetName, attempt: number) => void;
+  /** How long a used-up quota stops a vendor (default: until the next midnight UTC). */
+  quotaStopMs?: number;
+  /** Requeues after a 429 before the error goes to the Task's own Retry (default 10, like a DLQ's maxReceiveCount). */
+  maxRequeues?: number;
+}
+
+const DEFAULT_MAX_REQUEUES = 10;
+
+const nextMidnightUtc = (now: number) => {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
+};
+
+export class VendorGates {
+  private readonly vendors = new Map<BudgetName, VendorState>();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(
+    budgets: ReadonlyMap<BudgetName, Rate>,
+    private readonly options: VendorGateOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    for (const [name, rate] of budgets) this.vendor(name).rate = rate;
+  }
+
+  private vendor(name: BudgetName): VendorState {
+    let state = this.vendors.get(name);
+    if (!state) {
+      state = { starts: [], hold: {}, waiters: [], inFlight: 0 };
+      this.vendors.set(name, state);
+    }
+    return state;
+  }
+
+  /** The budget of a vendor (tests, the console). */
+  rateOf(name: BudgetName): Rate | undefined {
+    return this.vendors.get(name)?.rate;
+  }
+
+  /**
+   * Runs `work` once the budgets of its calls allow it; a 429 from one of those vendors holds the
+   * vendor and runs it again when its turn comes back (its call was refused, so it is sent once).
+   */
+  async admit<T>(calls: BudgetCalls, work: () => Promise<T>): Promise<T> {
+    const names = (Object.keys(calls) as BudgetName[]).filter((name) => (calls[name] ?? 0) > 0).sort();
+    if (names.length === 0) return work();
+    const maxRequeues = this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;
+    for (let attempt = 0; ; attempt++) {
+      for (const name of names) await this.take(name, calls[name] ?? 1);
+      for (const name of names) this.vendor(name).inFlight += calls[name] ?? 1;
+      try {
+        return await work();
+      } catch (error) {
+        const refused = refusedBy(error, names);
+        if (refused && attempt < maxRequeues) {
+          this.options.onRequeue?.(refused, attempt + 1);
+          continue;
+        }
+        throw error;
+      } finally {
+        for (const name of names) {
+          const state = this.vendor(name);
+          state.inFlight = Math.max(0, state.inFlight - (calls[name] ?? 1));
+        }
+      }
+    }
+  }
+
+  /** Waits (in line, first come first served) until `n` calls to `name` may start, and counts them. */
+  take(name: BudgetName, n: number): Promise<void> {
+    const state = this.vendor(name);
+    const stopped = this.stoppedReason(state);
+    if (stopped) return Promise.reject(new ServiceQuotaExhausted({ service: name, detail: stopped }));
+    if (state.waiters.length === 0 && this.startAt(state, n) <= this.now()) {
+      this.start(state, n);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      state.waiters.push({ n, resolve, reject });
+      this.pump(state, name);
+    });
+  }
+
+  /** Feeds what a vendor answered into its hold (the runtime subscribes this to every outbound call). */
+  readonly observe: OutboundObserver = (call) => {
+    const name = budgetOfCall(call.service, call.path ?? "");
+    if (!name) return;
+    const state = this.vendor(name);
+    const now = this.now();
+    const verdict = verdictOfAnswer(call, now);
+    if (verdict.quota && !this.stoppedReason(state)) {
+      state.stopped = {
+        reason: verdict.quota,
+        until: this.options.quotaStopMs === undefined ? nextMidnightUtc(now) : now + this.options.quotaStopMs,
+      };
+      this.options.onQuota?.(name, verdict.quota);
+      for (const waiter of state.waiters.splice(0)) {
+        waiter.reject(new ServiceQuotaExhausted({ service: name, detail: verdict.quota }));
+      }
+    }
+    if (verdict.pauseUntil !== undefined) {
+      state.hold.pausedUntil = Math.max(state.hold.pausedUntil ?? 0, verdict.pauseUntil);
+    }
+    if (verdict.allowance) {
+      // Calls already on their way are not in the vendor's count yet: they take from what is left.
+      const others = Math.max(0, state.inFlight - 1);
+      state.hold.allowance = {
+        remaining: Math.max(0, verdict.allowance.remaining - others),
+        resetAt: verdict.allowance.resetAt,
+      };
+    }
+    if (state.waiters.length > 0) this.pump(state, name);
+  };
+
+  /** Whether a vendor is stopped by a used-up quota, and why. */
+  stoppedReason(stateOrName: VendorState | BudgetName): string | undefined {
+    const state = typeof stateOrName === "string" ? this.vendors.get(stateOrName) : stateOrName;
+    if (!state?.stopped) return undefined;
+    if (state.stopped.until <= this.now()) {
+      state.stopped = undefined;
+      return undefined;
+    }
+    return state.stopped.reason;
+  }
+
+  /** Rejects every waiting Task (the runtime is stopping: they resume on the next start). */
+  close() {
+    this.closed = true;
+    for (const [name, state] of this.vendors) {
+      clearTimeout(state.timer);
+      for (const waiter of state.waiters.splice(0)) {
+        waiter.reject(new Error(`the runtime stopped while a Task waited for the ${name} budget`));
+      }
+    }
+  }
+
+  private startAt(state: VendorState, n: number): number {
+    const now = this.now();
+    state.starts = pruneStarts(state.starts, state.rate, now);
+    if (state.hold.allowance && state.hold.allowance.resetAt <= now) state.hold.allowance = undefined;
+    return nextStart(state.starts, n, state.rate, state.hold, now);
+  }
+
+  private start(state: VendorState, n: number) {
+    const now = this.now();
+    if (state.rate) for (let i = 0; i < n; i++) state.starts.push(now);
+    if (state.hold.allowance) state.hold.allowance.remaining -= n;
+  }
+
+  private pump(state: VendorState, name: BudgetName) {
+    if (this.closed) return;
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    for (;;) {
+      const head = state.waiters[0];
+      if (!head) return;
+      const at = this.startAt(state, head.n);
+      const wait = at - this.now();
+      if (wait > 0) {
+        state.timer = setTimeout(() => this.pump(state, name), Math.max(1, Math.ceil(wait)));
+        return;
+      }
+      state.waiters.shift();
+      this.start(state, head.n);
+      head.resolve();
+    }
+  }
+}
+
+/** The budget whose vendor refused `error` as throttling, when it is one of this Task's. */
+function refusedBy(error: unknown, names: readonly BudgetName[]): BudgetName | undefined {
+  const failure = error as { name?: string; service?: string } | undefined;
+  if (failure?.name !== "ServiceRateLimited" || typeof failure.service !== "string") return undefined;
+  if (failure.service === "hubspot" && names.includes("hubspot-search") && !names.includes("hubspot")) {
+    return "hubspot-search";
+  }
+  return names.find((name) => name === failure.service);
+}
+
+/**
+ * The runtime's gates from its settings (a bad `<VENDOR>_RATE_LIMIT` stops start-up naming it),
+ * fed by every outbound call; a used-up quota is printed and posted once to the alert webhook.
+ */
+export function startVendorGates(
+  settings: Record<string, string | undefined>,
+  options: { print: (line: string) => void; alertWebhookUrl: string },
+): { gates: VendorGates; stop: () => void } {
+  const budgets = applicableBudgets(settings);
+  const gates = new VendorGates(budgets, {
+    onQuota(budget, reason) {
+      const text = `:no_entry: ${budget} quota used up: leadrelay stops calling ${budget} until its reset (${reason})`;
+      options.print(`leadrelay: ${text}`);
+      fetch(options.alertWebhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+        signal: AbortSignal.timeout(5_000),
+      }).catch((error: unknown) => options.print(`leadrelay: quota alert not posted: ${String(error)}`));
+    },
+  });
+  for (const [name, rate] of budgets) options.print(`budget ${name}: ${formatRate(rate)}`);
+  const unsubscribe = observeOutboundCalls(gates.observe);
+  return {
+    gates,
+    stop() {
+      unsubscribe();
+      gates.close();
+    },
+  };
+}
