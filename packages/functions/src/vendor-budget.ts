@@ -206,6 +206,8 @@ export function pruneStarts(starts: readonly number[], rate: Rate | undefined, n
 // ── what a vendor's answer says about its limits ────────────────────────────
 
 export interface RateLimitReading {
+  /** The vendor's limit per window. */
+  limit?: number;
   /** Calls left in the vendor's current window. */
   remaining?: number;
   /** Seconds until the vendor's window resets. */
@@ -230,16 +232,18 @@ export function readRateLimit(headers: Headers): RateLimitReading {
   if (combined) {
     const field = (key: string) =>
       num(new RegExp(`(?:^|[,;\\s])${key}=(\\d+(?:\\.\\d+)?)`).exec(combined)?.[1]);
-    return { remaining: field("remaining"), resetSeconds: field("reset") };
+    return { limit: field("limit"), remaining: field("remaining"), resetSeconds: field("reset") };
   }
   if (headers.has("ratelimit-remaining")) {
     return {
+      limit: num(headers.get("ratelimit-limit")),
       remaining: num(headers.get("ratelimit-remaining")),
       resetSeconds: num(headers.get("ratelimit-reset")),
     };
   }
   if (headers.has("x-sib-ratelimit-remaining")) {
     return {
+      limit: num(headers.get("x-sib-ratelimit-limit")),
       remaining: num(headers.get("x-sib-ratelimit-remaining")),
       resetSeconds: num(headers.get("x-sib-ratelimit-reset")),
     };
@@ -247,12 +251,17 @@ export function readRateLimit(headers: Headers): RateLimitReading {
   if (headers.has("x-hubspot-ratelimit-remaining")) {
     const interval = num(headers.get("x-hubspot-ratelimit-interval-milliseconds"));
     return {
+      limit: num(headers.get("x-hubspot-ratelimit-max")),
       remaining: num(headers.get("x-hubspot-ratelimit-remaining")),
       resetSeconds: interval === undefined ? undefined : interval / 1000,
     };
   }
   if (headers.has("x-rate-limit-remaining")) {
-    return { remaining: num(headers.get("x-rate-limit-remaining")), resetSeconds: 60 };
+    return {
+      limit: num(headers.get("x-rate-limit")),
+      remaining: num(headers.get("x-rate-limit-remaining")),
+      resetSeconds: 60,
+    };
   }
   return {};
 }
@@ -274,6 +283,11 @@ export interface AnswerVerdict {
   pauseUntil?: number;
   /** What its rate-limit headers said is left (before subtracting calls already on their way). */
   allowance?: { remaining: number; resetAt: number };
+  /**
+   * The rate its headers announce (`limit` per window; the window is at least the reset it gave,
+   * in whole seconds): once the allowance's reset is past, calls go on at this rate, not all at once.
+   */
+  rate?: Rate;
   /** The vendor's daily (or billing) quota is used up: stop its calls, alert once. */
   quota?: string;
 }
@@ -296,6 +310,12 @@ export function verdictOfAnswer(call: { headers?: Headers; error?: unknown }, no
       verdict.allowance = {
         remaining: Math.max(0, Math.floor(reading.remaining)),
         resetAt: now + reading.resetSeconds * 1000,
+      };
+    }
+    if (reading.limit !== undefined && reading.limit >= 1 && reading.resetSeconds !== undefined) {
+      verdict.rate = {
+        count: Math.floor(reading.limit),
+        windowMs: Math.max(1, Math.ceil(reading.resetSeconds)) * 1000,
       };
     }
   }

@@ -30,12 +30,16 @@ interface Waiter {
 
 interface VendorState {
   rate?: Rate;
+  /** The rate the vendor's own headers announce: it lowers `rate`, never raises it. */
+  announced?: Rate;
   starts: number[];
   hold: VendorHold;
   waiters: Waiter[];
   timer?: NodeJS.Timeout;
   /** Calls admitted and not yet answered (headers count them as not yet seen by the vendor). */
   inFlight: number;
+  /** Tasks admitted and not yet done. */
+  running: number;
   stopped?: { reason: string; until: number };
 }
 
@@ -49,9 +53,15 @@ export interface VendorGateOptions {
   quotaStopMs?: number;
   /** Requeues after a 429 before the error goes to the Task's own Retry (default 10, like a DLQ's maxReceiveCount). */
   maxRequeues?: number;
+  /**
+   * Tasks calling a vendor with no budget at once (default 4, the runtime's task slots): until its
+   * answers tell its rate, a burst must not reach it all at once through the slots' queue.
+   */
+  unbudgetedConcurrency?: number;
 }
 
 const DEFAULT_MAX_REQUEUES = 10;
+const DEFAULT_UNBUDGETED_CONCURRENCY = 4;
 
 const nextMidnightUtc = (now: number) => {
   const date = new Date(now);
@@ -74,7 +84,7 @@ export class VendorGates {
   private vendor(name: BudgetName): VendorState {
     let state = this.vendors.get(name);
     if (!state) {
-      state = { starts: [], hold: {}, waiters: [], inFlight: 0 };
+      state = { starts: [], hold: {}, waiters: [], inFlight: 0, running: 0 };
       this.vendors.set(name, state);
     }
     return state;
@@ -94,9 +104,13 @@ export class VendorGates {
     if (names.length === 0) return work();
     const maxRequeues = this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;
     for (let attempt = 0; ; attempt++) {
-      for (const name of names) await this.take(name, calls[name] ?? 1);
-      for (const name of names) this.vendor(name).inFlight += calls[name] ?? 1;
+      const taken: BudgetName[] = [];
       try {
+        for (const name of names) {
+          await this.take(name, calls[name] ?? 1);
+          taken.push(name);
+          this.vendor(name).inFlight += calls[name] ?? 1;
+        }
         return await work();
       } catch (error) {
         const refused = refusedBy(error, names);
@@ -106,9 +120,11 @@ export class VendorGates {
         }
         throw error;
       } finally {
-        for (const name of names) {
+        for (const name of taken) {
           const state = this.vendor(name);
           state.inFlight = Math.max(0, state.inFlight - (calls[name] ?? 1));
+          state.running = Math.max(0, state.running - 1);
+          if (state.waiters.length > 0) this.pump(state, name);
         }
       }
     }
@@ -149,6 +165,12 @@ export class VendorGates {
     if (verdict.pauseUntil !== undefined) {
       state.hold.pausedUntil = Math.max(state.hold.pausedUntil ?? 0, verdict.pauseUntil);
     }
+    if (verdict.rate) {
+      state.announced = {
+        count: verdict.rate.count,
+        windowMs: Math.max(verdict.rate.windowMs, state.announced?.windowMs ?? 0),
+      };
+    }
     if (verdict.allowance) {
       // Calls already on their way are not in the vendor's count yet: they take from what is left.
       const others = Math.max(0, state.inFlight - 1);
@@ -184,14 +206,28 @@ export class VendorGates {
 
   private startAt(state: VendorState, n: number): number {
     const now = this.now();
-    state.starts = pruneStarts(state.starts, state.rate, now);
+    const rates = [state.rate, state.announced].filter((rate): rate is Rate => rate !== undefined);
+    const longest = rates.reduce<Rate | undefined>(
+      (longer, rate) => (longer && longer.windowMs >= rate.windowMs ? longer : rate),
+      undefined,
+    );
+    state.starts = pruneStarts(state.starts, longest, now);
     if (state.hold.allowance && state.hold.allowance.resetAt <= now) state.hold.allowance = undefined;
-    return nextStart(state.starts, n, state.rate, state.hold, now);
+    if (
+      !state.rate &&
+      state.running >= (this.options.unbudgetedConcurrency ?? DEFAULT_UNBUDGETED_CONCURRENCY)
+    ) {
+      // Its next start comes when a running Task ends (pump is called then).
+      return Number.POSITIVE_INFINITY;
+    }
+    if (rates.length === 0) return nextStart(state.starts, n, undefined, state.hold, now);
+    return Math.max(...rates.map((rate) => nextStart(state.starts, n, rate, state.hold, now)));
   }
 
   private start(state: VendorState, n: number) {
     const now = this.now();
-    if (state.rate) for (let i = 0; i < n; i++) state.starts.push(now);
+    state.running++;
+    if (state.rate || state.announced) for (let i = 0; i < n; i++) state.starts.push(now);
     if (state.hold.allowance) state.hold.allowance.remaining -= n;
   }
 
@@ -204,6 +240,7 @@ export class VendorGates {
       if (!head) return;
       const at = this.startAt(state, head.n);
       const wait = at - this.now();
+      if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
         state.timer = setTimeout(() => this.pump(state, name), Math.max(1, Math.ceil(wait)));
         return;
