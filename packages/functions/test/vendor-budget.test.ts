@@ -48,6 +48,9 @@ describe("budget settings", () => {
   });
 });
 
+/** An ASL `${Name}` placeholder (the template-literal lint would read it as a mistake). */
+const placeholder = (name: string) => `\${${name}}`;
+
 describe("withVendorBudgets (through configuredDefinition)", () => {
   // As the local runtime runs: every vendor's base URL is its stand-in's.
   const local = Object.fromEntries(
@@ -70,14 +73,14 @@ describe("withVendorBudgets (through configuredDefinition)", () => {
       Resource: BUDGET_CALLBACK_RESOURCE,
       TimeoutSeconds: BUDGET_TASK_TIMEOUT_SECONDS,
       Parameters: {
-        QueueUrl: "${FetchLeadFunctionArnBudgetQueue}",
+        QueueUrl: placeholder("FetchLeadFunctionArnBudgetQueue"),
         MessageBody: { "taskToken.$": "$$.Task.Token", input: original?.Parameters },
       },
     });
     expect(stateNamed(definition, "RecordOutcome")?.Resource).toBe(BUDGET_CALLBACK_RESOURCE);
     // Tasks of other vendors stay Lambda Tasks.
-    expect(stateNamed(definition, "Classify")?.Resource).toBe("${ClassifyFunctionArn}");
-    expect(stateNamed(definition, "TextOnCall")?.Resource).toBe("${SendSmsFunctionArn}");
+    expect(stateNamed(definition, "Classify")?.Resource).toBe(placeholder("ClassifyFunctionArn"));
+    expect(stateNamed(definition, "TextOnCall")?.Resource).toBe(placeholder("SendSmsFunctionArn"));
     // The runtime and the stacks still find which Lambda plays each Task.
     expect(taskPlaceholders(definition, Object.keys(triageFlow.tasks))).toMatchObject({
       FetchLead: "FetchLeadFunctionArn",
@@ -85,7 +88,7 @@ describe("withVendorBudgets (through configuredDefinition)", () => {
       Classify: "ClassifyFunctionArn",
     });
     // The flow's own ASL object is never changed.
-    expect(stateNamed(triageFlow.asl, "FetchLead")?.Resource).toBe("${FetchLeadFunctionArn}");
+    expect(stateNamed(triageFlow.asl, "FetchLead")?.Resource).toBe(placeholder("FetchLeadFunctionArn"));
   });
 });
 
