@@ -96,7 +96,7 @@ export class VendorGates {
   }
 
   /**
-   * Runs `work` once the budgets of its calls allow it; a 429 from one of those vendors holds the
+   * Runs `work` once the budgets of its calls allow it; a 429 from a budgeted vendor holds the
    * vendor and runs it again when its turn comes back (its call was refused, so it is sent once).
    */
   async admit<T>(calls: BudgetCalls, work: () => Promise<T>): Promise<T> {
@@ -113,7 +113,12 @@ export class VendorGates {
         }
         return await work();
       } catch (error) {
-        const refused = refusedBy(error, names);
+        // A budgeted vendor's Task is a callback Task: its 429 is a requeue, as on AWS. Without a
+        // budget it is a Lambda Task there too: its Retry sees the error (the hold still applies).
+        const refused = refusedBy(
+          error,
+          names.filter((name) => this.vendor(name).rate !== undefined),
+        );
         if (refused && attempt < maxRequeues) {
           this.options.onRequeue?.(refused, attempt + 1);
           continue;

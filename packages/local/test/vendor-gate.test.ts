@@ -64,7 +64,9 @@ describe("VendorGates", () => {
   it("a 429 pauses every other execution's calls to that vendor until its reset, and requeues the refused Task", async () => {
     vi.useFakeTimers({ now: 2_000_000 });
     const requeued: string[] = [];
-    const gates = new VendorGates(new Map(), { onRequeue: (name) => requeued.push(name) });
+    const gates = new VendorGates(new Map([["hubspot", rate(100, 10_000)]]), {
+      onRequeue: (name) => requeued.push(name),
+    });
     let refused = false;
     const starts: Array<{ who: string; at: number }> = [];
     const first = gates.admit({ hubspot: 1 }, async () => {
@@ -106,6 +108,32 @@ describe("VendorGates", () => {
       ["first", 3000],
       ["other", 3000],
     ]);
+  });
+
+  it("without a budget the 429 goes to the Task's own Retry (a Lambda Task on AWS too), and still holds the vendor", async () => {
+    vi.useFakeTimers({ now: 2_500_000 });
+    const gates = new VendorGates(new Map());
+    const error = new ServiceRateLimited({ service: "twilio", status: 429, code: "20429", detail: "busy" });
+    const refused = gates.admit({ twilio: 1 }, async () => {
+      gates.observe({
+        service: "twilio",
+        method: "POST",
+        status: 429,
+        outcome: "rate-limited",
+        ms: 2,
+        error,
+      });
+      throw error;
+    });
+    await expect(refused).rejects.toBe(error);
+    // Twilio gives no Retry-After: its calls wait 1 s.
+    let startedAt = 0;
+    const retried = gates.admit({ twilio: 1 }, async () => {
+      startedAt = Date.now() - 2_500_000;
+    });
+    await vi.runAllTimersAsync();
+    await retried;
+    expect(startedAt).toBe(1000);
   });
 
   it("a vendor's rate-limit headers lower its budget (also with none configured), never raise it", async () => {
