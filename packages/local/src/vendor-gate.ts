@@ -157,7 +157,9 @@ export class VendorGates {
     const state = this.vendor(name);
     const now = this.now();
     const verdict = verdictOfAnswer(call, now);
-    if (verdict.quota && !this.stoppedReason(state)) {
+    // Stopped only where the vendor has a budget: its Tasks wait for it (on AWS too). Without one,
+    // each Task's ServiceQuotaExhausted is caught by its ASL, never retried, as on AWS.
+    if (verdict.quota && state.rate && !this.stoppedReason(state)) {
       state.stopped = {
         reason: verdict.quota,
         until: this.options.quotaStopMs === undefined ? nextMidnightUtc(now) : now + this.options.quotaStopMs,

@@ -171,7 +171,8 @@ describe("VendorGates", () => {
 
   it("a used-up daily quota stops the vendor's calls and alerts once; other vendors go on", async () => {
     const alerts: string[] = [];
-    const gates = new VendorGates(new Map(), {
+    // A budgeted vendor: its Tasks wait in the gate (callback Tasks on AWS), so the gate stops them.
+    const gates = new VendorGates(new Map([["hubspot", rate(100, 10_000)]]), {
       onQuota: (name, reason) => alerts.push(`${name}: ${reason}`),
     });
     const quota = new ServiceQuotaExhausted({
