@@ -121,7 +121,8 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
             .filter(([, placeholder]) => taskOf(placeholder).calls !== undefined)
             .map(([state, placeholder]) => [
               state,
-              <T>(work: () => Promise<T>) => gates.admit(taskOf(placeholder).calls ?? {}, work),
+              <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) =>
+                gates.admit(taskOf(placeholder).calls ?? {}, run, inSlot),
             ]),
         )
       : undefined,

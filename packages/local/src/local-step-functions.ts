@@ -40,7 +40,10 @@ export interface LocalStepFunctionsOptions {
    * Task state name → what lets its invocation start (the vendor gate): it runs before the Task
    * takes a slot, so a Task waiting for a vendor's budget holds none.
    */
-  admissions?: Record<string, <T>(work: () => Promise<T>) => Promise<T>>;
+  admissions?: Record<
+    string,
+    <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) => Promise<T>
+  >;
   /** Where the executions' JSON files live (one folder per state machine). */
   executionsDir: string;
   now?: () => number;
@@ -450,18 +453,17 @@ export class LocalStepFunctions {
         async (input: unknown) => {
           invocations.set(state, { value: input });
           try {
-            const invoke = () =>
-              this.slots.run(() =>
-                // Stopped while it waited for its budget: like a late task token, it is dropped unsent.
-                this.closing || (thisRun !== undefined && this.running.get(record.name)?.abort !== thisRun)
-                  ? Promise.reject(new Error(`${record.name} stopped while ${state} waited`))
-                  : withTimeout(handler(input), {
-                      taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
-                      lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
-                    }),
-              );
+            const run = () =>
+              // Stopped while it waited for its budget: like a late task token, it is dropped unsent.
+              this.closing || (thisRun !== undefined && this.running.get(record.name)?.abort !== thisRun)
+                ? Promise.reject(new Error(`${record.name} stopped while ${state} waited`))
+                : withTimeout(handler(input), {
+                    taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
+                    lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
+                  });
+            const inSlot = <T>(work: () => Promise<T>) => this.slots.run(work);
             const admit = this.options.admissions?.[state];
-            const value = await (admit ? admit(invoke) : invoke());
+            const value = await (admit ? admit(run, inSlot) : inSlot(run));
             results.set(state, { value });
             return value as never;
           } catch (error) {

@@ -40,6 +40,8 @@ interface VendorState {
   inFlight: number;
   /** Tasks admitted and not yet done. */
   running: number;
+  /** Calls admitted whose Task has not started yet (it waits for a slot): counted as starting now. */
+  pending: number;
   stopped?: { reason: string; until: number };
 }
 
@@ -84,7 +86,7 @@ export class VendorGates {
   private vendor(name: BudgetName): VendorState {
     let state = this.vendors.get(name);
     if (!state) {
-      state = { starts: [], hold: {}, waiters: [], inFlight: 0, running: 0 };
+      state = { starts: [], hold: {}, waiters: [], inFlight: 0, running: 0, pending: 0 };
       this.vendors.set(name, state);
     }
     return state;
@@ -98,20 +100,42 @@ export class VendorGates {
   /**
    * Runs `work` once the budgets of its calls allow it; a 429 from a budgeted vendor holds the
    * vendor and runs it again when its turn comes back (its call was refused, so it is sent once).
+   * `inSlot` is where the work waits for a task slot AFTER its budget: its calls count from when it
+   * really starts, so a slow slot queue cannot bunch them up at the vendor.
    */
-  async admit<T>(calls: BudgetCalls, work: () => Promise<T>): Promise<T> {
+  async admit<T>(
+    calls: BudgetCalls,
+    work: () => Promise<T>,
+    inSlot: (run: () => Promise<T>) => Promise<T> = (run) => run(),
+  ): Promise<T> {
     const names = (Object.keys(calls) as BudgetName[]).filter((name) => (calls[name] ?? 0) > 0).sort();
-    if (names.length === 0) return work();
+    if (names.length === 0) return inSlot(work);
     const maxRequeues = this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;
     for (let attempt = 0; ; attempt++) {
       const taken: BudgetName[] = [];
+      let started = false;
+      const markStarted = () => {
+        if (started) return;
+        started = true;
+        const now = this.now();
+        for (const name of taken) {
+          const state = this.vendor(name);
+          const n = calls[name] ?? 1;
+          state.pending = Math.max(0, state.pending - n);
+          if (state.rate || state.announced) for (let i = 0; i < n; i++) state.starts.push(now);
+          if (state.waiters.length > 0) this.pump(state, name);
+        }
+      };
       try {
         for (const name of names) {
           await this.take(name, calls[name] ?? 1);
           taken.push(name);
           this.vendor(name).inFlight += calls[name] ?? 1;
         }
-        return await work();
+        return await inSlot(() => {
+          markStarted();
+          return work();
+        });
       } catch (error) {
         // A budgeted vendor's Task is a callback Task: its 429 is a requeue, as on AWS. Without a
         // budget it is a Lambda Task there too: its Retry sees the error (the hold still applies).
@@ -125,6 +149,12 @@ export class VendorGates {
         }
         throw error;
       } finally {
+        if (!started) {
+          for (const name of taken) {
+            const state = this.vendor(name);
+            state.pending = Math.max(0, state.pending - (calls[name] ?? 1));
+          }
+        }
         for (const name of taken) {
           const state = this.vendor(name);
           state.inFlight = Math.max(0, state.inFlight - (calls[name] ?? 1));
@@ -228,13 +258,19 @@ export class VendorGates {
       return Number.POSITIVE_INFINITY;
     }
     if (rates.length === 0) return nextStart(state.starts, n, undefined, state.hold, now);
-    return Math.max(...rates.map((rate) => nextStart(state.starts, n, rate, state.hold, now)));
+    // Admitted calls not started yet count as starting now; beyond the budget, wait for them to start.
+    if (state.pending > 0 && rates.some((rate) => state.pending + n > rate.count)) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return Math.max(
+      ...rates.map((rate) => nextStart(state.starts, state.pending + n, rate, state.hold, now)),
+    );
   }
 
+  /** Admitted: it now waits for a slot (its starts are counted when it gets one). */
   private start(state: VendorState, n: number) {
-    const now = this.now();
     state.running++;
-    if (state.rate || state.announced) for (let i = 0; i < n; i++) state.starts.push(now);
+    state.pending += n;
     if (state.hold.allowance) state.hold.allowance.remaining -= n;
   }
 
