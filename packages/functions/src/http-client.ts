@@ -74,6 +74,14 @@ export function observeOutboundCalls(observer: OutboundObserver): () => void {
   return () => observers.delete(observer);
 }
 
+/** A call about to be sent (the vendor budgets count calls when they really start). */
+export type OutboundStartObserver = (call: { service: string; method: string; path: string }) => void;
+const startObservers = new Set<OutboundStartObserver>();
+export function observeOutboundStarts(observer: OutboundStartObserver): () => void {
+  startObservers.add(observer);
+  return () => startObservers.delete(observer);
+}
+
 export const DEFAULT_HTTP_TIMEOUT_MS = 8_000;
 
 /** Seconds from `Retry-After` (seconds or an HTTP date), `retry-after-ms`, or `RateLimit: …reset=N`. */
@@ -149,6 +157,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
       body = new URLSearchParams(request.form).toString();
     }
+    for (const starting of startObservers) starting({ service, method, path: url.pathname });
     let raw: Response;
     try {
       raw = await doFetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });

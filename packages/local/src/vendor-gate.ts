@@ -1,5 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ServiceQuotaExhausted } from "@leadrelay/core";
-import { type OutboundObserver, observeOutboundCalls } from "@leadrelay/functions";
+import {
+  type OutboundObserver,
+  type OutboundStartObserver,
+  observeOutboundCalls,
+  observeOutboundStarts,
+} from "@leadrelay/functions";
 import {
   applicableBudgets,
   type BudgetCalls,
@@ -70,8 +76,13 @@ const nextMidnightUtc = (now: number) => {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
 };
 
+/** The calls an admitted Task may still send, by budget: its HTTP calls are counted against them. */
+type Admission = Map<BudgetName, number>;
+
 export class VendorGates {
   private readonly vendors = new Map<BudgetName, VendorState>();
+  /** Which admission the code running now belongs to (a Task's handler and every call it makes). */
+  private readonly admissions = new AsyncLocalStorage<Admission>();
   private readonly now: () => number;
   private closed = false;
 
@@ -113,29 +124,16 @@ export class VendorGates {
     const maxRequeues = this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;
     for (let attempt = 0; ; attempt++) {
       const taken: BudgetName[] = [];
-      let started = false;
-      const markStarted = () => {
-        if (started) return;
-        started = true;
-        const now = this.now();
-        for (const name of taken) {
-          const state = this.vendor(name);
-          const n = calls[name] ?? 1;
-          state.pending = Math.max(0, state.pending - n);
-          if (state.rate || state.announced) for (let i = 0; i < n; i++) state.starts.push(now);
-          if (state.waiters.length > 0) this.pump(state, name);
-        }
-      };
+      const admission: Admission = new Map();
       try {
         for (const name of names) {
           await this.take(name, calls[name] ?? 1);
           taken.push(name);
+          admission.set(name, calls[name] ?? 1);
           this.vendor(name).inFlight += calls[name] ?? 1;
         }
-        return await inSlot(() => {
-          markStarted();
-          return work();
-        });
+        // Its calls count when they are sent (`callStarted`), not when it was admitted.
+        return await inSlot(() => this.admissions.run(admission, work));
       } catch (error) {
         // A budgeted vendor's Task is a callback Task: its 429 is a requeue, as on AWS. Without a
         // budget it is a Lambda Task there too: its Retry sees the error (the hold still applies).
@@ -149,11 +147,10 @@ export class VendorGates {
         }
         throw error;
       } finally {
-        if (!started) {
-          for (const name of taken) {
-            const state = this.vendor(name);
-            state.pending = Math.max(0, state.pending - (calls[name] ?? 1));
-          }
+        // Declared calls it did not send are no longer on their way.
+        for (const [name, unsent] of admission) {
+          const state = this.vendor(name);
+          state.pending = Math.max(0, state.pending - unsent);
         }
         for (const name of taken) {
           const state = this.vendor(name);
@@ -179,6 +176,21 @@ export class VendorGates {
       this.pump(state, name);
     });
   }
+
+  /** A call is being sent (the runtime subscribes this to every outbound call): it counts now. */
+  readonly callStarted: OutboundStartObserver = (call) => {
+    const name = budgetOfCall(call.service, call.path);
+    if (!name) return;
+    const state = this.vendor(name);
+    const admission = this.admissions.getStore();
+    const reserved = admission?.get(name) ?? 0;
+    if (admission && reserved > 0) {
+      admission.set(name, reserved - 1);
+      state.pending = Math.max(0, state.pending - 1);
+    }
+    if (state.rate || state.announced) state.starts.push(this.now());
+    if (state.waiters.length > 0) this.pump(state, name);
+  };
 
   /** Feeds what a vendor answered into its hold (the runtime subscribes this to every outbound call). */
   readonly observe: OutboundObserver = (call) => {
@@ -328,10 +340,12 @@ export function startVendorGates(
   });
   for (const [name, rate] of budgets) options.print(`budget ${name}: ${formatRate(rate)}`);
   const unsubscribe = observeOutboundCalls(gates.observe);
+  const unsubscribeStarts = observeOutboundStarts(gates.callStarted);
   return {
     gates,
     stop() {
       unsubscribe();
+      unsubscribeStarts();
       gates.close();
     },
   };

@@ -13,13 +13,21 @@ afterEach(() => vi.useRealTimers());
 
 const rate = (count: number, windowMs: number) => ({ count, windowMs });
 
-/** Starts `n` admissions at once and records when each one's work started. */
+/** What the HTTP client reports as each declared call is sent: the budget counts it then. */
+function send(gates: VendorGates, calls: Parameters<VendorGates["admit"]>[0]) {
+  for (const [service, count] of Object.entries(calls)) {
+    for (let i = 0; i < (count ?? 0); i++) gates.callStarted({ service, method: "GET", path: "/api" });
+  }
+}
+
+/** Starts `n` admissions at once and records when each one's work started (sending its calls). */
 async function burst(gates: VendorGates, calls: Parameters<VendorGates["admit"]>[0], n: number) {
   const started: number[] = [];
   await Promise.all(
     Array.from({ length: n }, () =>
       gates.admit(calls, async () => {
         started.push(Date.now());
+        send(gates, calls);
       }),
     ),
   );
@@ -209,10 +217,13 @@ describe("VendorGates", () => {
     const slots = new TaskSlots(1);
     const ran: Array<[string, number]> = [];
     const closeTask = (who: string) =>
-      gates.admit({ close: 1 }, () =>
-        slots.run(async () => {
+      gates.admit(
+        { close: 1 },
+        async () => {
           ran.push([who, Date.now() - 4_000_000]);
-        }),
+          send(gates, { close: 1 });
+        },
+        (work) => slots.run(work),
       );
     const a = closeTask("close-1");
     const b = closeTask("close-2");
