@@ -37,7 +37,8 @@ const alarms = app.resources("AWS::CloudWatch::Alarm").map(({ resource }) => res
 const queueOf = (flowId: string, taskId: string) => {
   const pascal = flowId.replace(/(^|-)([a-z])/g, (_m, _d, letter: string) => letter.toUpperCase());
   const found = queues.find(({ id }) => id.startsWith(`${pascal}Budgets${taskId}BudgetQueue`));
-  if (!found) throw new Error(`no budget queue for ${flowId}/${taskId}: ${queues.map(({ id }) => id).join(", ")}`);
+  if (!found)
+    throw new Error(`no budget queue for ${flowId}/${taskId}: ${queues.map(({ id }) => id).join(", ")}`);
   return found;
 };
 
@@ -52,7 +53,9 @@ describe("vendor budgets on AWS", () => {
     const actual = [...new Set(budgeted.map(({ flow, task }) => `${flow.id}/${task.id}`))];
     // Announce's email Task is in the definition only with ANNOUNCE_EMAIL_TO.
     expect(actual.sort()).toEqual(expected.filter((id) => id !== "announce/EmailAnnouncement").sort());
-    expect(actual).toEqual(expect.arrayContaining(["triage/FetchLead", "triage/RecordOutcome", "linkedin-replies/AddNote"]));
+    expect(actual).toEqual(
+      expect.arrayContaining(["triage/FetchLead", "triage/RecordOutcome", "linkedin-replies/AddNote"]),
+    );
   });
 
   it("each is a callback Task with TimeoutSeconds, on its own queue, keeping its Retry and Catch", () => {
@@ -90,7 +93,9 @@ describe("vendor budgets on AWS", () => {
   it("each queue feeds its own Task's Lambda: batch size 1, partial batch responses, a maximum concurrency", () => {
     for (const { flow, task } of budgeted) {
       const queue = queueOf(flow.id, task.id);
-      const mapping = mappings.find(({ resource }) => referencedId(resource.Properties?.EventSourceArn) === queue.id);
+      const mapping = mappings.find(
+        ({ resource }) => referencedId(resource.Properties?.EventSourceArn) === queue.id,
+      );
       expect(mapping, `${flow.id}/${task.id}`).toBeDefined();
       const props = mapping?.resource.Properties ?? {};
       expect(props.BatchSize).toBe(1);
@@ -101,7 +106,9 @@ describe("vendor budgets on AWS", () => {
       const fn = referencedId(props.FunctionName) ?? "";
       expect(friendly(fn)).toContain(task.id);
       const environment = app.environmentOf(fn);
-      expect(JSON.parse(environment.BUDGET_CALLS ?? "{}")).toEqual(budgetedCalls(task.calls, applicableBudgets({})));
+      expect(JSON.parse(environment.BUDGET_CALLS ?? "{}")).toEqual(
+        budgetedCalls(task.calls, applicableBudgets({})),
+      );
       expect(environment.BUDGET_QUEUE_URL).toBe(`<${friendly(queue.id)}>`);
     }
   });
@@ -112,7 +119,9 @@ describe("vendor budgets on AWS", () => {
     const tableArn = `<${friendly(table[0]?.id ?? "")}.Arn>`;
     for (const { flow, task } of budgeted) {
       const queue = queueOf(flow.id, task.id);
-      const mapping = mappings.find(({ resource }) => referencedId(resource.Properties?.EventSourceArn) === queue.id);
+      const mapping = mappings.find(
+        ({ resource }) => referencedId(resource.Properties?.EventSourceArn) === queue.id,
+      );
       const fn = referencedId(mapping?.resource.Properties?.FunctionName) ?? "";
       const lines = grants(app.functionAccess(fn).statements);
       const queueArn = `<${friendly(queue.id)}.Arn>`;
@@ -128,7 +137,9 @@ describe("vendor budgets on AWS", () => {
       );
       // Nothing broader: no wildcard on SQS, DynamoDB or Step Functions.
       expect(lines.filter((line) => /^(sqs|dynamodb|states):\S+ \*$/.test(line))).toEqual([]);
-      expect(lines.filter((line) => line.startsWith("sqs:SendMessage"))).toEqual([`sqs:SendMessage ${queueArn}`]);
+      expect(lines.filter((line) => line.startsWith("sqs:SendMessage"))).toEqual([
+        `sqs:SendMessage ${queueArn}`,
+      ]);
     }
     const sends = grants(app.allStatements()).filter((line) => line.startsWith("sqs:SendMessage"));
     for (const { flow, task } of budgeted) {
@@ -141,7 +152,10 @@ describe("vendor budgets on AWS", () => {
       const onQueue = alarms.filter((alarm) =>
         JSON.stringify(alarm.Dimensions ?? []).includes(friendly(id).slice(0, 40)),
       );
-      expect(onQueue.map((alarm) => alarm.MetricName), id).toContain("ApproximateAgeOfOldestMessage");
+      expect(
+        onQueue.map((alarm) => alarm.MetricName),
+        id,
+      ).toContain("ApproximateAgeOfOldestMessage");
       expect(onQueue.find((alarm) => alarm.MetricName === "ApproximateAgeOfOldestMessage")?.Threshold).toBe(
         STUCK_QUEUE_SECONDS,
       );
