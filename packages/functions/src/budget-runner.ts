@@ -41,10 +41,12 @@ export async function runBudgetConsumer(
   log: Logger,
 ) {
   const settings = budgetSettingsFromEnv(process.env);
+  // The kit's timeouts (the same for every AWS client on Lambda).
+  const config = lambdaAwsConfig("sfn") as Record<string, unknown>;
   clients ??= {
-    sfn: new SFNClient(lambdaAwsConfig("sfn")),
-    sqs: new SQSClient(lambdaAwsConfig("sfn")),
-    dynamo: new DynamoDBClient(lambdaAwsConfig("sfn")),
+    sfn: new SFNClient(config),
+    sqs: new SQSClient(config),
+    dynamo: new DynamoDBClient(config),
   };
   const { sfn, sqs, dynamo } = clients;
   return consumeBudgetMessages(event, {
