@@ -6,6 +6,7 @@ import { existenceChecks, objectAccess } from "./bucket-grants";
 import { functionLogGroup } from "./log-retention";
 import { secretOf } from "./secrets";
 import { removalPolicyFor } from "./stage-policy";
+import { VendorBudgetQueues } from "./vendor-budgets";
 
 export interface FlowMachineProps {
   flow: FlowSpec;
@@ -19,6 +20,8 @@ export interface FlowMachineProps {
   secretsSet: ReadonlySet<string>;
   /** The stage's event bus, for flows that publish events. */
   eventBus?: { eventBusArn: string; eventBusName: string };
+  /** The stage's vendor budget table (vendor-budgets.ts), made when a flow first needs it. */
+  budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
 }
 
 /**
@@ -32,6 +35,8 @@ export class FlowMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<string, SstFunction>;
   readonly definition: ReturnType<NonNullable<FlowSpec["configure"]>>;
+  /** The queues of the Tasks that wait for a vendor budget. */
+  readonly budgets: VendorBudgetQueues;
 
   constructor(scope: Stack, props: FlowMachineProps) {
     const { flow, bucket, settings } = props;
@@ -91,13 +96,28 @@ export class FlowMachine extends Construct {
       removalPolicy: removalPolicyFor(props.stage),
     });
     this.definition = configuredDefinition(flow, settings);
+    const { budgetTable } = props;
+    this.budgets = new VendorBudgetQueues(this, "Budgets", {
+      flow,
+      definition: this.definition,
+      functions: this.functions,
+      settings,
+      stateMachineName: props.stateMachineName,
+      table: () => {
+        if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
+        return budgetTable();
+      },
+    });
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(this.definition)),
-      definitionSubstitutions: Object.fromEntries(
-        Object.entries(this.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
-      ),
+      definitionSubstitutions: {
+        ...Object.fromEntries(
+          Object.entries(this.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
+        ),
+        ...this.budgets.substitutions,
+      },
       // Failed states and executions only, without their data: the execution history already holds the data.
       logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
@@ -107,6 +127,7 @@ export class FlowMachine extends Construct {
         resources: Object.values(this.functions).map((fn) => fn.functionArn),
       }),
     );
+    this.budgets.grantSend(this.stateMachine);
   }
 }
 

@@ -8,6 +8,7 @@ import { operationsDashboard } from "./operations-dashboard";
 import { operationsSettings } from "./operations-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, ssmReader } from "./secrets-check";
+import { budgetAlarms } from "./vendor-budgets";
 
 /**
  * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
@@ -34,6 +35,7 @@ export async function Operations({ app, stack }: StackContext) {
   const alerts = failureAlerts(stack, { machines, bucket, settings, secretsSet });
   const alarms = [
     ...machines.flatMap((machine) => flowAlarms(stack, machine, target)),
+    ...machines.flatMap((machine) => budgetAlarms(stack, machine, target)),
     deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),
   ];
 

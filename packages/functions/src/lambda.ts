@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import { type AwsClientConfig, type AwsService, lambdaAwsConfig } from "./aws-clients";
+import { isSqsEvent } from "./budget-consumer";
 import { createLogger, type Logger } from "./log";
 import { boundSecrets, type ParameterStore, resolveSecrets } from "./sst-secrets";
 
@@ -71,5 +72,13 @@ export function lambdaHandler<E, R>(
       });
     return built;
   };
-  return middy<E, R>(async (event: E) => (await resolve())(event)).use(invocationLog(log));
+  return middy<E, R>(async (event: E) => {
+    const handler = await resolve();
+    // A Task that waits for its vendor budget is fed by its queue (stacks/vendor-budgets.ts).
+    if (isSqsEvent(event)) {
+      const { runBudgetConsumer } = await import("./budget-runner");
+      return (await runBudgetConsumer(event, handler as (input: unknown) => Promise<unknown>, log)) as R;
+    }
+    return handler(event);
+  }).use(invocationLog(log));
 }

@@ -68,8 +68,7 @@ export function taskPlaceholders(
   const out: Record<string, string> = {};
   for (const { name, state } of allStates(definition)) {
     if (state.Type !== "Task") continue;
-    const placeholder =
-      typeof state.Resource === "string" ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
+    const placeholder = budgetedTaskPlaceholder(state) ?? lambdaPlaceholder(state);
     if (!placeholder || !placeholders.includes(placeholder)) {
       throw new Error(
         `Task state ${name} must use one of the Lambda ARN placeholders, not ${String(state.Resource)}`,
@@ -78,6 +77,21 @@ export function taskPlaceholders(
     out[name] = placeholder;
   }
   return out;
+}
+
+const lambdaPlaceholder = (state: AslState) =>
+  typeof state.Resource === "string" ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
+
+/**
+ * The Lambda placeholder of a Task rewritten to wait for its vendor budget (flow-spec.ts
+ * `withVendorBudgets`): its queue is `${<placeholder>BudgetQueue}`. Undefined for any other state.
+ */
+export function budgetedTaskPlaceholder(state: AslState): string | undefined {
+  if (state.Type !== "Task" || state.Resource !== "arn:aws:states:::sqs:sendMessage.waitForTaskToken") {
+    return undefined;
+  }
+  const queue = (state.Parameters as { QueueUrl?: unknown } | undefined)?.QueueUrl;
+  return typeof queue === "string" ? /^\$\{(\w+)BudgetQueue\}$/.exec(queue)?.[1] : undefined;
 }
 
 /**

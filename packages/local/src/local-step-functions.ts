@@ -36,6 +36,14 @@ export interface LocalStepFunctionsOptions {
   taskConcurrency?: number;
   /** Slots shared with other engines (one Lambda concurrency limit for the whole runtime); `taskConcurrency` when absent. */
   slots?: TaskSlots;
+  /**
+   * Task state name → what lets its invocation start (the vendor gate): it runs before the Task
+   * takes a slot, so a Task waiting for a vendor's budget holds none.
+   */
+  admissions?: Record<
+    string,
+    <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) => Promise<T>
+  >;
   /** Where the executions' JSON files live (one folder per state machine). */
   executionsDir: string;
   now?: () => number;
@@ -437,18 +445,25 @@ export class LocalStepFunctions {
     // The engine calls a Task's handler in the same tick as it logs StateEntered/StateRetried, so the
     // input is here before those events are read.
     const invocations = new Map<string, { value: unknown }>();
+    /** This run's abort, once it runs: a Task admitted after its execution stopped is not invoked. */
+    let thisRun: (() => void) | undefined;
     const handlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         async (input: unknown) => {
           invocations.set(state, { value: input });
           try {
-            const value = await this.slots.run(() =>
-              withTimeout(handler(input), {
-                taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
-                lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
-              }),
-            );
+            const run = () =>
+              // Stopped while it waited for its budget: like a late task token, it is dropped unsent.
+              this.closing || (thisRun !== undefined && this.running.get(record.name)?.abort !== thisRun)
+                ? Promise.reject(new Error(`${record.name} stopped while ${state} waited`))
+                : withTimeout(handler(input), {
+                    taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
+                    lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
+                  });
+            const inSlot = <T>(work: () => Promise<T>) => this.slots.run(work);
+            const admit = this.options.admissions?.[state];
+            const value = await (admit ? admit(run, inSlot) : inSlot(run));
             results.set(state, { value });
             return value as never;
           } catch (error) {
@@ -483,8 +498,12 @@ export class LocalStepFunctions {
           Name: record.name,
           StartTime: new Date(record.startDate).toISOString(),
         },
+        // `$$.Task.Token` of a callback Task (one waiting for its vendor budget): the local gate
+        // answers the Task itself, so the token only has to resolve.
+        Task: { Token: `local:${record.executionArn}` },
       },
     });
+    thisRun = execution.abort;
     const context = {
       resources: this.options.resources,
       takeResult: (state: string) => takeOnce(results, state),

@@ -34,9 +34,11 @@ import { createLocalS3, type LocalS3 } from "./s3-server";
 import { createSfnFacade } from "./sfn-facade";
 import { VENDOR_STAND_INS } from "./stand-ins";
 import { ownersStandIn } from "./stand-ins/owners";
+import { parseStandInLimits } from "./stand-ins/rate-limit";
 import { type SlackMessageEntry, slackMessagesOf, slackStandIn } from "./stand-ins/slack";
 import { createStandIn, type StandIn } from "./stand-ins/stand-in";
 import { TaskSlots } from "./task-slots";
+import { startVendorGates } from "./vendor-gate";
 
 export const LOCAL_BUCKET = "leadrelay-local";
 export const LOCAL_REGION = "us-east-1";
@@ -278,8 +280,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   ];
   const standIns: Record<string, StandIn> = {};
   const filledByStandIns: Record<string, string> = {};
+  const standInLimits = parseStandInLimits(settings.LEADRELAY_STANDIN_LIMITS);
+  for (const slug of Object.keys(standInLimits)) {
+    if (!specs.some((spec) => spec.slug === slug))
+      throw new Error(`LEADRELAY_STANDIN_LIMITS names no stand-in "${slug}"`);
+  }
   for (const spec of specs) {
-    standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store });
+    const limit = standInLimits[spec.slug];
+    standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store, limit });
     const filled = spec.baseUrlVariable ? settings[spec.baseUrlVariable] : undefined;
     if (spec.fills && filled === undefined) {
       for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`))) {
@@ -304,6 +312,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Every flow's Tasks share four slots: a burst at LEAD_WAIT_SECONDS=0 cannot crowd out the webhooks
   // however many flows a lead starts.
   const slots = new TaskSlots(4);
+  // One budget per vendor for every flow; a Task waits for it before it takes a slot.
+  const vendorGates = startVendorGates(settings, {
+    print,
+    alertWebhookUrl: settings.ALERT_SLACK_WEBHOOK_URL ?? `${url}/_local/slack`,
+  });
   for (const flow of flows) {
     engines[flow.id] = await hostFlow(flow, {
       settings,
@@ -312,6 +325,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dataDir: options.dataDir,
       retryIntervalMs: options.retryIntervalMs ?? numberOr(settings.LEADRELAY_RETRY_INTERVAL_MS),
       slots,
+      gates: vendorGates.gates,
     });
   }
   const metrics = createRuntimeMetrics(engines, flows);
@@ -472,6 +486,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop() {
       // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
       await Promise.all(engineList().map((engine) => engine.close()));
+      vendorGates.stop();
       metrics.stop();
       await alerts.stop();
       await new Promise<void>((resolve) => {

@@ -33,6 +33,7 @@ export const dealStageFlow: FlowSpec = {
       optionalSecrets: SEND_CONVERSION_SECRETS,
       storage: [READ_DEAL, { actions: MARKERS, keys: `${CONVERSION_MARKER_PREFIX}*` }],
       existenceChecks: true,
+      calls: { meta: 1 },
     },
     SendPropertyEmailFunctionArn: {
       id: "SendPropertyEmail",
@@ -42,6 +43,7 @@ export const dealStageFlow: FlowSpec = {
       storage: [READ_DEAL, { actions: MARKERS, keys: `${EMAIL_MARKER_PREFIX}*` }],
       existenceChecks: true,
       sendsEmail: true,
+      calls: { brevo: 1 },
     },
   },
   actions: DEAL_STAGE_ACTIONS,

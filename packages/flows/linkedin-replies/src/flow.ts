@@ -40,6 +40,8 @@ export const linkedinRepliesFlow: FlowSpec = {
       secrets: ["HUBSPOT_TOKEN"],
       storage: [{ actions: MARKER_ACTIONS, keys: KEY_PATTERNS.contacts }],
       existenceChecks: true,
+      // An update, a search by LinkedIn URL, then a create or an update.
+      calls: { hubspot: 3, "hubspot-search": 1 },
     },
     EnsureDealFunctionArn: {
       id: "EnsureDeal",
@@ -48,6 +50,8 @@ export const linkedinRepliesFlow: FlowSpec = {
       secrets: ["HUBSPOT_TOKEN"],
       storage: [{ actions: MARKER_ACTIONS, keys: KEY_PATTERNS.deals }],
       existenceChecks: true,
+      // The contact's deals, reading them, then creating one.
+      calls: { hubspot: 3 },
     },
     AddNoteFunctionArn: {
       id: "AddNote",
@@ -59,6 +63,8 @@ export const linkedinRepliesFlow: FlowSpec = {
         { actions: MARKER_ACTIONS, keys: KEY_PATTERNS.notes },
       ],
       existenceChecks: true,
+      // The note; after an unanswered attempt, first the deal's notes and reading them.
+      calls: { hubspot: 3 },
     },
   },
   actions: LINKEDIN_REPLIES_ACTIONS,

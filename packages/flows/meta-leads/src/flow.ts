@@ -31,6 +31,7 @@ export const metaLeadsFlow: FlowSpec = {
         { actions: ["s3:PutObject"], keys: leadRecords("lead") },
       ],
       existenceChecks: true,
+      calls: { meta: 1 },
     },
     CategorizeFunctionArn: {
       id: "Categorize",

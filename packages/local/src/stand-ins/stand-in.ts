@@ -3,7 +3,9 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ObjectStore } from "@leadrelay/core";
+import { parseRate, type Rate } from "@leadrelay/functions/vendor-budget";
 import { BodyTooLarge, readBody } from "../http-body";
+import { StandInLimiter } from "./rate-limit";
 
 /**
  * One mechanism for every outbound service the flows call (FLOWS.md): served at
@@ -78,6 +80,8 @@ export interface RecordedRequest {
   status: number;
   /** Answered by a `_fail` script instead of the stand-in. */
   scripted?: boolean;
+  /** Refused with the vendor's 429 because the stand-in's limit was reached. */
+  throttled?: boolean;
 }
 
 export interface FailureScript {
@@ -91,6 +95,11 @@ export interface FailureScript {
   /** Only requests with this method and/or path prefix. */
   method?: string;
   path?: string;
+}
+
+/** `POST /_local/<slug>/_fail {"limit": "12/1s"}`: refuse like the vendor beyond it (`null`: no limit). */
+export interface LimitScript {
+  limit: string | null;
 }
 
 const SECRET_HEADER = /authorization|api-key|token|secret|cookie|signature/i;
@@ -137,6 +146,8 @@ export function createStandIn(
     now?: () => number;
     /** REQUESTS_IN_MEMORY unless given (tests). */
     requestsInMemory?: number;
+    /** Refuse like the vendor beyond this (LEADRELAY_STANDIN_LIMITS). */
+    limit?: Rate;
   },
 ): StandIn {
   const window = options.requestsInMemory ?? REQUESTS_IN_MEMORY;
@@ -165,6 +176,7 @@ export function createStandIn(
     // first start
   }
   const scripts: FailureScript[] = [];
+  const limiter = new StandInLimiter(spec.slug, options.limit, now);
   // The request log is appended in order by one stream: no synchronous disk write on a request's path.
   let log = createWriteStream(logFile, { flags: "a" });
   let saveTimer: NodeJS.Timeout | undefined;
@@ -188,7 +200,7 @@ export function createStandIn(
     requests: () => recorded,
   };
 
-  function record(request: StandInRequest, status: number, scripted: boolean) {
+  function record(request: StandInRequest, status: number, scripted: boolean, throttled = false) {
     lastId += 1;
     const entry: RecordedRequest = {
       id: lastId,
@@ -204,6 +216,7 @@ export function createStandIn(
       body: request.json ?? (request.text === "" ? undefined : request.text.slice(0, 10_000)),
       status,
       ...(scripted ? { scripted } : {}),
+      ...(throttled ? { throttled } : {}),
     };
     recorded.push(entry);
     if (recorded.length > window) recorded.splice(0, recorded.length - window);
@@ -255,14 +268,25 @@ export function createStandIn(
     }
     if (req.method === "DELETE") {
       scripts.length = 0;
+      limiter.set(undefined);
       return send(res, { status: 204 });
     }
-    if (req.method === "GET") return send(res, { status: 200, json: { scripts } });
+    if (req.method === "GET")
+      return send(res, { status: 200, json: { scripts, limit: limiter.limit ?? null } });
     let script: FailureScript;
     try {
       script = JSON.parse(body.toString("utf8")) as FailureScript;
     } catch {
       return send(res, { status: 400, json: { error: "POST a JSON failure script" } });
+    }
+    if (typeof script === "object" && script !== null && "limit" in script) {
+      const { limit } = script as unknown as LimitScript;
+      try {
+        limiter.set(limit === null ? undefined : parseRate(String(limit), "limit"));
+      } catch (error) {
+        return send(res, { status: 400, json: { error: (error as Error).message } });
+      }
+      return send(res, { status: 201, json: { limit: limiter.limit ?? null } });
     }
     if (!Number.isInteger(script.status) || script.status < 100 || script.status > 599) {
       return send(res, { status: 400, json: { error: "status must be an HTTP status" } });
@@ -322,9 +346,14 @@ export function createStandIn(
           ...(typeof script.body === "string" ? { text: script.body } : { json: script.body }),
         });
       }
+      const admission = limiter.admit();
+      if ("refuse" in admission) {
+        record(request, admission.refuse.status, false, true);
+        return send(res, admission.refuse);
+      }
       const reply = await spec.respond(request, context);
       record(request, reply.status, false);
-      send(res, reply);
+      send(res, { ...reply, headers: { ...admission.headers, ...reply.headers } });
     },
   };
 }
