@@ -143,7 +143,7 @@ describe("triage from HubSpot (TRIAGE_SOURCES=close,hubspot)", () => {
       .filter((r) => r.method === "POST")
       .slice(smsBefore);
     expect(sms).toHaveLength(1);
-    const smsText = String((sms[0]?.body as { Body?: string }).Body);
+    const smsText = String((sms[0]?.body as { Body?: string } | undefined)?.Body);
     expect(smsText).toContain("40 licenses");
     expect(smsText).toContain(`https://app.hubspot.com/contacts/${PORTAL}/record/0-1/${urgent}`);
     expect(runtime.slackMessages.map((entry) => entry.message.text)).toContainEqual(
