@@ -1,3 +1,4 @@
+import type { HubSpotObjectType, HubSpotPropertyDefinition } from "../core/src/ports/hubspot";
 import { type FlowSpec, flowSources, type SourceSpec } from "../functions/src/flow-spec";
 import { announceFlow } from "./announce/src/flow";
 import { dealStageFlow } from "./deal-stage/src/flow";
@@ -62,4 +63,18 @@ export function sourcesOf(
     }
   }
   return [...bySource.values()];
+}
+
+/** The HubSpot properties the chosen flows write with these settings, each once (by object type and name). */
+export function hubspotPropertiesOf(
+  flows: readonly FlowSpec[],
+  settings: Record<string, string | undefined>,
+): Array<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }> {
+  const seen = new Map<string, { type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>();
+  for (const flow of flows) {
+    for (const property of flow.hubspotProperties?.(settings) ?? []) {
+      seen.set(`${property.type}/${property.definition.name}`, property);
+    }
+  }
+  return [...seen.values()];
 }

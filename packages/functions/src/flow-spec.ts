@@ -1,3 +1,4 @@
+import type { HubSpotObjectType, HubSpotPropertyDefinition } from "@leadrelay/core";
 import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
 import type { AslDefinition } from "./state-machine";
 
@@ -147,6 +148,13 @@ export interface FlowSpec {
   sourceChoice?: { setting: string; sources: readonly SourceSpec[]; default: readonly string[] };
   /** The ASL file (JSONPath, `${Placeholder}` Lambda ARNs) as parsed JSON. */
   asl: AslDefinition;
+  /**
+   * The HubSpot custom properties the flow writes with these settings (none when it does not write
+   * HubSpot): `pnpm leadrelay hubspot setup` creates those of the chosen flows.
+   */
+  hubspotProperties?: (
+    settings: Record<string, string | undefined>,
+  ) => ReadonlyArray<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>;
   /**
    * The settings a deploy bakes into the template, read from the environment of `sst deploy` and
    * checked (a bad or missing one throws a message naming it). Absent: the tasks' `env` names are

@@ -1,10 +1,11 @@
 import { KnownErrorNames } from "@leadrelay/core";
-import type { FlowSpec, StorageGrant, TaskSpec } from "@leadrelay/functions/flow-spec";
+import { type FlowSpec, flowSources, type StorageGrant, type TaskSpec } from "@leadrelay/functions/flow-spec";
 import { closeSource } from "@leadrelay/functions/sources/close";
 import { hubspotSource } from "@leadrelay/functions/sources/hubspot";
 import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
+import { triageHubSpotProperties } from "./hubspot-properties";
 import { SMS_VARIABLES } from "./send-sms";
 import { triageView } from "./view";
 
@@ -37,6 +38,11 @@ export const triageFlow: FlowSpec = {
   // TRIAGE_SOURCES: Close (default), HubSpot, or both; only the chosen sources' secrets are needed.
   sourceChoice: { setting: "TRIAGE_SOURCES", sources: [closeSource, hubspotSource], default: ["close"] },
   asl: asl as unknown as AslDefinition,
+  // The label property, when HubSpot is one of the chosen sources.
+  hubspotProperties: (settings) =>
+    flowSources(triageFlow, settings).some((source) => source.id === hubspotSource.id)
+      ? triageHubSpotProperties(settings.HUBSPOT_TRIAGE_PROPERTY?.trim() || undefined)
+      : [],
   tasks: {
     FetchLeadFunctionArn: {
       id: "FetchLead",
