@@ -40,7 +40,7 @@ export function Api({ app, stack }: StackContext) {
 
   const routes: Record<string, SstFunction> = {};
   const ingests: Record<string, SstFunction> = {};
-  for (const { source, flows: subscribed } of sourcesOf(flows)) {
+  for (const { source, flows: subscribed } of sourcesOf(flows, process.env)) {
     const stateMachines = subscribed
       .map((flow) => machines[flow.id]?.stateMachine)
       .filter((sm) => sm !== undefined);
@@ -51,6 +51,12 @@ export function Api({ app, stack }: StackContext) {
       environment: {
         BUCKET_NAME: bucket.bucketName,
         SOURCE_FLOWS: subscribed.map((flow) => flow.id).join(","),
+        ...Object.fromEntries(
+          (source.settings ?? []).flatMap((name) => {
+            const value = process.env[name]?.trim();
+            return value ? [[name, value]] : [];
+          }),
+        ),
         ...Object.fromEntries(
           subscribed.map((flow) => [
             stateMachineArnVariable(flow.id),
@@ -89,7 +95,7 @@ export function Api({ app, stack }: StackContext) {
   });
 
   const outputs: Record<string, string> = {};
-  for (const { source } of sourcesOf(flows)) {
+  for (const { source } of sourcesOf(flows, process.env)) {
     const path = (source.routes[0] ?? "").split(" ")[1] ?? "";
     outputs[`WebhookUrl${pascal(source.id)}`] = `${api.url}${path}`;
   }

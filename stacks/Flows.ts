@@ -11,7 +11,7 @@ export async function Flows({ app, stack }: StackContext) {
   const { bucket, eventBus } = use(Storage);
   const context = deployContext(app.stage, app.mode);
   const flows = deployedFlows(app.stage, process.env);
-  const needs = secretNeeds(flows);
+  const needs = secretNeeds(flows, process.env);
   // A real deploy reads which secrets the stage has (SSM): a required one missing stops it here,
   // an optional one missing is not bound (its action is skipped). Offline, every secret is bound.
   const secretsSet = context.offline

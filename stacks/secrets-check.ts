@@ -1,5 +1,5 @@
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { DeploySettingsError, type FlowSpec } from "../packages/functions/src/flow-spec";
+import { DeploySettingsError, type FlowSpec, flowSources } from "../packages/functions/src/flow-spec";
 
 /** Where SST v2 keeps a secret's value for a stage, and the fallback value for every stage. */
 export const secretParameters = (app: string, stage: string, name: string) => [
@@ -14,11 +14,15 @@ export interface SecretNeeds {
   optional: Set<string>;
 }
 
-export function secretNeeds(flows: readonly FlowSpec[]): SecretNeeds {
+/** `env` chooses the sources of a flow whose sources are a setting (TRIAGE_SOURCES): only theirs are required. */
+export function secretNeeds(
+  flows: readonly FlowSpec[],
+  env: Record<string, string | undefined> = {},
+): SecretNeeds {
   const required = new Set<string>();
   const optional = new Set<string>();
   for (const flow of flows) {
-    for (const name of flow.source.secrets) required.add(name);
+    for (const source of flowSources(flow, env)) for (const name of source.secrets) required.add(name);
     for (const task of Object.values(flow.tasks)) {
       for (const name of task.secrets ?? []) required.add(name);
       for (const name of task.optionalSecrets ?? []) optional.add(name);

@@ -1,4 +1,5 @@
-import type { FlowSpec, SourceSpec } from "../functions/src/flow-spec";
+import type { HubSpotObjectType, HubSpotPropertyDefinition } from "../core/src/ports/hubspot";
+import { type FlowSpec, flowSources, type SourceSpec } from "../functions/src/flow-spec";
 import { announceFlow } from "./announce/src/flow";
 import { dealStageFlow } from "./deal-stage/src/flow";
 import { linkedinRepliesFlow } from "./linkedin-replies/src/flow";
@@ -44,13 +45,36 @@ export function selectFlows(value: string | undefined, fallback: "all" | readonl
   return FLOWS.filter((flow) => wanted.includes(flow.id));
 }
 
-/** The sources the chosen flows listen to, each with its subscribed flows, in registry order. */
-export function sourcesOf(flows: readonly FlowSpec[]): Array<{ source: SourceSpec; flows: FlowSpec[] }> {
+/**
+ * The sources the chosen flows listen to, each with its subscribed flows, in registry order. A flow
+ * whose sources are a setting (`sourceChoice`, e.g. TRIAGE_SOURCES) subscribes to the ones
+ * `settings` names; without settings, to its default.
+ */
+export function sourcesOf(
+  flows: readonly FlowSpec[],
+  settings: Record<string, string | undefined> = {},
+): Array<{ source: SourceSpec; flows: FlowSpec[] }> {
   const bySource = new Map<string, { source: SourceSpec; flows: FlowSpec[] }>();
   for (const flow of flows) {
-    const entry = bySource.get(flow.source.id) ?? { source: flow.source, flows: [] };
-    entry.flows.push(flow);
-    bySource.set(flow.source.id, entry);
+    for (const source of flowSources(flow, settings)) {
+      const entry = bySource.get(source.id) ?? { source, flows: [] };
+      entry.flows.push(flow);
+      bySource.set(source.id, entry);
+    }
   }
   return [...bySource.values()];
+}
+
+/** The HubSpot properties the chosen flows write with these settings, each once (by object type and name). */
+export function hubspotPropertiesOf(
+  flows: readonly FlowSpec[],
+  settings: Record<string, string | undefined>,
+): Array<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }> {
+  const seen = new Map<string, { type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>();
+  for (const flow of flows) {
+    for (const property of flow.hubspotProperties?.(settings) ?? []) {
+      seen.set(`${property.type}/${property.definition.name}`, property);
+    }
+  }
+  return [...seen.values()];
 }

@@ -4,7 +4,7 @@ import { LAMBDA_TIMEOUT_SECONDS, stateMachineArnVariable } from "../../packages/
 import { WEBHOOK_THROTTLE } from "../Api";
 import { pascal } from "../FlowMachine";
 import { bundledClients } from "./bundle-clients";
-import { SECRET_SENTINELS, synthesized } from "./synth";
+import { SECRET_SENTINELS, synthesized, TEST_SOURCE_SETTINGS } from "./synth";
 import {
   AppTemplates,
   BASIC_EXECUTION_ROLE,
@@ -18,7 +18,7 @@ import {
 /** Every source of the flows the test stage synthesizes: one route per route key into its ingest Lambda. */
 const synth = await synthesized();
 const app = new AppTemplates(synth.test);
-const sources = sourcesOf(FLOWS);
+const sources = sourcesOf(FLOWS, TEST_SOURCE_SETTINGS);
 
 const BUCKET = `<${friendly(single(app.resources("AWS::S3::Bucket"), "bucket").id)}>`;
 const API = single(app.resources("AWS::ApiGatewayV2::Api"), "HTTP API");
@@ -110,6 +110,32 @@ describe("the webhook API", () => {
     );
     const byText = (a: object, b: object) => JSON.stringify(a).localeCompare(JSON.stringify(b));
     expect(permissions.sort(byText)).toEqual(expected.sort(byText));
+  });
+});
+
+describe("TRIAGE_SOURCES", () => {
+  const retained = new AppTemplates(synth.retained);
+  const routeKeys = (templates: AppTemplates) =>
+    templates
+      .resources("AWS::ApiGatewayV2::Route")
+      .map(({ resource }) => String(resource.Properties?.RouteKey));
+  const handlers = (templates: AppTemplates) =>
+    templates.resources("AWS::Lambda::Function").map(({ resource }) => String(resource.Properties?.Handler));
+
+  it("with hubspot (the test stage): HubSpot's route into its own ingest Lambda, which may start triage only", () => {
+    expect(routeKeys(app)).toContain("POST /webhook/hubspot");
+    const hubspot = sources.find(({ source }) => source.id === "hubspot");
+    expect(hubspot?.flows.map((flow) => flow.id)).toEqual(["triage"]);
+    expect(sources.find(({ source }) => source.id === "close")?.flows.map((flow) => flow.id)).toContain(
+      "triage",
+    );
+  });
+
+  it("without it (the default, the retained stage): no HubSpot route, function or secret", () => {
+    expect(routeKeys(retained)).toContain("POST /webhook/close");
+    expect(routeKeys(retained)).not.toContain("POST /webhook/hubspot");
+    expect(handlers(retained).some((handler) => handler.includes("sources/hubspot"))).toBe(false);
+    expect(JSON.stringify(synth.retained)).not.toContain("HUBSPOT_CLIENT_SECRET");
   });
 });
 

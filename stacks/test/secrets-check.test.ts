@@ -35,6 +35,21 @@ describe("a deploy's secrets", () => {
     expect(needs.optional.has("LLM_API_KEY")).toBe(true);
   });
 
+  it("TRIAGE_SOURCES: a Close-only team needs nothing new; with hubspot the HubSpot client secret is required", () => {
+    expect(secretNeeds([flow("triage")]).required.has("HUBSPOT_CLIENT_SECRET")).toBe(false);
+    expect(secretNeeds([flow("triage")], { TRIAGE_SOURCES: "close" }).required).toEqual(
+      secretNeeds([flow("triage")]).required,
+    );
+    const both = secretNeeds([flow("triage")], { TRIAGE_SOURCES: "close,hubspot" });
+    expect(both.required.has("HUBSPOT_CLIENT_SECRET")).toBe(true);
+    expect(both.required.has("CLOSE_WEBHOOK_SECRET")).toBe(true);
+    const hubspotOnly = secretNeeds([flow("triage")], { TRIAGE_SOURCES: "hubspot" });
+    expect(hubspotOnly.required.has("CLOSE_WEBHOOK_SECRET")).toBe(false);
+    // Reading and recording a HubSpot contact needs the private app's token, bound when set.
+    expect(hubspotOnly.optional.has("HUBSPOT_TOKEN")).toBe(true);
+    expect(() => secretNeeds([flow("triage")], { TRIAGE_SOURCES: "salesforce" })).toThrow(/TRIAGE_SOURCES/);
+  });
+
   it("stops the deploy naming every missing required secret and how to set it", async () => {
     const needs = secretNeeds([flow("announce"), flow("triage")]);
     await expect(checkSecrets(context, needs, ssm(["SLACK_WEBHOOK_URL"]))).rejects.toThrow(

@@ -28,6 +28,7 @@ export const SECRET_SENTINELS: Readonly<Record<string, string>> = Object.fromEnt
       ...Object.keys(EnvSchema).filter((name) => CREDENTIAL.test(name)),
       ...FLOWS.flatMap((flow) => [
         ...flow.source.secrets,
+        ...(flow.sourceChoice?.sources ?? []).flatMap((source) => source.secrets),
         ...Object.values(flow.tasks).flatMap((task) => [
           ...(task.secrets ?? []),
           ...(task.optionalSecrets ?? []),
@@ -42,6 +43,12 @@ export const SECRET_SENTINELS: Readonly<Record<string, string>> = Object.fromEnt
       return [name, name.endsWith("_URL") ? `https://hooks.sentinel.example.test/${hex}` : hex];
     }),
 );
+
+/**
+ * The sources setting of the test stage: triage listens to Close and HubSpot there (the retained
+ * stage keeps the default, Close only), so the synth covers a stage with and without HubSpot.
+ */
+export const TEST_SOURCE_SETTINGS = { TRIAGE_SOURCES: "close,hubspot" } as const;
 
 /** The prod-like stage whose retained resources the retention test inspects. */
 export const RETAINED_STAGE = RETAINED_STAGES[0] ?? "prod";
@@ -154,6 +161,9 @@ export async function synthesize(outDir: string): Promise<Synthesized> {
     LOG_RETENTION_DAYS: undefined,
     // The test stage synthesizes every flow (LEADRELAY_FLOWS unset).
     LEADRELAY_FLOWS: undefined,
+    ...TEST_SOURCE_SETTINGS,
+    HUBSPOT_WEBHOOK_URL: undefined,
+    HUBSPOT_OWN_APP_IDS: undefined,
     ...SECRET_SENTINELS,
     // SST builds functions one at a time on a 2-core machine; five at once roughly halves the synth.
     SST_BUILD_CONCURRENCY: process.env.SST_BUILD_CONCURRENCY ?? "5",
@@ -169,6 +179,8 @@ export async function synthesize(outDir: string): Promise<Synthesized> {
     const retained = await run(RETAINED_STAGE, "remove", {
       ...testEnv,
       LEADRELAY_FLOWS: FLOW_IDS.join(","),
+      // The default: triage from Close only, no HubSpot route, no HubSpot secret.
+      TRIAGE_SOURCES: undefined,
     });
     return {
       test: test.templates,

@@ -1,3 +1,4 @@
+import type { HubSpotObjectType, HubSpotPropertyDefinition } from "@leadrelay/core";
 import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
 import { type AslDefinition, type AslState, allStates } from "./state-machine";
 import { applicableBudgets, type BudgetCalls, budgetedCalls } from "./vendor-budget";
@@ -145,10 +146,22 @@ export interface FlowSpec {
   /** A contract: state machine names, storage prefixes, LEADRELAY_FLOWS and the console use it. */
   id: string;
   title: string;
-  /** The webhook endpoint whose events start this flow. */
+  /** The webhook endpoint whose events start this flow (the default when `sourceChoice` is set). */
   source: SourceSpec;
+  /**
+   * When a setting chooses which sources start the flow (e.g. `TRIAGE_SOURCES=close,hubspot`): the
+   * setting, the sources it may name, and the ids chosen when it is unset. See `flowSources`.
+   */
+  sourceChoice?: { setting: string; sources: readonly SourceSpec[]; default: readonly string[] };
   /** The ASL file (JSONPath, `${Placeholder}` Lambda ARNs) as parsed JSON. */
   asl: AslDefinition;
+  /**
+   * The HubSpot custom properties the flow writes with these settings (none when it does not write
+   * HubSpot): `pnpm leadrelay hubspot setup` creates those of the chosen flows.
+   */
+  hubspotProperties?: (
+    settings: Record<string, string | undefined>,
+  ) => ReadonlyArray<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>;
   /**
    * The settings a deploy bakes into the template, read from the environment of `sst deploy` and
    * checked (a bad or missing one throws a message naming it). Absent: the tasks' `env` names are
@@ -278,6 +291,8 @@ export type SourceVerdict =
 
 export interface SourceContext {
   secrets: Record<string, string | undefined>;
+  /** The values of the source's `settings`. */
+  settings?: Record<string, string | undefined>;
   /** epoch ms */
   now: number;
 }
@@ -290,6 +305,8 @@ export interface SourceSpec {
   handler: string;
   /** Env names of the source's secrets (SST secrets on AWS; generated locally when unset). */
   secrets: readonly string[];
+  /** Env names of plain settings the source reads (passed to the ingest Lambda when set). */
+  settings?: readonly string[];
   maxBodyBytes: number;
   /** Key patterns the ingest Lambda may create (`*` for the varying part). */
   storage: readonly string[];
@@ -304,4 +321,37 @@ export interface SourceSpec {
 /** The env variable that carries a flow's state machine ARN to its source's ingest Lambda. */
 export function stateMachineArnVariable(flowId: string): string {
   return `STATE_MACHINE_ARN_${flowId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+}
+
+/** A flow's sources setting names an unknown source or none. */
+export class SourceChoiceError extends DeploySettingsError {}
+
+/**
+ * The sources that start a flow with these settings: `flow.source`, or the ones its `sourceChoice`
+ * setting names (a comma list of source ids; the default when unset or blank). Throws
+ * SourceChoiceError naming the setting and the valid ids.
+ */
+export function flowSources(
+  flow: Pick<FlowSpec, "id" | "source" | "sourceChoice">,
+  settings: Record<string, string | undefined>,
+): SourceSpec[] {
+  const choice = flow.sourceChoice;
+  if (!choice) return [flow.source];
+  const value = settings[choice.setting];
+  const wanted =
+    value === undefined || value.trim() === ""
+      ? [...choice.default]
+      : value
+          .split(",")
+          .map((id) => id.trim().toLowerCase())
+          .filter(Boolean);
+  const known = choice.sources.map((source) => source.id);
+  const unknown = wanted.filter((id) => !known.includes(id));
+  if (unknown.length > 0 || wanted.length === 0) {
+    throw new SourceChoiceError(
+      `${choice.setting} ${unknown.length > 0 ? `names unknown source(s) ${unknown.join(", ")}` : "names no source"}; ` +
+        `the ${flow.id} flow's sources are ${known.join(", ")} (comma-separated)`,
+    );
+  }
+  return choice.sources.filter((source) => wanted.includes(source.id));
 }

@@ -27,6 +27,8 @@ export interface IngestDeps {
   /** One per flow subscribed to the source (and enabled on this stage). */
   flows: readonly FlowStarter[];
   secrets: Record<string, string | undefined>;
+  /** The values of the source's `settings`. */
+  settings?: Record<string, string | undefined>;
   clock?: Clock;
   log?: Logger;
 }
@@ -83,7 +85,7 @@ export function createSourceIngest(deps: IngestDeps) {
         headers,
         body: raw,
       },
-      { secrets: deps.secrets, now },
+      { secrets: deps.secrets, settings: deps.settings ?? {}, now },
     );
 
     if (verdict.kind === "answer") {
@@ -175,6 +177,7 @@ export function sourceHandlerBuild(source: SourceSpec) {
       store: createS3Store(createS3Client(kit.aws("s3")), readConfig(["BUCKET_NAME"], env).BUCKET_NAME),
       flows: flowStartersFromEnv(env, kit),
       secrets: Object.fromEntries(source.secrets.map((name) => [name, env[name]])),
+      settings: Object.fromEntries((source.settings ?? []).map((name) => [name, env[name]])),
       log: kit.log,
     });
 }

@@ -50,7 +50,8 @@ export async function localSecrets(
   // The registry (every flow's module) only for this command: the others need none of it.
   const { FLOW_IDS, selectFlows, sourcesOf } = await import("../../flows/registry");
   const flowIds = (info.flows ?? []).map((flow) => flow.id).filter((id) => FLOW_IDS.includes(id));
-  const sources = sourcesOf(selectFlows(flowIds.join(","), "all"));
+  // TRIAGE_SOURCES in `env` adds the HubSpot webhook and its secret, as it does for the runtime.
+  const sources = sourcesOf(selectFlows(flowIds.join(","), "all"), env);
   const names = new Set(sources.flatMap(({ source }) => source.secrets));
   let stored: string[] = [];
   try {

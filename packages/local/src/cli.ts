@@ -39,7 +39,7 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
   leadrelay secrets                     the secrets the local runtime generated, and every webhook URL
   leadrelay classify < leads.jsonl      triage's classifier on JSON lines {"text": …} → {"label", "classifier"}
                                         (offline; the LLM when LLM_BASE_URL and LLM_MODEL are set)
-  leadrelay hubspot setup               create the HubSpot properties linkedin-replies writes (idempotent;
+  leadrelay hubspot setup               create the HubSpot properties the chosen flows write (idempotent;
                                         HUBSPOT_BASE_URL + HUBSPOT_TOKEN, else the local HubSpot stand-in)
   leadrelay doctor [--stage X] [--json] [--post-test]
                                         every chosen flow's actions: ok, skipped (why) or broken (which
@@ -466,9 +466,12 @@ async function run(argv: string[]): Promise<number> {
     case "hubspot": {
       if (subject !== "setup") throw new UsageError("hubspot takes one subcommand: setup");
       const { runHubSpotSetup } = await import("../../flows/linkedin-replies/src/hubspot-setup");
+      const { hubspotPropertiesOf, selectFlows } = await import("../../flows/registry");
       // HUBSPOT_BASE_URL + HUBSPOT_TOKEN: a real portal; unset: the running local runtime's stand-in.
       const localUrl = process.env.HUBSPOT_BASE_URL ? undefined : localInfo().url;
-      for (const line of await runHubSpotSetup(process.env, localUrl)) out(line);
+      // The properties the chosen flows (LEADRELAY_FLOWS) declare with these settings (TRIAGE_SOURCES).
+      const properties = hubspotPropertiesOf(selectFlows(process.env.LEADRELAY_FLOWS, "all"), process.env);
+      for (const line of await runHubSpotSetup(process.env, localUrl, properties)) out(line);
       return 0;
     }
     default:

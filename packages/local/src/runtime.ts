@@ -299,7 +299,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // ── secrets of the sources: given, or generated and kept ──
   const generatedSecrets: Record<string, string> = {};
-  for (const source of new Set(flows.map((flow) => flow.source))) {
+  for (const { source } of sourcesOf(flows, settings)) {
     for (const name of source.secrets) {
       if (settings[name]) continue;
       settings[name] = loadOrCreateSecret(options.dataDir, name);
@@ -358,11 +358,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // ── sources: the same ingest Lambdas as on AWS, behind an API Gateway v2 adapter ──
   const sourceRoutes: SourceRoute[] = [];
   const webhooks: Record<string, string> = {};
-  for (const { source, flows: subscribed } of sourcesOf(flows)) {
+  for (const { source, flows: subscribed } of sourcesOf(flows, settings)) {
     const env: Env = {
       BUCKET_NAME: LOCAL_BUCKET,
       SOURCE_FLOWS: subscribed.map((flow) => flow.id).join(","),
-      ...Object.fromEntries(source.secrets.map((name) => [name, settings[name]])),
+      ...Object.fromEntries(
+        [...source.secrets, ...(source.settings ?? [])].map((name) => [name, settings[name]]),
+      ),
       ...Object.fromEntries(
         subscribed.map((flow) => [stateMachineArnVariable(flow.id), engines[flow.id]?.stateMachineArn]),
       ),

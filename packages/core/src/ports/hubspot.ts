@@ -47,6 +47,8 @@ export interface HubSpotPropertyDefinition {
   fieldType: "text" | "textarea" | "date" | "number" | "select" | "booleancheckbox";
   groupName: string;
   description?: string;
+  /** An enumeration's choices (`type: "enumeration"`, `fieldType: "select"`). */
+  options?: ReadonlyArray<{ label: string; value: string; displayOrder?: number }>;
 }
 
 export interface HubSpotCrm {

@@ -3,6 +3,7 @@ import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import asl from "../linkedin-replies.asl.json";
 import { LINKEDIN_REPLIES_ACTIONS } from "./actions";
 import { LinkedInRepliesErrorNames } from "./domain/errors";
+import { CUSTOM_PROPERTIES } from "./domain/hubspot-properties";
 import { KEY_PATTERNS } from "./domain/keys";
 import { lgmSource } from "./source";
 import { linkedinRepliesView } from "./view";
@@ -20,6 +21,7 @@ export const linkedinRepliesFlow: FlowSpec = {
   title: "LinkedIn replies into HubSpot",
   source: lgmSource,
   asl,
+  hubspotProperties: () => CUSTOM_PROPERTIES,
   tasks: {
     FetchConversationFunctionArn: {
       id: "FetchConversation",

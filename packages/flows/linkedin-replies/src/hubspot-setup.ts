@@ -1,4 +1,4 @@
-import type { HubSpotCrm, HubSpotObjectType } from "@leadrelay/core";
+import type { HubSpotCrm, HubSpotObjectType, HubSpotPropertyDefinition } from "@leadrelay/core";
 import { createHubSpotCrm } from "@leadrelay/functions/adapters/hubspot";
 import { readConfig } from "@leadrelay/functions/config";
 import { CUSTOM_PROPERTIES } from "./domain/hubspot-properties";
@@ -15,9 +15,15 @@ export interface PropertySetup {
  * safe to run on every deploy. Needs a token with the `crm.schemas.contacts.write` and
  * `crm.schemas.deals.write` scopes (the flow's own token only needs objects scopes).
  */
-export async function setUpHubSpot(crm: HubSpotCrm): Promise<PropertySetup[]> {
+export async function setUpHubSpot(
+  crm: HubSpotCrm,
+  properties: ReadonlyArray<{
+    type: HubSpotObjectType;
+    definition: HubSpotPropertyDefinition;
+  }> = CUSTOM_PROPERTIES,
+): Promise<PropertySetup[]> {
   const done: PropertySetup[] = [];
-  for (const { type, definition } of CUSTOM_PROPERTIES) {
+  for (const { type, definition } of properties) {
     done.push({ type, name: definition.name, status: await crm.createProperty(type, definition) });
   }
   return done;
@@ -49,13 +55,20 @@ export function hubspotSetupTarget(
   };
 }
 
-/** The CLI's entry: sets up the target and returns one line per property. */
+/**
+ * The CLI's entry: sets up the target and returns one line per property. `properties`: those the
+ * chosen flows declare (FlowSpec.hubspotProperties); this flow's own when not given.
+ */
 export async function runHubSpotSetup(
   env: Record<string, string | undefined>,
   localUrl?: string,
+  properties?: ReadonlyArray<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>,
 ): Promise<string[]> {
   const target = hubspotSetupTarget(env, localUrl);
-  const results = await setUpHubSpot(createHubSpotCrm({ baseUrl: target.baseUrl, token: target.token }));
+  const results = await setUpHubSpot(
+    createHubSpotCrm({ baseUrl: target.baseUrl, token: target.token }),
+    properties,
+  );
   return [
     `HubSpot ${target.local ? "stand-in" : "portal"} at ${target.baseUrl}:`,
     ...results.map(({ type, name, status }) => `  ${type.padEnd(9)} ${name.padEnd(32)} ${status}`),

@@ -1,12 +1,16 @@
 import { KnownErrorNames } from "@leadrelay/core";
-import type { FlowSpec, StorageGrant, TaskSpec } from "@leadrelay/functions/flow-spec";
+import { type FlowSpec, flowSources, type StorageGrant, type TaskSpec } from "@leadrelay/functions/flow-spec";
 import { closeSource } from "@leadrelay/functions/sources/close";
+import { hubspotSource } from "@leadrelay/functions/sources/hubspot";
 import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
+import { triageHubSpotProperties } from "./hubspot-properties";
 import { SMS_VARIABLES } from "./send-sms";
 import { triageView } from "./view";
 
+/** HubSpot leads (TRIAGE_SOURCES with hubspot) are read and recorded through HubSpot's API. */
+const HUBSPOT_ENV = ["HUBSPOT_BASE_URL"] as const;
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
 /** Triage's markers: `flows/triage/{lead}/{action}.json`, nothing of any other flow. */
 const MARKERS: StorageGrant[] = [
@@ -31,14 +35,22 @@ export const triageFlow: FlowSpec = {
   id: "triage",
   title: "Qualify new leads and alert a human",
   source: closeSource,
+  // TRIAGE_SOURCES: Close (default), HubSpot, or both; only the chosen sources' secrets are needed.
+  sourceChoice: { setting: "TRIAGE_SOURCES", sources: [closeSource, hubspotSource], default: ["close"] },
   asl: asl as unknown as AslDefinition,
+  // The label property, when HubSpot is one of the chosen sources.
+  hubspotProperties: (settings) =>
+    flowSources(triageFlow, settings).some((source) => source.id === hubspotSource.id)
+      ? triageHubSpotProperties(settings.HUBSPOT_TRIAGE_PROPERTY?.trim() || undefined)
+      : [],
   tasks: {
     FetchLeadFunctionArn: {
       id: "FetchLead",
       handler: handler("fetch-lead"),
-      env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD"],
+      env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD", ...HUBSPOT_ENV, "HUBSPOT_TRIAGE_MESSAGE_PROPERTY"],
       secrets: ["CLOSE_API_KEY"],
       calls: { close: 1 },
+      optionalSecrets: ["HUBSPOT_TOKEN"],
     },
     ClassifyFunctionArn: {
       id: "Classify",
@@ -76,10 +88,11 @@ export const triageFlow: FlowSpec = {
       calls: { zendesk: 1 },
     }),
     RecordOutcomeFunctionArn: action("RecordOutcome", "record-outcome", {
-      env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID"],
+      env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID", ...HUBSPOT_ENV, "HUBSPOT_TRIAGE_PROPERTY"],
       secrets: ["CLOSE_API_KEY"],
       // The custom field, then the note.
       calls: { close: 2 },
+      optionalSecrets: ["HUBSPOT_TOKEN"],
     }),
   },
   actions: TRIAGE_FLOW_ACTIONS,

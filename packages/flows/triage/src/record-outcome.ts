@@ -1,13 +1,11 @@
-import { type CloseApi, closeCustomFieldKey } from "@leadrelay/core";
-import { closeApiFromEnv } from "@leadrelay/functions/adapters/close-api";
-import { readEnv } from "@leadrelay/functions/config";
+import type { LeadCrm } from "@leadrelay/core";
 import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import * as z from "zod/mini";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
 import { type ActionResult, type CaughtError, isCaughtError, type TriageAction } from "./domain/actions";
 import { outcomeNote } from "./domain/notifications";
-import { TriageSettings } from "./settings";
+import { CRM_CREDENTIAL, crmOf, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
 import { TriageLeadSchema, Verdict } from "./task-input";
 
 const ORDER: readonly TriageAction[] = ["sms", "slack", "email", "ticket"];
@@ -29,11 +27,12 @@ export interface OutcomeResult {
 }
 
 /**
- * Close: the label into the triage custom field (a PUT of the same value is harmless to repeat)
- * and one note listing exactly what was done, so no human repeats the work. Close has no
+ * The CRM that sent the lead (Close, or HubSpot for a `hubspot-{portal}-{contact}` lead id): the
+ * label into its triage field or property (a write of the same value is harmless to repeat) and
+ * one note listing exactly what was done, so no human repeats the work. Neither CRM has an
  * idempotency key: the note goes out behind a marker.
  */
-export function createRecordOutcome(deps: ActionDeps & { close?: CloseApi; fieldId?: string }) {
+export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms }) {
   return async (event: unknown): Promise<OutcomeResult> => {
     const input = OutcomeInput.parse(event);
     const actions = ORDER.flatMap((action): Array<[TriageAction, ActionResult | CaughtError]> => {
@@ -43,14 +42,12 @@ export function createRecordOutcome(deps: ActionDeps & { close?: CloseApi; field
     });
     const { note, failed } = outcomeNote(input.triage, actions);
     let field: OutcomeResult["field"];
-    const crm = await runAction("crm", deps, input.leadId, { variables: ["CLOSE_API_KEY"] }, async () => {
-      const close = deps.close as CloseApi;
-      if (deps.fieldId) {
-        const key = closeCustomFieldKey(deps.fieldId);
-        await close.updateLead(input.leadId, { [key]: input.triage.label });
-        field = { key, value: input.triage.label };
-      } else field = { skipped: "CLOSE_TRIAGE_FIELD_ID is not set" };
-      const created = await close.createNote(input.leadId, note);
+    const chosen = crmOf(deps.crms, input.leadId);
+    const variables = [CRM_CREDENTIAL[chosen.kind]];
+    const crm = await runAction("crm", deps, input.leadId, { variables }, async () => {
+      const target = chosen.crm as LeadCrm;
+      field = await target.writeLabel(input.leadId, input.triage.label);
+      const created = await target.addNote(input.leadId, note);
       return {
         id: created.noteId,
         detail: field && "key" in field ? `${field.key} = ${field.value}` : field?.skipped,
@@ -64,15 +61,6 @@ export function createRecordOutcome(deps: ActionDeps & { close?: CloseApi; field
   };
 }
 
-export const build: HandlerBuild = (env, kit) => {
-  const { CLOSE_TRIAGE_FIELD_ID } = readEnv(
-    { CLOSE_TRIAGE_FIELD_ID: TriageSettings.CLOSE_TRIAGE_FIELD_ID },
-    env,
-  );
-  return createRecordOutcome({
-    ...actionDeps(env, kit),
-    close: closeApiFromEnv(env),
-    fieldId: CLOSE_TRIAGE_FIELD_ID,
-  });
-};
+export const build: HandlerBuild = (env, kit) =>
+  createRecordOutcome({ ...actionDeps(env, kit), crms: triageCrmsFromEnv(env) });
 export const handler = lambdaHandler("triage-record-outcome", build);

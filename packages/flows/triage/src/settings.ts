@@ -43,4 +43,14 @@ export const TriageSettings = {
   CLOSE_TRIAGE_FIELD_ID: z.optional(
     z.string().check(z.regex(/^(?:custom\.)?cf_[A-Za-z0-9]+$/, "must be a Close custom field id (cf_…)")),
   ),
+  /** The HubSpot contact property that holds the lead's message (a form field's internal name). */
+  HUBSPOT_TRIAGE_MESSAGE_PROPERTY: z._default(
+    z.string().check(z.regex(/^[a-z][a-z0-9_]{0,99}$/, "must be a HubSpot property's internal name")),
+    "message",
+  ),
+  /** The HubSpot contact property (an enumeration of the four labels) that receives the label. */
+  HUBSPOT_TRIAGE_PROPERTY: z._default(
+    z.string().check(z.regex(/^[a-z][a-z0-9_]{0,99}$/, "must be a HubSpot property's internal name")),
+    "leadrelay_triage_label",
+  ),
 };

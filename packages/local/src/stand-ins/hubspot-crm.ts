@@ -38,6 +38,8 @@ export interface PropertyDefinition {
   fieldType: string;
   groupName: string;
   description?: string;
+  /** An enumeration's choices, as given. */
+  options?: unknown[];
 }
 
 export interface CrmState {
@@ -100,6 +102,8 @@ const BUILT_IN: Record<ObjectType, readonly string[]> = {
     "lifecyclestage",
     "hs_lead_status",
     "hubspot_owner_id",
+    // A default contact property (forms write the visitor's message into it).
+    "message",
   ],
   deals: [
     "dealname",
@@ -477,6 +481,7 @@ export function createProperty(crm: CrmState, type: ObjectType, body: unknown): 
     fieldType: String(input.fieldType),
     groupName: String(input.groupName),
     ...(typeof input.description === "string" ? { description: input.description } : {}),
+    ...(Array.isArray(input.options) ? { options: input.options } : {}),
   };
   crm.customProperties[type].push(definition);
   return definition;

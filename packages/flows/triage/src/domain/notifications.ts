@@ -1,4 +1,4 @@
-import { escapeHtml, escapeSlack, type SlackMessage, slackValue } from "@leadrelay/core";
+import { crmLeadRef, escapeHtml, escapeSlack, type SlackMessage, slackValue } from "@leadrelay/core";
 import type { ActionResult, CaughtError, TriageAction } from "./actions";
 import type { TriageLead } from "./triage-lead";
 
@@ -101,7 +101,7 @@ export function supportTicket(lead: TriageLead, classifier: string) {
     body: [
       lead.message || "(no message)",
       "",
-      `Close: ${lead.closeUrl}`,
+      `${crmLeadRef(lead.leadId).crm === "hubspot" ? "HubSpot" : "Close"}: ${lead.closeUrl}`,
       `Opened by leadrelay triage (${classifier}).`,
     ].join("\n"),
   };

@@ -1,4 +1,5 @@
-import { type CloseLead, closeCustomFieldKey, closeLeadUrl } from "@leadrelay/core";
+import type { CloseLead, CrmLeadRecord } from "@leadrelay/core";
+import { closeLeadRecord, closeMessageOf } from "@leadrelay/functions/adapters/close-lead-crm";
 import { sanitizeMessage } from "./sanitize";
 
 /** What triage carries between states about a lead: a small record, the message already sanitized. */
@@ -6,7 +7,7 @@ export interface TriageLead {
   leadId: string;
   /** The person who wrote (first contact), or the company when there is no contact name. */
   name: string | null;
-  /** Close's lead is the company (`display_name`). */
+  /** Close's lead is the company (`display_name`); HubSpot's contact property `company`. */
   company: string | null;
   email: string | null;
   phone: string | null;
@@ -15,48 +16,28 @@ export interface TriageLead {
   /** Where the message was read (`description` or a custom field) and how long it was before cleaning. */
   messageField: string;
   rawMessageLength: number;
+  /** The lead's page in its CRM (Close, or the HubSpot contact): the name keeps the first flow's contract. */
   closeUrl: string;
 }
 
-const present = (value: unknown): string | null =>
-  typeof value === "string" && value.trim() !== "" ? value.trim() : null;
-
 /** The message field as configured: `description`, a top-level field, or `custom.cf_…` (also given as `cf_…`). */
-export function messageOf(lead: CloseLead, field: string): unknown {
-  const record = lead as Record<string, unknown>;
-  if (field in record) return record[field];
-  if (field.startsWith("cf_")) return record[closeCustomFieldKey(field)];
-  const custom = record.custom;
-  // Some Close payloads nest custom fields (`custom: { cf_…: … }`) instead of flattening them.
-  if (field.startsWith("custom.") && custom && typeof custom === "object") {
-    return (custom as Record<string, unknown>)[field.slice("custom.".length)];
-  }
-  return undefined;
+export const messageOf = closeMessageOf;
+
+/** The CRM's record, its message sanitized (HTML, entities, boilerplate gone; whitespace folded; capped). */
+export function triageLeadFrom(leadId: string, record: CrmLeadRecord): TriageLead {
+  return {
+    leadId,
+    name: record.name,
+    company: record.company,
+    email: record.email,
+    phone: record.phone,
+    message: sanitizeMessage(record.message),
+    messageField: record.messageField,
+    rawMessageLength: typeof record.message === "string" ? record.message.length : 0,
+    closeUrl: record.url,
+  };
 }
 
 export function triageLeadOf(leadId: string, lead: CloseLead, messageField: string): TriageLead {
-  const contacts = lead.contacts ?? [];
-  const firstWith = <T>(pick: (contact: (typeof contacts)[number]) => T | null): T | null => {
-    for (const contact of contacts) {
-      const value = pick(contact);
-      if (value !== null) return value;
-    }
-    return null;
-  };
-  const raw = messageOf(lead, messageField);
-  return {
-    leadId,
-    name: firstWith((contact) => present(contact.name)) ?? present(lead.display_name) ?? present(lead.name),
-    company: present(lead.display_name) ?? present(lead.name),
-    email: firstWith((contact) =>
-      present(contact.emails?.map((email) => email.email).find((email) => present(email))),
-    ),
-    phone: firstWith((contact) =>
-      present(contact.phones?.map((phone) => phone.phone).find((phone) => present(phone))),
-    ),
-    message: sanitizeMessage(raw),
-    messageField,
-    rawMessageLength: typeof raw === "string" ? raw.length : 0,
-    closeUrl: closeLeadUrl(leadId),
-  };
+  return triageLeadFrom(leadId, closeLeadRecord(leadId, lead, messageField));
 }
