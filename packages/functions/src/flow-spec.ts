@@ -1,3 +1,4 @@
+import type { ZodMiniType } from "zod/mini";
 import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
 import type { AslDefinition } from "./state-machine";
 
@@ -151,6 +152,12 @@ export interface FlowSpec {
     env: Record<string, string | undefined>,
     context: DeployContext,
   ) => Record<string, string>;
+  /**
+   * The schema of the flow's own settings (names no other flow reads, e.g. triage's TRIAGE_ACTIONS).
+   * A deploy checks every setting a Task declares with it, or with the shared schema
+   * (functions/src/config.ts) for the shared names, before anything is built.
+   */
+  settings?: Readonly<Record<string, ZodMiniType>>;
   /** The definition with these settings applied (e.g. a Wait's seconds); the ASL as is when absent. */
   configure?: (definition: AslDefinition, settings: Record<string, string | undefined>) => AslDefinition;
   /** ARN placeholder → the Lambda that plays it. */

@@ -5,6 +5,7 @@ import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
 import { SMS_VARIABLES } from "./send-sms";
+import { TriageSettings } from "./settings";
 import { triageView } from "./view";
 
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
@@ -32,6 +33,7 @@ export const triageFlow: FlowSpec = {
   title: "Qualify new leads and alert a human",
   source: closeSource,
   asl: asl as unknown as AslDefinition,
+  settings: TriageSettings,
   tasks: {
     FetchLeadFunctionArn: {
       id: "FetchLead",
