@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { executionHistory } from "@leadrelay/console/lead-operations";
 import { vi } from "vitest";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
@@ -217,12 +218,18 @@ export async function waitFor<T>(
 }
 
 /** `pnpm start` as a real child process (Node 22 from node_modules, tsx). */
-export function spawnRuntime(env: Record<string, string>, args: string[] = []) {
+/** `pnpm start` as a process; `cwd` is where it looks for leadrelay.local.env (the repository by default). */
+export function spawnRuntime(env: Record<string, string>, args: string[] = [], cwd = REPO_ROOT) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "packages/local/src/main.ts", ...args],
+    [
+      "--import",
+      pathToFileURL(join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href,
+      join(REPO_ROOT, "packages/local/src/main.ts"),
+      ...args,
+    ],
     {
-      cwd: REPO_ROOT,
+      cwd,
       env: { ...process.env, LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
