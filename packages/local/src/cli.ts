@@ -47,6 +47,9 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
   leadrelay connect <vendor> [--stage X | --webhook-url URL]
                                         register the webhook at close, meta, lgm, crm; hubspot's properties
                                         (idempotent; 'leadrelay connect --help' says more)
+  leadrelay smoke [--stage X] [--alert-test]
+                                        after a deploy (or against pnpm start): every source answers as it
+                                        must, doctor, and one test failure alert; nothing created
   leadrelay help
 
   S: RUNNING SUCCEEDED SKIPPED FAILED TIMED_OUT ABORTED (any case; SKIPPED: succeeded with an action skipped)
@@ -415,6 +418,7 @@ const commandIo = () => ({
 async function run(argv: string[]): Promise<number> {
   if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
   if (argv[0] === "doctor") return (await import("./cli-doctor")).runDoctor(argv.slice(1), commandIo());
+  if (argv[0] === "smoke") return (await import("./smoke")).smokeCommand(argv.slice(1));
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
