@@ -16,6 +16,7 @@ import { formatDuration, formatTimeline, type ObjectStore } from "@leadrelay/cor
 import { localSecrets } from "./cli-secrets";
 import { type CliTarget, dataDir, localInfo, resolveTarget } from "./cli-target";
 import { secretFile } from "./local-secrets";
+import { loadLocalSettings } from "./local-settings";
 import { closeHeaders, SAMPLE_LEAD_FIXTURE, sampleBody, signedCurl } from "./sample-request";
 import { parseSince } from "./since-argument";
 
@@ -416,6 +417,8 @@ const commandIo = () => ({
 });
 
 async function run(argv: string[]): Promise<number> {
+  // The same local settings as `pnpm start` (its data folder, port…); the shell wins.
+  loadLocalSettings(process.cwd(), process.env);
   if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
   if (argv[0] === "doctor") return (await import("./cli-doctor")).runDoctor(argv.slice(1), commandIo());
   if (argv[0] === "smoke") return (await import("./smoke")).smokeCommand(argv.slice(1));

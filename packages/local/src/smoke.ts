@@ -8,7 +8,6 @@ import {
 } from "@leadrelay/functions/alerts/status-change-event";
 import { dataDir, localInfo } from "./cli-target";
 import { savedSecret } from "./local-secrets";
-import { loadLocalSettings } from "./local-settings";
 import { closeHeaders, sampleBody } from "./sample-request";
 
 /**
@@ -411,7 +410,6 @@ export async function smokeCommand(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (values.profile) process.env.AWS_PROFILE = values.profile;
-  loadLocalSettings(process.cwd(), process.env);
   const target = values.stage
     ? await stageSmokeTarget(values.stage, {
         app: values.app ?? "leadrelay",
