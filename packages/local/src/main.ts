@@ -170,11 +170,8 @@ async function main() {
   if (runtime.resumed > 0)
     out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
   // A vendor pointed at its real service without its credentials: say now which actions will not run.
-  for (const gap of vendorGaps(
-    process.env,
-    chosenFlows,
-    Object.values(runtime.standIns).map((s) => s.spec),
-  ))
+  const specs = Object.values(runtime.standIns).map((standIn) => standIn.spec);
+  for (const gap of vendorGaps(process.env, runtime.settings, chosenFlows, specs))
     out(`  missing   ${formatVendorGap(gap)}`);
   const kept = Object.keys(runtime.generatedSecrets);
   const reused = kept.filter((name) => reusable.has(name));

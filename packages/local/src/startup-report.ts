@@ -1,61 +1,81 @@
-import type { FlowSpec } from "@leadrelay/functions/flow-spec";
+import type { FlowAction, FlowSpec } from "@leadrelay/functions/flow-spec";
 import { savedSecret } from "./local-secrets";
 import type { StandInSpec } from "./stand-ins/stand-in";
 
 type Env = Record<string, string | undefined>;
 const isSet = (env: Env, name: string) => (env[name] ?? "").trim() !== "";
 
-/** A vendor pointed at its real service (its base URL set) whose credentials or settings are not all given. */
+/** A vendor pointed at its real service (its base URL set) without everything its actions require. */
 export interface VendorGap {
   slug: string;
   title: string;
   baseUrlVariable: string;
-  /** What the stand-in would have filled and the shell did not give. */
+  /** The variables its actions require that are not set. */
   missing: string[];
-  /** `flow/Task` of each action that reads a missing variable: skipped (an optional one) or failing (a required secret). */
+  /** Each action that will be skipped: `flow "title" (id)`. */
   skipped: string[];
-  failing: string[];
 }
 
 /**
- * The vendors whose base URL is set without what the stand-in would otherwise have filled (its dummy
- * credentials and local defaults), with the chosen flows' actions that read a missing variable.
- * Built over each Task's declared `env`, `secrets` and `optionalSecrets`.
+ * Whether the action is on. An `enabledBy` the action also requires is a switch: unset is off
+ * (announce's ANNOUNCE_EMAIL_TO). Otherwise it is a comma list of action ids, all when unset
+ * (triage's TRIAGE_ACTIONS).
  */
-export function vendorGaps(env: Env, flows: readonly FlowSpec[], specs: readonly StandInSpec[]): VendorGap[] {
+function enabled(action: FlowAction, settings: Env): boolean {
+  if (!action.enabledBy) return true;
+  if (action.requires.includes(action.enabledBy)) return isSet(settings, action.enabledBy);
+  if (!isSet(settings, action.enabledBy)) return true;
+  const ids = (settings[action.enabledBy] ?? "").split(",").map((id) => id.trim().toLowerCase());
+  return ids.includes(action.id);
+}
+
+/**
+ * The vendors whose base URL the user set (so no stand-in fills their credentials) while an action
+ * of a chosen flow through that vendor requires a variable that is not set: the actions that will be
+ * skipped, from each flow's declared `actions` (vendor, requires, enabledBy, alternative).
+ * `given` is what the user set (shell and leadrelay.local.env); `settings` what the flows run with.
+ */
+export function vendorGaps(
+  given: Env,
+  settings: Env,
+  flows: readonly FlowSpec[],
+  specs: readonly StandInSpec[],
+): VendorGap[] {
   const gaps: VendorGap[] = [];
   for (const spec of specs) {
     const variable = spec.baseUrlVariable;
-    if (!variable || !spec.fills || !isSet(env, variable)) continue;
-    const missing = Object.keys(spec.fills("http://127.0.0.1/"))
-      .filter((name) => name !== variable && !isSet(env, name))
-      .sort();
-    if (missing.length === 0) continue;
+    if (!variable || !isSet(given, variable)) continue;
+    const missing = new Set<string>();
     const skipped: string[] = [];
-    const failing: string[] = [];
     for (const flow of flows) {
-      for (const task of Object.values(flow.tasks)) {
-        const required = (task.secrets ?? []).filter((name) => missing.includes(name));
-        const reads = [...(task.env ?? []), ...(task.optionalSecrets ?? [])].filter((name) =>
-          missing.includes(name),
-        );
-        if (required.length > 0) failing.push(`${flow.id}/${task.id}`);
-        else if (reads.length > 0) skipped.push(`${flow.id}/${task.id}`);
+      for (const action of flow.actions) {
+        if (!enabled(action, settings)) continue;
+        const alternative =
+          action.alternative && settings[action.alternative.setting] === action.alternative.value
+            ? action.alternative
+            : undefined;
+        if ((alternative?.vendor ?? action.vendor) !== spec.slug) continue;
+        const unset = (alternative?.requires ?? action.requires).filter((name) => !isSet(settings, name));
+        if (unset.length === 0) continue;
+        for (const name of unset) missing.add(name);
+        skipped.push(`${flow.id} "${action.title}" (${action.id})`);
       }
     }
-    if (skipped.length + failing.length === 0) continue;
-    gaps.push({ slug: spec.slug, title: spec.title, baseUrlVariable: variable, missing, skipped, failing });
+    if (skipped.length === 0) continue;
+    gaps.push({
+      slug: spec.slug,
+      title: spec.title,
+      baseUrlVariable: variable,
+      missing: [...missing].sort(),
+      skipped,
+    });
   }
   return gaps;
 }
 
 export function formatVendorGap(gap: VendorGap): string {
-  const effects = [
-    gap.skipped.length > 0 ? `skipped: ${gap.skipped.join(", ")}` : "",
-    gap.failing.length > 0 ? `failing: ${gap.failing.join(", ")}` : "",
-  ].filter(Boolean);
   const verb = gap.missing.length === 1 ? "is" : "are";
-  return `${gap.baseUrlVariable} is set (the real ${gap.title}) but ${gap.missing.join(", ")} ${verb} not; ${effects.join("; ")}`;
+  return `${gap.baseUrlVariable} is set (the real ${gap.title}) but ${gap.missing.join(", ")} ${verb} not; skipped: ${gap.skipped.join(", ")}`;
 }
 
 /** The secrets a start will take from the data folder because an earlier start generated them. */

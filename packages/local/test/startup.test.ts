@@ -2,6 +2,9 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FLOWS } from "../../flows/registry";
+import { VENDOR_STAND_INS } from "../src/stand-ins";
+import { formatVendorGap, vendorGaps } from "../src/startup-report";
 import { spawnRuntime, tempDir } from "./harness";
 
 /** `pnpm start` on a folder until `ready`; stopped by the caller. */
@@ -96,7 +99,7 @@ describe("pnpm start tells the truth at start-up", () => {
     await run.exited;
     const missing = lines(run.output()).filter((line) => line.startsWith("missing"));
     expect(missing).toEqual([
-      "missing   TWILIO_BASE_URL is set (the real Twilio SMS) but ON_CALL_PHONE, TWILIO_AUTH_TOKEN, TWILIO_FROM are not; skipped: triage/SendSms",
+      'missing   TWILIO_BASE_URL is set (the real Twilio SMS) but ON_CALL_PHONE, TWILIO_AUTH_TOKEN, TWILIO_FROM are not; skipped: triage "Text the on-call rep" (sms)',
     ]);
   }, 60_000);
 
@@ -124,4 +127,40 @@ describe("pnpm start tells the truth at start-up", () => {
     expect(output).toContain("hold      5 s");
     expect(lines(output).filter((line) => line.startsWith("flow "))).toHaveLength(1);
   }, 60_000);
+});
+
+describe("which actions a vendor's base URL without its credentials skips (from the flows' declared actions)", () => {
+  const specs = VENDOR_STAND_INS.map((make) => make({}));
+  const gaps = (env: Record<string, string>) =>
+    vendorGaps(env, env, FLOWS, specs).map((gap) => formatVendorGap(gap));
+
+  it("names every action of the vendor, in every chosen flow, with the variables missing", () => {
+    const brevo = { BREVO_BASE_URL: "https://api.brevo.com", EMAIL_FROM: "leads@example.com" };
+    expect(gaps(brevo)).toEqual([
+      'BREVO_BASE_URL is set (the real Brevo email) but BREVO_API_KEY is not; skipped: triage "Email the lead" (email), deal-stage "Email the buyer the property" (property-email)',
+    ]);
+    // announce's email is on only with ANNOUNCE_EMAIL_TO: then it is skipped too.
+    expect(gaps({ ...brevo, ANNOUNCE_EMAIL_TO: "sales@example.com" })[0]).toContain(
+      'skipped: announce "Email the announcement" (email), triage',
+    );
+  });
+
+  it("leaves out an action its setting turned off, and one that goes through the other vendor", () => {
+    const twilio = { TWILIO_BASE_URL: "https://api.twilio.com" };
+    expect(gaps({ ...twilio, TRIAGE_ACTIONS: "slack,email" })).toEqual([]);
+    expect(gaps({ ...twilio, TRIAGE_ACTIONS: "sms" })).toHaveLength(1);
+    // EMAIL_PROVIDER=ses: triage's email needs no Brevo key, whatever BREVO_BASE_URL says.
+    const brevo = { BREVO_BASE_URL: "https://api.brevo.com", EMAIL_FROM: "leads@example.com" };
+    expect(gaps({ ...brevo, EMAIL_PROVIDER: "ses" }).join("\n")).not.toContain("triage");
+    // Everything given: nothing to say.
+    expect(
+      gaps({
+        ...twilio,
+        TWILIO_ACCOUNT_SID: "AC1",
+        TWILIO_AUTH_TOKEN: "t",
+        TWILIO_FROM: "+1",
+        ON_CALL_PHONE: "+2",
+      }),
+    ).toEqual([]);
+  });
 });
