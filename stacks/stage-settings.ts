@@ -206,3 +206,21 @@ export function checkStageSettings({ dir, stage, env, mode }: StageSettingsCheck
     );
   }
 }
+
+/**
+ * Leadrelay settings this deploy takes from the shell, not from any file SST reads: a later deploy
+ * from another shell would go back to the defaults. Said, not refused (CI may set them on purpose).
+ */
+export function shellOnlySettings({ dir, stage, env }: Omit<StageSettingsCheck, "mode">): string[] {
+  const names = leadrelaySettingNames();
+  const secrets = secretNames();
+  const inFiles = new Set(
+    [...SHARED_ENV_FILES, ...stageEnvFiles(stage)].flatMap((file) =>
+      Object.keys(readEnvFile(join(dir, file)) ?? {}),
+    ),
+  );
+  return Object.keys(env)
+    .filter((name) => (env[name] ?? "") !== "" && isLeadrelaySetting(name, names) && !secrets.has(name))
+    .filter((name) => !inFiles.has(name))
+    .sort();
+}

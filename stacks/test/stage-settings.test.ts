@@ -12,6 +12,7 @@ import {
   isLeadrelaySetting,
   leadrelaySettingNames,
   likelyMeant,
+  shellOnlySettings,
   stageOf,
   stageRegion,
 } from "../stage-settings";
@@ -198,5 +199,20 @@ describe("a deploy's settings check (before anything is built)", () => {
     expect(run).toThrow(/unknown flow\(s\) triaje/);
     expect(run).toThrow(/ALERT_EMAIL_TO must be one email address/);
     expect(run).toThrow(/LOG_RETENTION_DAYS must be one of/);
+  });
+});
+
+describe("settings a deploy takes from the shell", () => {
+  it("are named when no file SST reads has them (a later deploy would lose them); secrets and other names are not", () => {
+    const dir = project({ ".env.prod": ["LEADRELAY_FLOWS=announce,triage"] });
+    const env = {
+      LEADRELAY_FLOWS: "announce,triage",
+      TRIAGE_ACTIONS: "sms",
+      OWNER_BASE_URL: "https://owners.example.com/leads",
+      CLOSE_API_KEY: "api_live",
+      AWS_PROFILE: "work",
+      HTTP_TIMEOUT_MS: "",
+    };
+    expect(shellOnlySettings({ dir, stage: "prod", env })).toEqual(["OWNER_BASE_URL", "TRIAGE_ACTIONS"]);
   });
 });

@@ -1,32 +1,13 @@
-import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime";
 import { runSmoke, type SmokeTarget } from "../src/smoke";
-import { REPO_ROOT, startTestRuntime, tempDir } from "./harness";
+import { runCli, startTestRuntime, tempDir } from "./harness";
 
-/** `pnpm leadrelay smoke …` as a child process against the runtime of this test (its data dir). */
-function smoke(
-  dataDir: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "packages/local/src/cli.ts", "smoke", ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, LEADRELAY_DATA_DIR: dataDir, META_VERIFY_TOKEN: "", LOG_LEVEL: "silent" },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** `pnpm leadrelay smoke …` against the runtime of this test; its verify token read from the data dir. */
+const smoke = (dataDir: string, ...args: string[]) =>
+  runCli(["smoke", ...args], { LEADRELAY_DATA_DIR: dataDir, META_VERIFY_TOKEN: "" });
 
 describe("leadrelay smoke against the local runtime", () => {
   let runtime: Runtime;
