@@ -1,4 +1,5 @@
 import type { HubSpotObjectType, HubSpotPropertyDefinition } from "@leadrelay/core";
+import type { ZodMiniType } from "zod/mini";
 import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
 import { type AslDefinition, type AslState, allStates } from "./state-machine";
 import { applicableBudgets, type BudgetCalls, budgetedCalls } from "./vendor-budget";
@@ -171,6 +172,12 @@ export interface FlowSpec {
     env: Record<string, string | undefined>,
     context: DeployContext,
   ) => Record<string, string>;
+  /**
+   * The schema of the flow's own settings (names no other flow reads, e.g. triage's TRIAGE_ACTIONS).
+   * A deploy checks every setting a Task declares with it, or with the shared schema
+   * (functions/src/config.ts) for the shared names, before anything is built.
+   */
+  settings?: Readonly<Record<string, ZodMiniType>>;
   /** The definition with these settings applied (e.g. a Wait's seconds); the ASL as is when absent. */
   configure?: (definition: AslDefinition, settings: Record<string, string | undefined>) => AslDefinition;
   /** ARN placeholder → the Lambda that plays it. */

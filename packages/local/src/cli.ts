@@ -16,6 +16,7 @@ import { formatDuration, formatTimeline, type ObjectStore } from "@leadrelay/cor
 import { localSecrets } from "./cli-secrets";
 import { type CliTarget, dataDir, localInfo, resolveTarget } from "./cli-target";
 import { secretFile } from "./local-secrets";
+import { loadLocalSettings } from "./local-settings";
 import { closeHeaders, SAMPLE_LEAD_FIXTURE, sampleBody, signedCurl } from "./sample-request";
 import { parseSince } from "./since-argument";
 
@@ -47,6 +48,9 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
   leadrelay connect <vendor> [--stage X | --webhook-url URL]
                                         register the webhook at close, meta, lgm, crm; hubspot's properties
                                         (idempotent; 'leadrelay connect --help' says more)
+  leadrelay smoke [--stage X] [--alert-test]
+                                        after a deploy (or against pnpm start): every source answers as it
+                                        must, doctor, and one test failure alert; nothing created
   leadrelay help
 
   S: RUNNING SUCCEEDED SKIPPED FAILED TIMED_OUT ABORTED (any case; SKIPPED: succeeded with an action skipped)
@@ -413,8 +417,11 @@ const commandIo = () => ({
 });
 
 async function run(argv: string[]): Promise<number> {
+  // The same local settings as `pnpm start` (its data folder, port…); the shell wins.
+  loadLocalSettings(process.cwd(), process.env);
   if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
   if (argv[0] === "doctor") return (await import("./cli-doctor")).runDoctor(argv.slice(1), commandIo());
+  if (argv[0] === "smoke") return (await import("./smoke")).smokeCommand(argv.slice(1));
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

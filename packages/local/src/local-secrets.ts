@@ -19,14 +19,21 @@ function generate(name: string): string {
     : randomBytes(24).toString("base64url");
 }
 
-export function loadOrCreateSecret(dataDir: string, name: string): string {
-  const file = secretFile(dataDir, name);
+/** The secret an earlier start generated and kept, when there is a usable one. */
+export function savedSecret(dataDir: string, name: string): string | undefined {
   try {
-    const saved = readFileSync(file, "utf8").trim();
+    const saved = readFileSync(secretFile(dataDir, name), "utf8").trim();
     if (saved !== "" && (name !== "CLOSE_WEBHOOK_SECRET" || isHexKey(saved))) return saved;
   } catch {
     // first start
   }
+  return undefined;
+}
+
+export function loadOrCreateSecret(dataDir: string, name: string): string {
+  const saved = savedSecret(dataDir, name);
+  if (saved !== undefined) return saved;
+  const file = secretFile(dataDir, name);
   const secret = generate(name);
   mkdirSync(join(file, ".."), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });

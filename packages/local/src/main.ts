@@ -5,10 +5,14 @@ import { createConsole } from "@leadrelay/console";
 import { executionFacts, executionStory } from "@leadrelay/console/execution-story";
 import { describeExecution, executionHistory } from "@leadrelay/console/lead-operations";
 import { runHubSpotSetup } from "../../flows/linkedin-replies/src/hubspot-setup";
+import { selectFlows } from "../../flows/registry";
+import { claimDataDir, releaseDataDir } from "./data-dir-lock";
 import { sendDemoEvents } from "./demo-events";
 import { parseLocalEnv } from "./env";
+import { type LocalSettingsFile, loadLocalSettings } from "./local-settings";
 import { type Runtime, startRuntime } from "./runtime";
 import { maskUrlSecrets } from "./sample-request";
+import { formatVendorGap, savedSecretNames, startFailure, vendorGaps } from "./startup-report";
 
 /** Slack's text escapes `&`, `<` and `>`: a person reads them as typed. */
 const unescapeSlack = (text: string) =>
@@ -75,7 +79,10 @@ async function main() {
   const args = new Set(process.argv.slice(2));
   const isDemo = args.has("--demo");
   let env: ReturnType<typeof parseLocalEnv>;
+  let localFile: LocalSettingsFile | undefined;
   try {
+    // leadrelay.local.env fills what the shell left unset (SST never reads this file).
+    localFile = loadLocalSettings(process.cwd(), process.env);
     env = parseLocalEnv({
       ...process.env,
       // The demo holds leads a few seconds, not ten minutes, unless told otherwise.
@@ -91,6 +98,16 @@ async function main() {
     isDemo && !process.env.LEADRELAY_DATA_DIR
       ? mkdtempSync(join(tmpdir(), "leadrelay-demo-"))
       : env.LEADRELAY_DATA_DIR;
+  const claim = await claimDataDir(dataDir);
+  if (claim.kind === "held") {
+    const { pid, port } = claim.holder;
+    process.stderr.write(
+      `leadrelay: already running on ${dataDir} (pid ${pid}, port ${port}); stop it first, or start another with its own LEADRELAY_DATA_DIR and PORT\n`,
+    );
+    process.exit(1);
+  }
+  const chosenFlows = selectFlows(process.env.LEADRELAY_FLOWS || undefined, "all");
+  const reusable = savedSecretNames(dataDir, process.env, chosenFlows);
   const startedAt = performance.now();
   const runtime = await startRuntime({
     port: env.PORT,
@@ -104,6 +121,11 @@ async function main() {
     retryIntervalMs: env.LEADRELAY_RETRY_INTERVAL_MS,
     notifyUnassigned: env.NOTIFY_UNASSIGNED,
     console: createConsole,
+  }).catch((error: unknown) => {
+    const line = startFailure(error, env.PORT);
+    if (!line) throw error;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
   });
 
   let stopping = false;
@@ -112,6 +134,7 @@ async function main() {
     stopping = true;
     process.stdout.write(`leadrelay: ${signal}, stopping (waiting leads resume on the next start)\n`);
     await runtime.stop();
+    releaseDataDir(dataDir);
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
@@ -119,6 +142,13 @@ async function main() {
 
   const out = (line = "") => process.stdout.write(`${line}\n`);
   out(`leadrelay local runtime (data in ${dataDir})`);
+  if (claim.kind === "stale")
+    out(`  took over ${dataDir} from pid ${claim.holder.pid}, which is no longer running`);
+  if (localFile) {
+    const shadowed =
+      localFile.shadowed.length > 0 ? `; the shell's ${localFile.shadowed.join(", ")} win` : "";
+    out(`  settings  ${localFile.applied.length} from ${localFile.path}${shadowed}`);
+  }
   for (const flow of runtime.flows)
     out(`  flow      ${flow.id.padEnd(17)} ${flow.title} (from ${flow.source})`);
   for (const [source, url] of Object.entries(runtime.webhooks)) {
@@ -139,10 +169,21 @@ async function main() {
   if (runs("announce")) out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
   if (runtime.resumed > 0)
     out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
-  const generated = Object.keys(runtime.generatedSecrets);
+  // A vendor pointed at its real service without its credentials: say now which actions will not run.
+  const specs = Object.values(runtime.standIns).map((standIn) => standIn.spec);
+  for (const gap of vendorGaps(process.env, runtime.settings, chosenFlows, specs))
+    out(`  missing   ${formatVendorGap(gap)}`);
+  const kept = Object.keys(runtime.generatedSecrets);
+  const reused = kept.filter((name) => reusable.has(name));
+  const generated = kept.filter((name) => !reusable.has(name));
   if (generated.length > 0) {
     out(
       `\nGenerated ${generated.join(", ")} (not set; kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
+    );
+  }
+  if (reused.length > 0) {
+    out(
+      `${generated.length > 0 ? "" : "\n"}Reused ${reused.join(", ")} (generated at an earlier start, kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
     );
   }
   if (runtime.webhooks.close) {

@@ -5,26 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendDealEvents } from "../src/demo-events";
 import type { Runtime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
-import { leadBody, ownerFile, REPO_ROOT, startTestRuntime, tempDir } from "./harness";
+import { leadBody, ownerFile, runCli, startTestRuntime, tempDir } from "./harness";
 
-/** `pnpm leadrelay …` as a child process against the runtime of this test (its data dir). */
+/** `pnpm leadrelay …` against the runtime of this test (its data dir). */
 function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "packages/local/src/cli.ts", ...args],
-      {
-        cwd: REPO_ROOT,
-        // The secret comes from the data dir, as after `pnpm start` without CLOSE_WEBHOOK_SECRET.
-        env: { ...process.env, LEADRELAY_DATA_DIR: dataDir, CLOSE_WEBHOOK_SECRET: "", LOG_LEVEL: "silent" },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  // The secret comes from the data dir, as after `pnpm start` without CLOSE_WEBHOOK_SECRET.
+  return runCli(args, { LEADRELAY_DATA_DIR: dataDir, CLOSE_WEBHOOK_SECRET: "" });
 }
 
 const lines = (text: string, pattern: RegExp) => text.split("\n").filter((line) => pattern.test(line));

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { executionHistory } from "@leadrelay/console/lead-operations";
 import { vi } from "vitest";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../src/runtime";
@@ -217,12 +218,36 @@ export async function waitFor<T>(
 }
 
 /** `pnpm start` as a real child process (Node 22 from node_modules, tsx). */
-export function spawnRuntime(env: Record<string, string>, args: string[] = []) {
+/** `pnpm leadrelay …` as a child process, with `env` over this one's (LEADRELAY_DATA_DIR picks the runtime). */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "packages/local/src/cli.ts", ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: "silent", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** `pnpm start` as a process; `cwd` is where it looks for leadrelay.local.env (the repository by default). */
+export function spawnRuntime(env: Record<string, string>, args: string[] = [], cwd = REPO_ROOT) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "packages/local/src/main.ts", ...args],
+    [
+      "--import",
+      pathToFileURL(join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href,
+      join(REPO_ROOT, "packages/local/src/main.ts"),
+      ...args,
+    ],
     {
-      cwd: REPO_ROOT,
+      cwd,
       env: { ...process.env, LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },

@@ -7,6 +7,7 @@ import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
 import { triageHubSpotProperties } from "./hubspot-properties";
 import { SMS_VARIABLES } from "./send-sms";
+import { TriageSettings } from "./settings";
 import { triageView } from "./view";
 
 /** HubSpot leads (TRIAGE_SOURCES with hubspot) are read and recorded through HubSpot's API. */
@@ -43,6 +44,7 @@ export const triageFlow: FlowSpec = {
     flowSources(triageFlow, settings).some((source) => source.id === hubspotSource.id)
       ? triageHubSpotProperties(settings.HUBSPOT_TRIAGE_PROPERTY?.trim() || undefined)
       : [],
+  settings: TriageSettings,
   tasks: {
     FetchLeadFunctionArn: {
       id: "FetchLead",
