@@ -4,6 +4,7 @@ import { FlowMachine, pascal } from "./FlowMachine";
 import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
+import { flowSesSenders, warnSesSenders } from "./ses-warning";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {
@@ -27,6 +28,21 @@ export async function Flows({ app, stack }: StackContext) {
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),
     });
+  }
+
+  if (!context.offline) {
+    // A warning, never a stop: the sender can be verified in SES after the deploy (#22 finding 7).
+    await warnSesSenders(
+      app.region,
+      flowSesSenders(
+        Object.values(machines).map((machine) => ({
+          flow: machine.flow,
+          settings: machine.settings,
+          deployed: Object.keys(machine.functions),
+        })),
+        secretsSet.has("BREVO_API_KEY"),
+      ),
+    );
   }
 
   const consoleBase = `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/v2`;

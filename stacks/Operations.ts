@@ -2,12 +2,19 @@ import { type StackContext, use } from "sst/constructs";
 import { Api } from "./Api";
 import { Flows } from "./Flows";
 import { failureAlerts } from "./failure-alerts";
-import { alarmTopic, deadLetterAlarm, flowAlarms } from "./flow-alarms";
+import {
+  alarmTopic,
+  apiServerErrorAlarm,
+  deadLetterAlarm,
+  flowAlarms,
+  startExecutionThrottledAlarm,
+} from "./flow-alarms";
 import { deployContext } from "./flow-settings";
 import { operationsDashboard } from "./operations-dashboard";
-import { operationsSettings } from "./operations-settings";
+import { alertEmailProvider, operationsSettings } from "./operations-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, ssmReader } from "./secrets-check";
+import { warnSesSenders } from "./ses-warning";
 
 /**
  * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
@@ -19,7 +26,8 @@ export async function Operations({ app, stack }: StackContext) {
   const { bucket } = use(Storage);
   const { machines: byFlow } = use(Flows);
   const { api, ingests } = use(Api);
-  const machines = Object.values(byFlow);
+  // Each flow by its fixed names, never an import from Flows (#22 finding 1).
+  const machines = Object.values(byFlow).map((machine) => machine.viewFrom(stack));
   const settings = operationsSettings(process.env);
   const context = deployContext(app.stage, app.mode);
   // The alert posts to Slack on every stage; BREVO_API_KEY is bound only when the stage has it.
@@ -28,12 +36,21 @@ export async function Operations({ app, stack }: StackContext) {
     ? new Set([...needs.required, ...needs.optional])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
 
+  if (!context.offline && settings.alertEmailTo && settings.emailFrom) {
+    const provider = alertEmailProvider(settings, secretsSet.has("BREVO_API_KEY"));
+    if (provider === "ses") {
+      await warnSesSenders(app.region, [{ who: "alerts/NotifyFailure", from: settings.emailFrom }]);
+    }
+  }
+
   const topic = alarmTopic(stack, app.stage, settings.alertEmailTo);
   const target = { topic, name: (suffix: string) => app.logicalPrefixedName(suffix) };
 
   const alerts = failureAlerts(stack, { machines, bucket, settings, secretsSet });
   const alarms = [
     ...machines.flatMap((machine) => flowAlarms(stack, machine, target)),
+    startExecutionThrottledAlarm(stack, target),
+    apiServerErrorAlarm(stack, api.cdk.httpApi, target),
     deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),
   ];
 

@@ -5,14 +5,14 @@ import {
   type aws_lambda as lambda,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import type { FlowMachine } from "./FlowMachine";
+import type { FlowView } from "./FlowMachine";
 
 const PERIOD = Duration.minutes(5);
 const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
 
 export interface DashboardProps {
   dashboardName: string;
-  machines: readonly FlowMachine[];
+  machines: readonly FlowView[];
   api: apigw.IHttpApi;
   /** Every Lambda of the stage, by the name the dashboard shows. */
   functions: Record<string, lambda.IFunction>;
