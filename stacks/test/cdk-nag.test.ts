@@ -16,10 +16,13 @@ import { type NagFinding, nagFindings, RETAINED_STAGE, synthesized } from "./syn
 const synth = await synthesized();
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/** `<rule>[<offending part>] <path>` of each finding left open. */
 const open = (findings: NagFinding[]) =>
   findings
     .filter((finding) => !finding.suppressed)
-    .map((f) => `${f.findingId} ${f.path}${f.error ? ` (${f.error})` : ""}`);
+    .map(
+      (f) => `${f.ruleId}${f.findingId ? `[${f.findingId}]` : ""} ${f.path}${f.error ? ` (${f.error})` : ""}`,
+    );
 
 describe.each([TEST_STAGE, RETAINED_STAGE])("cdk-nag AwsSolutions on the %s stage", (stage) => {
   const findings = synth.nag[stage] ?? [];

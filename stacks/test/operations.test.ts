@@ -242,7 +242,8 @@ describe("the alarms on AWS", () => {
     ]);
     const dimensions = (found[0]?.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>;
     expect(dimensions.map(({ Name }) => Name)).toEqual(["ApiId"]);
-    expect(referencedId(dimensions[0]?.Value)).toBe(api);
+    // The API's id, imported from Api (never removed with a flow).
+    expect(app.render(dimensions[0]?.Value)).toBe(`<${friendly(api)}>`);
     expect(((found[0]?.AlarmActions ?? []) as unknown[]).map((action) => referencedId(action))).toEqual([
       topic.id,
     ]);

@@ -94,7 +94,7 @@ export interface NagFinding {
   /** `<StackId>/<construct path below the stack>`. */
   path: string;
   ruleId: string;
-  /** The rule id, plus the offending part for rules that find several (e.g. `AwsSolutions-IAM5[Action::s3:*]`). */
+  /** The offending part, for rules that find several in one resource (e.g. `Action::s3:*`); empty otherwise. */
   findingId: string;
   /** Absent when the finding is not suppressed. */
   suppressed?: string;
@@ -130,14 +130,14 @@ export async function nagFindings(app: IConstruct, prefix = ""): Promise<NagFind
             nag.push({
               path: where(d.resource),
               ruleId: d.ruleId,
-              findingId: d.ruleId,
+              findingId: "",
               error: d.errorMessage,
             }),
           onSuppressedError: (d) =>
             nag.push({
               path: where(d.resource),
               ruleId: d.ruleId,
-              findingId: d.ruleId,
+              findingId: "",
               error: d.errorMessage,
               suppressed: d.errorSuppressionReason,
             }),
