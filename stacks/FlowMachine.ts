@@ -3,19 +3,13 @@ import {
   Stack as CdkStack,
   Fn,
   aws_iam as iam,
-  aws_lambda as lambda,
   aws_logs as logs,
   type aws_s3 as s3,
   aws_stepfunctions as sfn,
 } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { type FunctionProps, Function as SstFunction, type Stack } from "sst/constructs";
-import {
-  configuredDefinition,
-  DeploySettingsError,
-  type FlowSpec,
-  type TaskSpec,
-} from "../packages/functions/src/flow-spec";
+import { configuredDefinition, type FlowSpec, type TaskSpec } from "../packages/functions/src/flow-spec";
 import { taskPlaceholders } from "../packages/functions/src/state-machine";
 import { existenceChecks, objectAccess } from "./bucket-grants";
 import { functionLogGroup } from "./log-retention";
@@ -39,18 +33,13 @@ export interface FlowMachineProps {
 }
 
 /**
- * A flow as another stack sees it: its state machine and task functions by their fixed names, with
- * no CloudFormation export from the Flows stack (see `FlowMachine.viewFrom`).
+ * A flow as another stack sees it: its state machine by its fixed name, with no CloudFormation
+ * import from the Flows stack (see `FlowMachine.viewFrom`).
  */
 export interface FlowView {
   flow: FlowSpec;
   stateMachine: sfn.IStateMachine;
-  /** Placeholder → the task's function (only the tasks this deploy's definition calls). */
-  functions: Record<string, lambda.IFunction>;
 }
-
-/** Lambda's limit on a function name. */
-const MAX_FUNCTION_NAME = 64;
 
 /**
  * One flow on AWS, whatever the flow: a Lambda per task with least-privilege IAM (only its own
@@ -95,8 +84,6 @@ export class FlowMachine extends Construct implements FlowView {
       // Only the sender's own identities: without EMAIL_FROM the function sends nothing by SES.
       if (task.sendsEmail && settings.EMAIL_FROM) permissions.push(sesSendGrant(scope, settings.EMAIL_FROM));
       return {
-        // A fixed name: Api and Operations name it without a CloudFormation export (#22 finding 1).
-        functionName: functionNameOf(props.stateMachineName, task.id),
         handler: task.handler,
         logGroup: functionLogGroup(this, task.id, props.stage),
         ...(task.timeoutSeconds ? { timeout: task.timeoutSeconds } : {}),
@@ -150,26 +137,23 @@ export class FlowMachine extends Construct implements FlowView {
   }
 
   /**
-   * This flow seen from another stack (Api, Operations): the state machine's ARN and the functions'
-   * names built from their fixed names in that stack, not `Fn::ImportValue`s of the Flows stack.
-   * An export another stack imports cannot be removed, so taking a flow out of LEADRELAY_FLOWS on
-   * an existing stage would fail and roll back (#22 finding 1); a built ARN leaves nothing to remove.
-   * Ordering stays: `use(Flows)` makes those stacks depend on Flows.
+   * This flow seen from another stack (Api, Operations): the state machine's ARN built from its
+   * fixed name in that stack, not an `Fn::ImportValue` of the Flows stack. An export another stack
+   * imports cannot be removed, so taking a flow out of LEADRELAY_FLOWS on an existing stage would
+   * fail and roll back (#22 finding 1); a built ARN leaves nothing to remove. Ordering stays:
+   * `use(Flows)` makes those stacks depend on Flows.
    */
   viewFrom(scope: Construct): FlowView {
     const stack = CdkStack.of(scope);
     if (stack === CdkStack.of(this)) return this;
     const known = this.views.get(stack);
     if (known) return known;
-    const id = `${pascal(this.flow.id)}Flow`;
     const view: FlowView = {
       flow: this.flow,
-      stateMachine: sfn.StateMachine.fromStateMachineName(stack, `${id}StateMachine`, this.stateMachineName),
-      functions: Object.fromEntries(
-        Object.keys(this.functions).map((placeholder) => {
-          const name = functionNameOf(this.stateMachineName, this.flow.tasks[placeholder]?.id ?? placeholder);
-          return [placeholder, lambda.Function.fromFunctionName(stack, `${id}${placeholder}`, name)];
-        }),
+      stateMachine: sfn.StateMachine.fromStateMachineName(
+        stack,
+        `${pascal(this.flow.id)}FlowStateMachine`,
+        this.stateMachineName,
       ),
     };
     this.views.set(stack, view);
@@ -189,17 +173,6 @@ export class FlowMachine extends Construct implements FlowView {
 export function vendedLogGroupName(stateMachineName: string): string {
   const stackUuid = Fn.select(2, Fn.split("/", Aws.STACK_ID));
   return `/aws/vendedlogs/states/${stateMachineName}-${stackUuid}`;
-}
-
-/** `<stage>-leadrelay-<flow>-<TaskId>`, within Lambda's 64 characters. */
-export function functionNameOf(stateMachineName: string, taskId: string): string {
-  const name = `${stateMachineName}-${taskId}`;
-  if (name.length > MAX_FUNCTION_NAME) {
-    throw new DeploySettingsError(
-      `The function name ${name} is longer than Lambda's ${MAX_FUNCTION_NAME} characters: use a shorter stage name`,
-    );
-  }
-  return name;
 }
 
 export const pascal = (id: string) =>

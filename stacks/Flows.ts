@@ -69,5 +69,13 @@ export async function Flows({ app, stack }: StackContext) {
     );
   }
   stack.addOutputs(outputs);
+  // The exports Api and Operations imported before they built each ARN themselves (#22 finding 1),
+  // kept under the names CDK gave them: the first deploy of this version updates Flows before those
+  // stacks, while their deployed templates still import them. Nothing imports them afterwards, so a
+  // flow taken out of LEADRELAY_FLOWS takes its own with it.
+  for (const machine of Object.values(machines)) {
+    stack.exportValue(machine.stateMachine.stateMachineArn);
+    for (const fn of Object.values(machine.functions)) stack.exportValue(fn.functionName);
+  }
   return { machines };
 }

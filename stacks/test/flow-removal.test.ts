@@ -70,7 +70,35 @@ describe("taking a flow out of LEADRELAY_FLOWS (announce,triage → announce)", 
     },
   );
 
-  it("and imports nothing from Flows at all: a flow's ARNs and names are built from its fixed names", () => {
+  it("keeps the exports the previous version's Api and Operations import, for the deploy that moves them off", () => {
+    // CDK's automatic cross-stack exports: the Ref of each state machine and each task function.
+    for (const { templates } of [before, after]) {
+      const flows = templates.Flows ?? {};
+      const exported = new Set(
+        Object.values(flows.Outputs ?? {}).flatMap((output) =>
+          output.Export ? [JSON.stringify(output.Value)] : [],
+        ),
+      );
+      const ours = Object.entries(flows.Resources ?? {})
+        .filter(
+          ([, r]) => r.Type === "AWS::StepFunctions::StateMachine" || r.Type === "AWS::Lambda::Function",
+        )
+        .filter(([id]) => !id.startsWith("CustomResourceHandler"))
+        .map(([id]) => id);
+      expect(ours.length).toBeGreaterThan(1);
+      expect(ours.filter((id) => !exported.has(JSON.stringify({ Ref: id })))).toEqual([]);
+    }
+    // Under the very name the previous version's Api imported (seen in this test's failing run).
+    const names = exportsOf({ Flows: before.templates.Flows ?? {} });
+    expect(names).toContain(
+      JSON.stringify(`${STAGE}-leadrelay-Flows:ExportsOutputRefAnnounceStateMachineDC5B8E737EE82F46`),
+    );
+    expect(names).toContain(
+      JSON.stringify(`${STAGE}-leadrelay-Flows:ExportsOutputRefTriageTriageFetchLead4FD2BAF945D2C326`),
+    );
+  });
+
+  it("and imports nothing from Flows at all: a flow's state machine ARN is built from its fixed name", () => {
     const flowsExports = exportsOf({ Flows: before.templates.Flows ?? {} });
     const imported = Object.values(before.templates).flatMap(importsOf);
     expect(imported.filter((name) => flowsExports.has(name))).toEqual([]);

@@ -6,16 +6,18 @@ import type { SesSenderCheckInput } from "../../packages/functions/src/adapters/
 import { sesIdentities } from "../ses-identity";
 import { flowSesSenders, warnSesSenders } from "../ses-warning";
 import { RETAINED_STAGE, synthesized, TEST_EMAIL_FROM } from "./synth";
-import { AppTemplates, grants } from "./template-queries";
+import { AppTemplates, friendly, grants } from "./template-queries";
 
 /** #22 (production review, infrastructure): findings 3, 5, 7 and 8 as the synthesized stages show them. */
 const synth = await synthesized();
 const test = new AppTemplates(synth.test);
 const retained = new AppTemplates(synth.retained);
 const EMAIL_TASK = announceFlow.tasks.EmailAnnouncementFunctionArn?.id;
-/** A flow's function by its fixed name (SST's "remove" mode, the retained stage's, has no real handler). */
-const functionsNamed = (app: AppTemplates, name: string) =>
-  app.resources("AWS::Lambda::Function").filter(({ resource }) => resource.Properties?.FunctionName === name);
+/** A flow's function by its construct (SST's "remove" mode, the retained stage's, has no real handler). */
+const functionsOf = (app: AppTemplates, construct: string) =>
+  app
+    .resources("AWS::Lambda::Function")
+    .filter(({ stack, id }) => stack === "Flows" && friendly(id) === construct);
 
 describe("finding 3: state machine log groups", () => {
   it(`are under /aws/vendedlogs/states/ on ${RETAINED_STAGE} too, retained, ending in the stack's id`, () => {
@@ -48,15 +50,12 @@ describe("finding 5: optional secrets", () => {
 describe("finding 7: email announcement and SES grants", () => {
   it("deploys no email announcement function without ANNOUNCE_EMAIL_TO (the test stage)", () => {
     expect(EMAIL_TASK).toBe("EmailAnnouncement");
-    expect(functionsNamed(test, "test-leadrelay-announce-EmailAnnouncement")).toEqual([]);
-    expect(functionsNamed(test, "test-leadrelay-announce-NotifySlack")).toHaveLength(1);
+    expect(functionsOf(test, "AnnounceAnnounceEmailAnnouncement")).toEqual([]);
+    expect(functionsOf(test, "AnnounceAnnounceNotifySlack")).toHaveLength(1);
   });
 
   it(`deploys it with ANNOUNCE_EMAIL_TO (${RETAINED_STAGE}), allowed to send as the sender's identities only`, () => {
-    const [fn, ...others] = functionsNamed(
-      retained,
-      `${RETAINED_STAGE}-leadrelay-announce-EmailAnnouncement`,
-    );
+    const [fn, ...others] = functionsOf(retained, "AnnounceAnnounceEmailAnnouncement");
     expect(others).toEqual([]);
     if (!fn) throw new Error("No email announcement function");
     const ses = grants(retained.functionAccess(fn.id).statements).filter((grant) => grant.startsWith("ses:"));
