@@ -4,9 +4,9 @@
  * StartExecution — and nothing else (no API Gateway event, no zod, no logging, no middy).
  *
  * Storage and Step Functions are an embedded leadrelay runtime *in this same process*, reached
- * through its /_aws/s3 and /_aws/sfn endpoints with the same SDK clients and adapters the runtime's
- * ingest uses. So both servers have the same process topology (one process: HTTP front + SDK calls
- * over loopback + s3rver + SFN engine) and differ only in the request path in front of the SDK calls.
+ * with the same SDK clients, adapters and in-process request handler the runtime's ingest uses. So
+ * both servers have the same process topology (one process: HTTP front + SDK calls + embedded S3 +
+ * SFN engine) and differ only in the request path in front of the SDK calls.
  *
  * env: CLOSE_WEBHOOK_SECRET, LEAD_WAIT_SECONDS, LEADRELAY_DATA_DIR. Prints `ready <url>`.
  */

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchBundles, HANDLERS } from "./bundles";
+import { benchBurst } from "./burst";
 import { classicUsage, costTable, PRICES } from "./cost";
 import { benchEndToEnd } from "./e2e";
 import { benchFlows } from "./flows";
@@ -20,12 +21,16 @@ import {
   PEERS_SETTINGS,
   peersTable,
 } from "./peers/index";
+import { benchSoak } from "./soak";
 import { benchTransitions } from "./transitions";
 import { benchWaiting } from "./waiting";
 
 const quick = process.argv.includes("--quick");
 /** `--peers`: only the side-by-side section (bench/peers), merged into results.json under `peers`. */
 const peers = process.argv.includes("--peers");
+/** `--soak [minutes]`: only the long mixed-load section (bench/soak.ts), merged into results.json under `soak`. */
+const soakAt = process.argv.indexOf("--soak");
+const soakMinutes = soakAt === -1 ? undefined : Number(process.argv[soakAt + 1] ?? "") || 20;
 const mode = quick ? "quick" : "full";
 const SETTINGS = quick
   ? {
@@ -35,7 +40,9 @@ const SETTINGS = quick
       waiting: { leads: 500, concurrency: 32 },
       endToEnd: { leads: 50, ratePerSecond: 25 },
       flows: { events: 5, ratePerSecond: 5, ingestRequests: 100 },
-      budgetSeconds: 90,
+      burst: { leads: 50 },
+      // + the burst's bound (50 leads × 3 Close calls ÷ 10/s = 15 s) and its start.
+      budgetSeconds: 110,
     }
   : {
       transitions: { leadsPerScenario: 5 },
@@ -44,7 +51,9 @@ const SETTINGS = quick
       waiting: { leads: 10_000, concurrency: 32 },
       endToEnd: { leads: 500, ratePerSecond: 25 },
       flows: { events: 200, ratePerSecond: 10, ingestRequests: 1000 },
-      budgetSeconds: 420,
+      burst: { leads: 300 },
+      // + the burst's bound (300 leads × 3 Close calls ÷ 10/s = 90 s) and its start.
+      budgetSeconds: 540,
     };
 const GOALS = {
   ingestP99Ratio: 1.5,
@@ -52,11 +61,17 @@ const GOALS = {
   coldImportMs: 150,
   happyTransitions: 7,
   waitingRssMB: 500,
-  fullRunSeconds: 420,
+  fullRunSeconds: 540,
+  burstRatioToBound: 1.2,
+  burst429Share: 0.01,
 };
 
 // Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
-const budgetSeconds = peers ? PEERS_BUDGET_SECONDS : SETTINGS.budgetSeconds;
+const budgetSeconds = peers
+  ? PEERS_BUDGET_SECONDS
+  : soakMinutes !== undefined
+    ? soakMinutes * 60 + 300
+    : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
     process.stderr.write(`bench: over the ${budgetSeconds + 60} s hard limit, giving up\n`);
@@ -118,8 +133,54 @@ async function mainPeers() {
   log(`bench: wrote peers into ${file} (${result.wallSeconds} s)`);
 }
 
+/** The soak section alone: a per-minute table; results.json keeps the other sections' last numbers. */
+async function mainSoak(minutes: number) {
+  log(`bench: soak for ${minutes} min (load average ${loadavg()[0]?.toFixed(2)})`);
+  const result = await benchSoak({ minutes, ratePerSecond: 8, burst: 100 }, log);
+  process.stdout.write(
+    `${table(
+      [
+        "minute",
+        "webhooks",
+        "failed",
+        "p50 ms",
+        "p99 ms",
+        "RSS MB",
+        "heap MB",
+        "fds",
+        "data MB",
+        "running",
+        "load",
+      ],
+      result.minutes.map((row) => [
+        row.minute,
+        row.webhooks,
+        row.failed,
+        row.p50Ms,
+        row.p99Ms,
+        row.rssMB,
+        row.heapMB,
+        row.fds,
+        row.dataMB,
+        row.running,
+        row.loadAverage,
+      ]),
+    )}\n  restart on the accumulated data: ${result.restartMs} ms to ready; RSS slope after minute 5: ${result.rssSlopeMBPerMinuteAfter5} MB/min; p99 last 5 ÷ first 5: ${result.p99LastOverFirst}; data per 1,000 leads: ${result.dataMBPer1000Leads} MB\n`,
+  );
+  const file = join(REPO_ROOT, "bench/results.json");
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...previous, soak: { ...result, machine: machine() } }, null, 2)}\n`,
+  );
+  log(`bench: wrote soak into ${file}`);
+}
+
 async function main() {
   if (peers) return mainPeers();
+  if (soakMinutes !== undefined) return mainSoak(soakMinutes);
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
@@ -136,6 +197,10 @@ async function main() {
   );
   const endToEnd = await timed("5. end to end, LEAD_WAIT_SECONDS=0", () => benchEndToEnd(SETTINGS.endToEnd));
   const flows = await timed("6. every other flow", () => benchFlows(SETTINGS.flows));
+  const burst = await timed(
+    `7. burst: ${SETTINGS.burst.leads} triage leads at once, Close budget 10/1s`,
+    () => benchBurst(SETTINGS.burst),
+  );
 
   const cost = costTable(transitions);
   const cost50 = costTable(transitions, 50);
@@ -191,6 +256,15 @@ async function main() {
       goal: "end to end with LEAD_WAIT_SECONDS=0 (no goal set)",
       measured: `p50 ${fmt(endToEnd.webhookToSlackMs.p50)} ms, p99 ${fmt(endToEnd.webhookToSlackMs.p99)} ms over ${endToEnd.webhookToSlackMs.count} leads`,
       met: null as boolean | null,
+    },
+    {
+      id: "7",
+      goal: `burst: 0 failed, Close 429s ≤ ${GOALS.burst429Share * 100} %, done ≤ ${GOALS.burstRatioToBound}× the bound`,
+      measured: `${burst.failed} failed, ${fmt(burst.close429Share * 100, 2)} % 429s (${burst.close429}/${burst.closeCalls}), ${fmt(burst.seconds)} s = ${fmt(burst.ratioToBound, 2)}× the ${fmt(burst.boundSeconds)} s bound`,
+      met:
+        burst.failed === 0 &&
+        burst.close429Share <= GOALS.burst429Share &&
+        burst.ratioToBound <= GOALS.burstRatioToBound,
     },
     {
       id: "run",
@@ -429,6 +503,26 @@ async function main() {
     `  ingest with every flow on (a Close lead starts announce and triage, triage runs at once): ${fmt(flows.everyFlowIngest.requestsPerSecond)} req/s, p99 ${fmt(flows.everyFlowIngest.latencyMs.p99)} ms at 16 in flight`,
   );
   out();
+  out(
+    `7. Burst — ${burst.leads} Close leads at once into triage, CLOSE_RATE_LIMIT=10/1s (Twilio 5/1s, Zendesk 200/60s), stand-ins refusing beyond 12/1s, 6/1s, 220/60s`,
+  );
+  out(
+    table(
+      ["done in", "bound (Close calls ÷ 10/s)", "÷ bound", "Close calls", "429s", "failed", "peak RSS MB"],
+      [
+        [
+          `${fmt(burst.seconds)} s`,
+          `${fmt(burst.boundSeconds)} s`,
+          `${fmt(burst.ratioToBound, 2)}×`,
+          String(burst.closeCalls),
+          `${burst.close429} (${fmt(burst.close429Share * 100, 2)} %)`,
+          String(burst.failed),
+          String(burst.peakRssMB),
+        ],
+      ],
+    ),
+  );
+  out();
   out("Goals");
   out(
     table(
@@ -468,15 +562,19 @@ async function main() {
     waiting,
     endToEnd,
     flows,
+    burst,
   };
   const file = quick
     ? join(tmpdir(), "leadrelay-bench-results.quick.json")
     : join(REPO_ROOT, "bench/results.json");
-  // The peers' section (`--peers`, ≈ 15 min) is measured apart: its last numbers are kept.
-  const previousPeers = existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as { peers?: unknown }).peers
-    : undefined;
-  writeFileSync(file, `${JSON.stringify({ ...results, peers: previousPeers }, null, 2)}\n`);
+  // The peers' (`--peers`, ≈ 15 min) and soak (`--soak`) sections are measured apart: their last numbers are kept.
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as { peers?: unknown; soak?: unknown })
+    : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...results, peers: previous.peers, soak: previous.soak }, null, 2)}\n`,
+  );
   log(`bench: wrote ${file} (${mode} run, ${durationSeconds} s)`);
 }
 

@@ -17,6 +17,7 @@ import { acceptFunctionFindings, acceptStateMachineFindings } from "./nag";
 import { secretOf } from "./secrets";
 import { sesSendGrant } from "./ses-identity";
 import { removalPolicyFor } from "./stage-policy";
+import { VendorBudgetQueues } from "./vendor-budgets";
 
 export interface FlowMachineProps {
   flow: FlowSpec;
@@ -30,6 +31,8 @@ export interface FlowMachineProps {
   secretsSet: ReadonlySet<string>;
   /** The stage's event bus, for flows that publish events. */
   eventBus?: { eventBusArn: string; eventBusName: string };
+  /** The stage's vendor budget table (vendor-budgets.ts), made when a flow first needs it. */
+  budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
 }
 
 /**
@@ -57,6 +60,8 @@ export class FlowMachine extends Construct implements FlowView {
   readonly definition: ReturnType<NonNullable<FlowSpec["configure"]>>;
   /** The settings this deploy baked into the flow's functions. */
   readonly settings: Record<string, string>;
+  /** The queues of the Tasks that wait for a vendor budget. */
+  readonly budgets: VendorBudgetQueues;
 
   constructor(scope: Stack, props: FlowMachineProps) {
     const { flow, bucket, settings } = props;
@@ -116,13 +121,28 @@ export class FlowMachine extends Construct implements FlowView {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: removalPolicyFor(props.stage),
     });
+    const { budgetTable } = props;
+    this.budgets = new VendorBudgetQueues(this, "Budgets", {
+      flow,
+      definition: this.definition,
+      functions: this.functions,
+      settings,
+      stateMachineName: props.stateMachineName,
+      table: () => {
+        if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
+        return budgetTable();
+      },
+    });
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(this.definition)),
-      definitionSubstitutions: Object.fromEntries(
-        Object.entries(this.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
-      ),
+      definitionSubstitutions: {
+        ...Object.fromEntries(
+          Object.entries(this.functions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
+        ),
+        ...this.budgets.substitutions,
+      },
       // Failed states and executions only, without their data: the execution history already holds the data.
       logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
@@ -134,6 +154,7 @@ export class FlowMachine extends Construct implements FlowView {
     );
     for (const fn of Object.values(this.functions)) acceptFunctionFindings(fn);
     acceptStateMachineFindings(this.stateMachine);
+    this.budgets.grantSend(this.stateMachine);
   }
 
   /**

@@ -5,6 +5,7 @@ import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
+import { budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {
@@ -18,12 +19,14 @@ export async function Flows({ app, stack }: StackContext) {
     ? new Set([...needs.required, ...needs.optional])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
+  const table = budgetTable(stack, app.stage);
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,
       bucket,
       eventBus,
-      settings: settingsFor(flow, process.env, context),
+      settings: { ...settingsFor(flow, process.env, context), ...budgetSettings(process.env) },
+      budgetTable: table,
       secretsSet,
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),

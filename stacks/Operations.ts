@@ -15,6 +15,7 @@ import { alertEmailProvider, operationsSettings } from "./operations-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, ssmReader } from "./secrets-check";
 import { warnSesSenders } from "./ses-warning";
+import { budgetAlarms } from "./vendor-budgets";
 
 /**
  * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
@@ -51,6 +52,7 @@ export async function Operations({ app, stack }: StackContext) {
     ...machines.flatMap((machine) => flowAlarms(stack, machine, target)),
     startExecutionThrottledAlarm(stack, target),
     apiServerErrorAlarm(stack, api.cdk.httpApi, target),
+    ...Object.values(byFlow).flatMap((machine) => budgetAlarms(stack, machine, target)),
     deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),
   ];
 

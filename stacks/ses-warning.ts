@@ -1,5 +1,5 @@
 import {
-  checkSesSender,
+  checkSesSenderIn,
   type SesSenderCheck,
   type SesSenderCheckInput,
 } from "../packages/functions/src/adapters/ses-checks";
@@ -46,7 +46,7 @@ export async function warnSesSenders(
     warn?: (message: string) => void;
   } = {},
 ): Promise<string[]> {
-  const check = options.check ?? checkSesSender;
+  const check = options.check ?? checkSesSenderIn;
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const byFrom = new Map<string, string[]>();
   for (const { who, from } of senders) byFrom.set(from, [...(byFrom.get(from) ?? []), who]);

@@ -129,8 +129,23 @@ function successors(state: AslState): string[] {
 /**
  * A caught error must end the execution (or its branch) in a `Fail` that names the error and keeps
  * its cause (CausePath), directly or after other states, unless its path reaches a state the flow
- * lists as degraded (a documented outcome the history shows).
+ * lists as degraded (a documented outcome the history shows). A Fail with a literal Cause is the
+ * twin of a cause guard (`guardedFail`): the same Error reached with its CausePath on the same path.
  */
+/** `<Fail>WithoutCause`, the Default of `<Fail>HasCause`, failing with the same Error as `<Fail>`. */
+function isGuardTwin(scope: AslBranch, name: string): boolean {
+  const fail = name.replace(/WithoutCause$/, "");
+  const guard = scope.States[`${fail}HasCause`];
+  return (
+    name !== fail &&
+    typeof scope.States[name]?.Cause === "string" &&
+    guard?.Type === "Choice" &&
+    guard.Default === name &&
+    scope.States[fail]?.Error === scope.States[name]?.Error &&
+    scope.States[fail]?.CausePath !== undefined
+  );
+}
+
 export function catchProblems(definition: AslDefinition, degradedStates: readonly string[] = []): string[] {
   const problems: string[] = [];
   for (const scope of scopes(definition)) {
@@ -152,7 +167,7 @@ export function catchProblems(definition: AslDefinition, degradedStates: readonl
           if (next.length > 0 && target.End !== true) continue;
           if (target.Type !== "Fail") problems.push(`${where} → ${current} is a ${target.Type}, not a Fail`);
           else if (target.Error === undefined) problems.push(`${where} → ${current} fails without an Error`);
-          else if (target.CausePath === undefined) {
+          else if (target.CausePath === undefined && !isGuardTwin(scope, current)) {
             problems.push(`${where} → ${current} fails without a CausePath (the caught cause is lost)`);
           }
         }

@@ -250,7 +250,12 @@ describe("the alarms on AWS", () => {
   });
 
   it("one alarm on undelivered failure alerts (the dead-letter queue)", () => {
-    const [alarm, ...others] = alarms.filter((candidate) => candidate.Namespace === "AWS/SQS");
+    // The budget queues' alarms are vendor-budgets.test.ts's; this is the one on the alerts' queue.
+    const [alarm, ...others] = alarms.filter(
+      (candidate) =>
+        candidate.Namespace === "AWS/SQS" &&
+        referencedId(((candidate.Dimensions ?? []) as Array<{ Value: unknown }>)[0]?.Value) === queue.id,
+    );
     expect(others).toEqual([]);
     expect(alarm).toMatchObject({ MetricName: "ApproximateNumberOfMessagesVisible", Threshold: 1 });
     const dimensions = (alarm?.Dimensions ?? []) as Array<{ Value: unknown }>;

@@ -1,7 +1,7 @@
 import { getJson, keyUrl, poll, serverNow, tickCountdowns } from "./console-api.js";
 import { h } from "./elements.js";
 import { statusCell, statusLabel } from "./lead-status.js";
-import { ago, countdown, formatCount, formatDuration, formatUtc, humanDate, isoOf } from "./time-format.js";
+import { ago, countdown, formatCount, formatDuration, formatUtc, isoOf } from "./time-format.js";
 
 const form = document.getElementById("filters");
 const flowInput = document.getElementById("flow");
@@ -37,87 +37,93 @@ pageSizeInput.value = view.pageSize;
 /** flow/name → { signature, element }: rows that did not change keep their element (and focus). */
 const rendered = new Map();
 
-const IN_PROGRESS = new Set(["waiting", "running", "retrying"]);
-
-/** An empty owner/funnel: not in the merged record, not looked up yet, or never found. */
-function missing(row, text) {
-  if (text) return text;
-  if (row.lead?.from === "enriched") return "—";
-  return h("span", { class: "muted" }, IN_PROGRESS.has(row.status) ? "not known yet" : "none");
-}
-
-/** Announce's rows: the lead's owner, funnel and creation date from its records. */
-function announceCells(row) {
-  return [
-    h("td", { class: "owner" }, missing(row, row.lead?.owner)),
-    h("td", { class: "funnel" }, missing(row, row.lead?.funnel)),
-    h(
-      "td",
-      null,
-      row.lead?.createdAt ? h("time", { datetime: row.lead.createdAt }, humanDate(row.lead.createdAt)) : "—",
-    ),
-  ];
-}
-
-/** Other flows' rows: where the execution is or ended, and its error. */
-function flowCells(row) {
-  const parts = [];
-  if (row.state) parts.push(h("span", null, h("span", { class: "io-label" }, "last state "), row.state));
-  if (row.error && row.status !== "retrying")
-    parts.push(
-      h("span", { class: "error-name" }, row.error),
-      row.cause ? h("span", { class: "cause" }, row.cause) : null,
-    );
-  return [
-    h(
-      "td",
-      { class: "details", colspan: "3" },
-      ...(parts.length ? parts : [h("span", { class: "muted" }, "—")]),
-    ),
-  ];
-}
-
-function rowElement(row) {
-  const title = row.lead?.name ?? row.key;
-  const leadCell = h(
-    "td",
-    { class: "lead" },
-    h("a", { href: keyUrl(row.name, row.flow) }, title),
+/** One flow's execution in a key's row: its flow, status and what came of it. */
+function flowResult(row) {
+  const detail =
+    row.status === "failed" || row.status === "timed-out" || row.status === "aborted"
+      ? [row.state ? `${row.state}: ` : "", row.error ?? ""].join("")
+      : "";
+  return h(
+    "span",
+    {
+      class: "flow-result",
+      "data-flow": row.flow,
+      "data-execution": row.name,
+      "data-status": row.status,
+    },
+    h("span", { class: `flow-tag flow-${row.flow}` }, row.flow),
+    " ",
+    ...statusCell(row),
+    row.story.outcome ? [" ", h("span", { class: "outcome" }, row.story.outcome)] : null,
+    detail && !row.story.outcome ? [" ", h("span", { class: "detail" }, detail)] : null,
     row.replay ? h("span", { class: "tag" }, "replay") : null,
     row.redriveCount ? h("span", { class: "tag" }, `redriven ×${row.redriveCount}`) : null,
-    h("br"),
-    h("code", { class: "id" }, row.name),
   );
-  const duration = row.stopDate ? formatDuration(row.stopDate - row.startDate) : null;
+}
+
+/** One row per business key (a lead's announce and triage, a deal's stages), newest first. */
+function groupRows(rows) {
+  const groups = new Map();
+  for (const row of rows) {
+    const group = groups.get(row.pageKey) ?? { key: row.pageKey, rows: [] };
+    group.rows.push(row);
+    groups.set(row.pageKey, group);
+  }
+  return [...groups.values()];
+}
+
+function rowElement(group) {
+  const newest = group.rows[0];
+  const title = group.rows.map((row) => row.story.title).find(Boolean) ?? group.key;
+  const keyCell = h(
+    "td",
+    { class: "lead" },
+    h("a", { href: keyUrl(group.key, newest.flow) }, title),
+    h("br"),
+    h("code", { class: "id" }, group.key),
+    h("span", { class: "muted" }, ` ${newest.keyNoun}`),
+  );
+  const stopped = group.rows.every((row) => row.stopDate);
+  const first = Math.min(...group.rows.map((row) => row.startDate));
+  const last = Math.max(...group.rows.map((row) => row.stopDate ?? 0));
   return h(
     "tr",
-    { "data-execution": row.name, "data-flow": row.flow, "data-status": row.status },
-    leadCell,
-    h("td", { class: "flow" }, h("span", { class: `flow-tag flow-${row.flow}` }, row.flow)),
-    h("td", { class: "status" }, ...statusCell(row)),
-    ...(row.flow === "announce" ? announceCells(row) : flowCells(row)),
+    {
+      "data-key": group.key,
+      "data-status": group.rows.map((row) => row.status).join(" "),
+    },
+    keyCell,
+    h("td", { class: "flows" }, ...[...group.rows].reverse().map(flowResult)),
     h(
       "td",
       null,
       h(
         "time",
-        { datetime: isoOf(row.startDate), title: formatUtc(row.startDate), "data-since": row.startDate },
-        ago(row.startDate, serverNow()),
+        {
+          datetime: isoOf(newest.startDate),
+          title: formatUtc(newest.startDate),
+          "data-since": newest.startDate,
+        },
+        ago(newest.startDate, serverNow()),
       ),
     ),
-    h("td", { class: "duration" }, duration ?? h("span", { class: "muted" }, "running")),
+    h(
+      "td",
+      { class: "duration" },
+      stopped ? formatDuration(last - first) : h("span", { class: "muted" }, "running"),
+    ),
   );
 }
 
 function renderRows(rows) {
   const seen = new Set();
-  const elements = rows.map((row) => {
-    const id = `${row.flow}/${row.name}`;
+  const elements = groupRows(rows).map((group) => {
+    const id = group.key;
     seen.add(id);
-    const signature = JSON.stringify(row);
+    const signature = JSON.stringify(group.rows);
     const known = rendered.get(id);
     if (known && known.signature === signature) return known.element;
-    const element = rowElement(row);
+    const element = rowElement(group);
     rendered.set(id, { signature, element });
     return element;
   });
@@ -144,7 +150,7 @@ function emptyText(page) {
     return `Nothing matches “${view.q}” in the ${formatCount(page.scanned)} newest executions looked at.`;
   if (view.status)
     return `No ${statusLabel(view.status).toLowerCase()} executions${view.flow ? ` of ${view.flow}` : ""}${view.cursor ? " on this page" : ""}.`;
-  return "No executions yet. Send a signed Close webhook to /webhook/close (pnpm leadrelay send, or pnpm demo for three).";
+  return "No executions yet. Send a signed Close webhook to /webhook/close (pnpm leadrelay send), or run pnpm demo for one event of every flow.";
 }
 
 async function load() {
@@ -172,7 +178,8 @@ async function load() {
   view.next = page.cursor;
   const pageNumber = view.previous.length + 1;
   caption.textContent = `Executions of ${view.flow || "every flow"}, newest first — page ${pageNumber}${view.status ? `, ${statusLabel(view.status).toLowerCase()}` : ""}${view.q ? `, matching “${view.q}”` : ""}`;
-  pageInfo.textContent = `Page ${pageNumber} · ${page.rows.length} execution${page.rows.length === 1 ? "" : "s"}`;
+  const keys = new Set(page.rows.map((row) => row.pageKey)).size;
+  pageInfo.textContent = `Page ${pageNumber} · ${keys} key${keys === 1 ? "" : "s"}, ${page.rows.length} execution${page.rows.length === 1 ? "" : "s"}`;
   document.getElementById("search-note").textContent =
     describeScan(page) ||
     "An execution name is looked up directly; other text is searched in the newest executions, up to 1,000 per search (you can search further).";

@@ -8,6 +8,7 @@ const LABELS = {
   retrying: "Retrying",
   notified: "Notified",
   succeeded: "Succeeded",
+  skipped: "Succeeded · skipped",
   failed: "Failed",
   aborted: "Aborted",
   "timed-out": "Timed out",
@@ -19,6 +20,7 @@ const ICONS = {
   retrying: "↻",
   notified: "✓",
   succeeded: "✓",
+  skipped: "⚠",
   failed: "✗",
   aborted: "■",
   "timed-out": "✗",
@@ -31,7 +33,7 @@ export function statusCell(row) {
     { class: `badge status-${row.status}`, "data-status": row.status },
     h("span", { "aria-hidden": "true" }, ICONS[row.status] ?? "•"),
     " ",
-    LABELS[row.status] ?? row.status,
+    row.status === "skipped" ? `Succeeded · ${row.skipped ?? 1} skipped` : (LABELS[row.status] ?? row.status),
   );
   const detail = [];
   if (row.status === "waiting" && row.waitEndsAt) {
@@ -49,7 +51,7 @@ export function statusCell(row) {
   } else if (row.error) {
     detail.push(h("span", { class: "detail error-name" }, row.error));
   }
-  return [badge, ...detail];
+  return [badge, ...detail.flatMap((part) => [" ", part])];
 }
 
 export function statusLabel(status) {

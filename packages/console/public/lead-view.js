@@ -158,6 +158,12 @@ function stepItem(step, index, execution) {
   );
 }
 
+/** Retries so far: while one is pending ("Retrying"), the failed attempt waiting for it counts. */
+function retriesOf(execution) {
+  const pending = execution.row.status === "retrying" ? (execution.row.failedAttempts ?? 1) : 0;
+  return Math.max(execution.timeline.retries, pending);
+}
+
 function timeline(execution) {
   const items = [];
   const redrives = [...execution.timeline.redrivenAt];
@@ -184,7 +190,7 @@ function timeline(execution) {
     h(
       "p",
       { class: "note" },
-      `${t.status}${total} · ${t.retries} retr${t.retries === 1 ? "y" : "ies"}${t.redrives ? ` · redriven ${t.redrives}×` : ""} · ${formatCount(t.events)} history events`,
+      `${t.status}${total} · ${retriesOf(execution)} retr${retriesOf(execution) === 1 ? "y" : "ies"}${t.redrives ? ` · redriven ${t.redrives}×` : ""} · ${formatCount(t.events)} history events`,
     ),
     h("ol", { class: "timeline" }, ...items),
   ];
@@ -193,7 +199,8 @@ function timeline(execution) {
 /** A Task's result field: text as text (a sanitized message, a prompt, a raw answer), the rest as JSON. */
 function resultValue(value) {
   if (typeof value === "string") return h("pre", { class: "result-text" }, value);
-  if (value === null || typeof value !== "object") return h("code", null, String(value));
+  if (value === null || value === undefined) return h("span", { class: "muted" }, "—");
+  if (typeof value !== "object") return h("code", null, String(value));
   return h("pre", null, JSON.stringify(value, null, 2));
 }
 
@@ -201,7 +208,7 @@ function results(execution) {
   if (execution.results.length === 0) return null;
   return h(
     "details",
-    { id: idOf(execution, "results"), class: "results", open: execution.flow !== "announce" },
+    { id: idOf(execution, "results"), class: "results" },
     h("summary", null, "What the steps returned"),
     ...execution.results.map((result) =>
       h(
@@ -318,7 +325,21 @@ function executionCard(execution, primary) {
     ),
     actions(execution, primary),
     results(execution),
-    ...timeline(execution),
+    // The step-by-step history is one click away (open while it runs): the story above says what came of it.
+    h(
+      "details",
+      {
+        id: idOf(execution, "timeline"),
+        class: "timeline-box",
+        open: ["waiting", "running", "retrying"].includes(execution.row.status),
+      },
+      h(
+        "summary",
+        null,
+        `Timeline: ${execution.timeline.steps.length} steps, ${retriesOf(execution)} retr${retriesOf(execution) === 1 ? "y" : "ies"}`,
+      ),
+      ...timeline(execution),
+    ),
   );
 }
 
@@ -342,6 +363,95 @@ function flowColumn(flow, detail) {
           "p",
           { class: "note" },
           "Replays older than the newest 1,000 executions of this flow were not searched.",
+        ),
+  );
+}
+
+const ACTION_MARKS = { done: "✓", skipped: "⚠", failed: "✗", uncertain: "?", running: "…" };
+const ACTION_WORDS = {
+  done: "done",
+  skipped: "skipped",
+  failed: "failed",
+  uncertain: "not confirmed",
+  running: "in progress",
+};
+const clip = (text, max = 240) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function actionItem(execution, action) {
+  const why =
+    action.status === "skipped"
+      ? ` — ${action.reason}`
+      : action.status === "failed"
+        ? ` — ${action.error}${action.cause ? `: ${clip(action.cause)}` : ""}`
+        : action.detail
+          ? ` — ${action.detail}`
+          : "";
+  return h(
+    "li",
+    {
+      class: "action",
+      "data-flow": execution.flow,
+      "data-execution": execution.name,
+      "data-action": action.id,
+      "data-status": action.status,
+    },
+    h(
+      "span",
+      { class: "verdict" },
+      `${ACTION_MARKS[action.status] ?? "•"} ${action.title}: ${ACTION_WORDS[action.status] ?? action.status}`,
+    ),
+    why,
+  );
+}
+
+/** Who, what happened in every flow, what needs a human: the first screen of a key's page. */
+function storySection(detail) {
+  const executions = detail.flows.flatMap((flow) => flow.executions);
+  const needs = [
+    ...new Set(
+      executions.flatMap((execution) => [
+        ...execution.story.needsHuman,
+        ...(execution.story.actions.length === 0 &&
+        ["failed", "timed-out", "aborted"].includes(execution.row.status)
+          ? [
+              `${execution.flow} ${execution.row.status}${execution.row.error ? ` (${execution.row.error})` : ""}: ${execution.explanation ?? "see its timeline"}`,
+            ]
+          : []),
+      ]),
+    ),
+  ];
+  return h(
+    "section",
+    { class: "panel story", id: "story", "aria-labelledby": "story-heading" },
+    h("h2", { id: "story-heading" }, "What happened"),
+    ...executions.map((execution) =>
+      h(
+        "p",
+        { class: "outcome-line", "data-flow": execution.flow, "data-execution": execution.name },
+        h("span", { class: `flow-tag flow-${execution.flow}` }, execution.flow),
+        " ",
+        ...statusCell(execution.row),
+        execution.story.outcome ? h("strong", { class: "outcome" }, ` ${execution.story.outcome}`) : null,
+        " ",
+        h("code", { class: "id" }, execution.name),
+      ),
+    ),
+    h(
+      "ul",
+      { class: "actions-done", id: "actions-done" },
+      ...executions.flatMap((execution) =>
+        execution.story.actions.map((action) => actionItem(execution, action)),
+      ),
+    ),
+    h("h3", null, "Needs a human"),
+    needs.length > 0
+      ? h("ul", { class: "needs", id: "needs" }, ...needs.map((line) => h("li", null, clip(line, 400))))
+      : h(
+          "p",
+          { class: "muted", id: "needs" },
+          executions.some((execution) => ["waiting", "running", "retrying"].includes(execution.row.status))
+            ? "Nothing yet: still in progress."
+            : "Nothing: every action was done or turned off on purpose.",
         ),
   );
 }
@@ -403,6 +513,17 @@ function slackSection(detail) {
       }),
     );
   }
+  // Every other message the key caused (triage's urgent post…), as the local Slack stand-in received it.
+  const posted = new Set([notification.message?.text, unassignedNotice.message?.text].filter(Boolean));
+  for (const entry of detail.lead.slackSink ?? []) {
+    if (posted.has(entry.message.text)) continue;
+    parts.push(
+      slackMessage(entry.message, {
+        at: entry.at,
+        caption: `Received by the local Slack stand-in ${formatUtc(entry.at)}`,
+      }),
+    );
+  }
   if (parts.length === 0) {
     const announce = announceOf(detail);
     const why =
@@ -426,7 +547,7 @@ function slackSection(detail) {
   return h(
     "section",
     { "aria-labelledby": "slack-heading", class: "panel", id: "slack" },
-    h("h2", { id: "slack-heading" }, "Slack message"),
+    h("h2", { id: "slack-heading" }, "Slack messages"),
     ...parts,
   );
 }
@@ -503,12 +624,19 @@ function render(detail) {
     [...root.querySelectorAll("details[id]")].map((element) => [element.id, element.open]),
   );
   const focusSelector = selectorOf(document.activeElement);
-  const title = detail.lead?.lead.name ?? detail.key;
+  const title =
+    detail.flows
+      .flatMap((flow) => flow.executions)
+      .map((execution) => execution.story.title)
+      .find(Boolean) ??
+    detail.lead?.lead.name ??
+    detail.key;
   document.title = `${title} · leadrelay console`;
   const primary = detail.flows
     .find((flow) => flow.id === detail.primary?.flow)
     ?.executions.find((execution) => execution.name === detail.primary?.name);
-  root.replaceChildren(
+  // replaceChildren would write a null as the text "null": leave absent sections out.
+  const sections = [
     h("h1", { id: "title" }, title),
     h(
       "p",
@@ -518,6 +646,8 @@ function render(detail) {
       ` · ${detail.flows.length} flow${detail.flows.length === 1 ? "" : "s"}`,
     ),
     h("p", { id: "message", class: "message", role: "status", hidden: !flash }, flash),
+    storySection(detail),
+    detail.lead ? slackSection(detail) : null,
     detail.lead ? leadSummary(detail) : null,
     h(
       "div",
@@ -531,9 +661,10 @@ function render(detail) {
           `No execution of this key in ${detail.without.map((flow) => flow.id).join(", ")}.`,
         )
       : null,
-    detail.lead ? slackSection(detail) : null,
     detail.lead ? recordsSection(detail) : null,
-  );
+  ];
+  root.replaceChildren(...sections.filter(Boolean));
+
   for (const [id, open] of details) {
     const element = document.getElementById(id);
     if (element) element.open = open;

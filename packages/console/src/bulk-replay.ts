@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from "@aws-sdk/client-sfn";
 import { businessKeyOfExecutionName, replayExecutionName } from "@leadrelay/core";
-import { toItem } from "./execution-pages";
+import { type ExecutionItem, toItem } from "./execution-pages";
 import { type LeadTarget, listExecutions, type Replay, replayExecution } from "./lead-operations";
 
 /**
@@ -14,10 +14,14 @@ import { type LeadTarget, listExecutions, type Replay, replayExecution } from ".
 
 export interface BulkReplayOptions {
   status: ExecutionStatus;
+  /** The flow's id, for `accept`. */
+  flow?: string;
   /** epoch ms: executions started at or after this. */
   since: number;
   /** At most this many replays. */
   limit?: number;
+  /** A closer look at each execution in `status` (e.g. SKIPPED: succeeded with an action skipped). */
+  accept?: (item: ExecutionItem) => Promise<boolean>;
 }
 
 export interface PlannedReplay {
@@ -51,13 +55,13 @@ export async function planBulkReplay(
   scan: do {
     const page = await listExecutions(target, { maxResults: 100, nextToken });
     for (const execution of page.executions) {
-      const item = toItem("", execution);
+      const item = toItem(options.flow ?? "", execution);
       if (item.startDate < options.since) break scan;
       scanned++;
       const key = businessKeyOfExecutionName(item.name);
       // Newest first: the first execution seen of a key is its newest.
       if (!newestOfKey.has(key)) newestOfKey.set(key, { name: item.name, status: item.status });
-      if (item.status === options.status) {
+      if (item.status === options.status && (!options.accept || (await options.accept(item)))) {
         matching.push({
           name: item.name,
           key,

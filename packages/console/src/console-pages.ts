@@ -91,6 +91,7 @@ export function listPage(context: PageContext): string {
       <option value="retrying">Retrying</option>
       <option value="running">Running</option>
       <option value="succeeded">Succeeded</option>
+      <option value="skipped">Succeeded · skipped</option>
       <option value="notified">Notified (announce)</option>
       <option value="failed">Failed</option>
       <option value="aborted">Aborted</option>
@@ -113,9 +114,9 @@ export function listPage(context: PageContext): string {
 <p id="search-note" class="note">An execution name is looked up directly; other text is searched in the newest executions, up to 1,000 per search (you can search further).</p>
 <p id="message" class="message" role="alert" hidden></p>
 <table id="leads" class="leads" aria-busy="true">
-  <caption id="caption">Executions of every flow, newest first</caption>
+  <caption id="caption">Every flow's executions, one row per lead, deal or reply, newest first</caption>
   <thead>
-    <tr><th scope="col">Lead / key</th><th scope="col">Flow</th><th scope="col">Status</th><th scope="col">Owner</th><th scope="col">Funnel</th><th scope="col">Created</th><th scope="col">Started</th><th scope="col">Duration</th></tr>
+    <tr><th scope="col">Who / key</th><th scope="col">Flows: status and outcome</th><th scope="col">Started</th><th scope="col">Duration</th></tr>
   </thead>
   <tbody id="rows"></tbody>
 </table>

@@ -104,7 +104,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleHandler {
   const region = deps.region ?? regionOfArn(flows[0]?.stateMachineArn ?? "");
   // Fewer calls in flight against AWS: GetExecutionHistory and ListExecutions are throttled per account.
   const list = new ExecutionList({ flows, store, holds, clock, concurrency: deps.mode === "aws" ? 8 : 16 });
-  const details = new ExecutionDetails({ mode: deps.mode, region, holds });
+  const details = new ExecutionDetails({ mode: deps.mode, region, holds, store });
   const replays = new ReplayFinder();
   const guard = createActionGuard();
   const assets = loadAssets();

@@ -2,6 +2,7 @@ import type { DescribeExecutionCommandOutput } from "@aws-sdk/client-sfn";
 import {
   buildTimeline,
   businessKeyOfExecutionName,
+  type ObjectStore,
   type Timeline,
   type TimelineStep,
   unwrapCause,
@@ -10,6 +11,7 @@ import { executionConsoleUrl } from "./aws-console-links";
 import { BoundedCache } from "./bounded-concurrency";
 import { ANNOUNCE, type FlowTarget } from "./console-flows";
 import { explain } from "./error-explanations";
+import { type ExecutionStory, executionFacts, executionStory, keyNounOf, pageKeyOf } from "./execution-story";
 import { executionHistory, inputObjectOf } from "./lead-operations";
 import { type HoldOf, type RowStatus, runningStatus, stoppedStatus } from "./row-status";
 import {
@@ -35,8 +37,14 @@ export interface ExecutionDetail {
   flow: string;
   flowTitle: string;
   name: string;
-  /** The business key: the name without a replay suffix. */
+  /** The execution key: the name without a replay suffix. */
   key: string;
+  /** The business key (its page): deal-stage's stages share `deal-{dealId}`. */
+  pageKey: string;
+  /** What a key of the flow is ("Close lead", "deal"…). */
+  keyNoun: string;
+  /** How it reads to a person, from its flow's declaration: title, outcome, each action's status. */
+  story: ExecutionStory;
   executionArn: string;
   replayOf?: string;
   execution: {
@@ -63,6 +71,8 @@ export interface ExecutionDetail {
 
 export interface ExecutionDetailDeps {
   mode: "local" | "aws";
+  /** The stage's bucket: a flow may name the person from a stored object. */
+  store?: ObjectStore;
   region?: string;
   holds: (flow: string) => Promise<HoldOf>;
 }
@@ -90,7 +100,14 @@ export class ExecutionDetails {
       executionHistory(flow, executionArn),
       this.deps.holds(flow.id),
     ]);
-    const detail = buildDetail(flow, described, events, holds, this.deps);
+    const timeline = buildTimeline(events);
+    const name = described.name ?? executionArn.split(":").at(-1) ?? "";
+    const story = await executionStory(
+      flow.id,
+      executionFacts({ name, status, input: described.input, output: described.output }, events, timeline),
+      this.deps.store,
+    );
+    const detail = buildDetail(flow, described, events, holds, this.deps, timeline, story);
     if (status !== "RUNNING" && status !== "PENDING_REDRIVE") this.stopped.set(cacheKey, detail);
     return detail;
   }
@@ -102,18 +119,21 @@ function buildDetail(
   events: Awaited<ReturnType<typeof executionHistory>>,
   holds: HoldOf,
   deps: ExecutionDetailDeps,
+  timeline: Timeline,
+  story: ExecutionStory,
 ): ExecutionDetail {
   const name = described.name ?? described.executionArn?.split(":").at(-1) ?? "";
   const executionArn = described.executionArn ?? "";
-  const timeline = buildTimeline(events);
   const status = described.status ?? "RUNNING";
-  const row =
+  const stopped_ =
     stoppedStatus(
       status,
       described.error,
       described.cause,
       flow.id === ANNOUNCE ? "notified" : "succeeded",
     ) ?? runningStatus([...events].reverse(), holds);
+  const row: RowStatus =
+    status === "SUCCEEDED" && story.skipped > 0 ? { status: "skipped", skipped: story.skipped } : stopped_;
   const input = parseLoosely(described.input) as { replayOf?: unknown } | undefined;
   const stopped = status === "FAILED" || status === "ABORTED" || status === "TIMED_OUT";
   // AWS redrives from the unsuccessful state; after a Catch that is the Fail state, which fails
@@ -136,6 +156,9 @@ function buildDetail(
     flowTitle: flow.title,
     name,
     key: businessKeyOfExecutionName(name),
+    pageKey: pageKeyOf(flow.id, name),
+    keyNoun: keyNounOf(flow.id),
+    story,
     executionArn,
     replayOf: typeof input?.replayOf === "string" ? input.replayOf : undefined,
     execution: {

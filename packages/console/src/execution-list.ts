@@ -1,17 +1,10 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import {
-  businessKeyOfExecutionName,
-  enrichedKey,
-  isValidLeadId,
-  type ObjectStore,
-  REPLAY_SEPARATOR,
-  rawEventKey,
-} from "@leadrelay/core";
+import { businessKeyOfExecutionName, type ObjectStore, REPLAY_SEPARATOR } from "@leadrelay/core";
 import { BoundedCache, mapWithConcurrency } from "./bounded-concurrency";
 import { ANNOUNCE, chooseFlows, type FlowTarget } from "./console-flows";
 import { type ExecutionItem, MergedExecutions } from "./execution-pages";
-import { findExecution } from "./lead-operations";
-import { emptyFacts, factsFromEnriched, factsFromRaw, type LeadFacts } from "./lead-record";
+import { type ExecutionStory, executionFacts, executionStory, keyNounOf, pageKeyOf } from "./execution-story";
+import { executionHistory, findExecution } from "./lead-operations";
 import {
   executionFilterOf,
   type HoldOf,
@@ -28,17 +21,19 @@ export { BadCursor } from "./execution-pages";
 export interface ExecutionRow extends RowStatus {
   flow: string;
   name: string;
-  /** The business key (the execution name without a replay suffix). */
+  /** The execution key (the execution name without a replay suffix). */
   key: string;
-  /** The key when it is a Close lead id (announce, triage), else empty. */
-  leadId: string;
+  /** The business key: one page, one list row (deal-stage: `deal-{dealId}` for every stage). */
+  pageKey: string;
+  /** What a key of the flow is ("Close lead", "deal"…). */
+  keyNoun: string;
   executionArn: string;
   startDate: number;
   stopDate?: number;
   redriveCount: number;
   replay: boolean;
-  /** What is known of the lead, for keys that are lead ids. Owner and funnel are announce's. */
-  lead?: Omit<LeadFacts, "leadId" | "closeUrl" | "statusLabel" | "email">;
+  /** How the execution reads to a person, from its flow's declaration: title, outcome, actions. */
+  story: ExecutionStory;
 }
 
 export interface ListQuery {
@@ -102,10 +97,8 @@ function lastStateOf(newestFirst: readonly HistoryEvent[]): string | undefined {
  */
 export class ExecutionList {
   private readonly statuses = new BoundedCache<string, { key: string; status: RowStatus }>(50_000);
-  private readonly enriched = new BoundedCache<string, LeadFacts>(50_000);
-  private readonly raw = new BoundedCache<string, LeadFacts>(50_000);
-  /** Executions known to have stopped without an enriched record: no need to look again. */
-  private readonly withoutEnriched = new BoundedCache<string, true>(50_000);
+  /** Stories of stopped executions (they change only when redriven: the key has the redrive count). */
+  private readonly stories = new BoundedCache<string, { key: string; story: ExecutionStory }>(50_000);
 
   constructor(private readonly deps: ExecutionListDeps) {}
 
@@ -121,7 +114,7 @@ export class ExecutionList {
     const scanning = derived || needle !== "";
     const accept = async (item: ExecutionItem): Promise<ExecutionRow | undefined> => {
       if (derived && (await this.statusOf(item)).status !== query.status) return undefined;
-      if (needle && !matches(item, await this.factsOf(item), needle)) return undefined;
+      if (needle && !matches(item, await this.storyOf(item), needle)) return undefined;
       return this.row(item);
     };
 
@@ -184,10 +177,6 @@ export class ExecutionList {
           stopDate: toMs(out.stopDate),
           redriveCount: out.redriveCount ?? 0,
         };
-        const stopped = stoppedStatus(item.status, out.error, out.cause, successOf(flow.id));
-        if (stopped && flow.id === ANNOUNCE) {
-          this.statuses.set(item.executionArn, { key: statusKey(item), status: stopped });
-        }
         return item;
       }),
     );
@@ -200,31 +189,63 @@ export class ExecutionList {
   }
 
   async row(item: ExecutionItem): Promise<ExecutionRow> {
-    // Status first: a waiting lead has no enriched record yet, so factsOf need not look for one.
-    const status = await this.statusOf(item);
-    const key = businessKeyOfExecutionName(item.name);
-    const facts = isValidLeadId(key) ? await this.factsOf(item) : undefined;
+    const [status, story] = await Promise.all([this.statusOf(item), this.storyOf(item)]);
     return {
       ...status,
       flow: item.flow,
       name: item.name,
-      key,
-      leadId: facts ? key : "",
+      key: businessKeyOfExecutionName(item.name),
+      pageKey: pageKeyOf(item.flow, item.name),
+      keyNoun: keyNounOf(item.flow),
       executionArn: item.executionArn,
       startDate: item.startDate,
       stopDate: item.stopDate,
       redriveCount: item.redriveCount,
       replay: item.name.includes(REPLAY_SEPARATOR),
-      lead: facts
-        ? {
-            name: facts.name,
-            owner: facts.owner,
-            funnel: facts.funnel,
-            createdAt: facts.createdAt,
-            from: facts.from,
-          }
-        : undefined,
+      story,
     };
+  }
+
+  /**
+   * What the execution's flow says of it. A stopped execution is read once (its output, or its
+   * history when it did not succeed); a running one from its recent events, each time.
+   */
+  async storyOf(item: ExecutionItem): Promise<ExecutionStory> {
+    const key = statusKey(item);
+    const cached = this.stories.get(item.executionArn);
+    if (cached && cached.key === key) {
+      if (TERMINAL.has(item.status)) return cached.story;
+      // A hold ends at a known time: until then nothing can change.
+      const row = this.statuses.get(item.executionArn)?.status;
+      if (row?.status === "waiting" && row.waitEndsAt !== undefined && this.deps.clock() < row.waitEndsAt)
+        return cached.story;
+    }
+    const flow = this.flowOf(item);
+    const described = await flow.sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
+    const status = described.status ?? item.status;
+    let events: HistoryEvent[] = [];
+    if (status !== "SUCCEEDED") {
+      events = TERMINAL.has(status)
+        ? await executionHistory(flow, item.executionArn)
+        : [
+            ...((
+              await flow.sfn.send(
+                new GetExecutionHistoryCommand({
+                  executionArn: item.executionArn,
+                  reverseOrder: true,
+                  maxResults: RECENT_EVENTS,
+                }),
+              )
+            ).events ?? []),
+          ].reverse();
+    }
+    const facts = executionFacts(
+      { name: item.name, status, input: described.input, output: described.output },
+      events,
+    );
+    const story = await executionStory(item.flow, facts, this.deps.store);
+    if (status === item.status) this.stories.set(item.executionArn, { key, story });
+    return story;
   }
 
   async statusOf(item: ExecutionItem): Promise<RowStatus> {
@@ -239,28 +260,24 @@ export class ExecutionList {
       }
     }
     const sfn = this.flowOf(item).sfn;
-    const announce = item.flow === ANNOUNCE;
     let status: RowStatus;
-    if (item.status === "SUCCEEDED" && announce) status = { status: "notified" };
-    else if (TERMINAL.has(item.status)) {
-      const out =
-        item.status === "SUCCEEDED"
-          ? undefined
-          : await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
+    if (item.status === "SUCCEEDED") {
+      const { skipped } = await this.storyOf(item);
+      status = skipped > 0 ? { status: "skipped", skipped } : { status: successOf(item.flow) };
+    } else if (TERMINAL.has(item.status)) {
+      const out = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
       status = stoppedStatus(item.status, out?.error, out?.cause, successOf(item.flow)) ?? {
         status: "failed",
       };
-      // Other flows show where they ended (announce's rows have their owner and funnel instead).
-      if (!announce) {
-        const { events = [] } = await sfn.send(
-          new GetExecutionHistoryCommand({
-            executionArn: item.executionArn,
-            reverseOrder: true,
-            maxResults: LAST_EVENTS,
-          }),
-        );
-        status.state = lastStateOf(events);
-      }
+      // Where it ended: the last state entered.
+      const { events = [] } = await sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn: item.executionArn,
+          reverseOrder: true,
+          maxResults: LAST_EVENTS,
+        }),
+      );
+      status.state = lastStateOf(events);
     } else {
       const { events = [] } = await sfn.send(
         new GetExecutionHistoryCommand({
@@ -275,30 +292,6 @@ export class ExecutionList {
     }
     this.statuses.set(item.executionArn, { key, status });
     return status;
-  }
-
-  async factsOf(item: ExecutionItem): Promise<LeadFacts> {
-    const leadId = businessKeyOfExecutionName(item.name);
-    if (!isValidLeadId(leadId)) return emptyFacts(leadId);
-    const enriched = this.enriched.get(leadId);
-    if (enriched) return enriched;
-    const settledKey = `${item.executionArn}|${statusKey(item)}`;
-    const cachedRaw = this.raw.get(leadId);
-    const waiting = this.statuses.get(item.executionArn)?.status.status === "waiting";
-    // While a lead waits, or once its execution stopped without one, no enriched record is coming.
-    if (cachedRaw && (waiting || this.withoutEnriched.get(settledKey))) return cachedRaw;
-    const enrichedBody = await this.deps.store.get(enrichedKey(leadId));
-    const fromEnriched = enrichedBody === undefined ? undefined : factsFromEnriched(leadId, enrichedBody);
-    if (fromEnriched) {
-      this.enriched.set(leadId, fromEnriched);
-      return fromEnriched;
-    }
-    if (TERMINAL.has(item.status)) this.withoutEnriched.set(settledKey, true);
-    if (cachedRaw) return cachedRaw;
-    const rawBody = await this.deps.store.get(rawEventKey(leadId));
-    const fromRaw = (rawBody === undefined ? undefined : factsFromRaw(leadId, rawBody)) ?? emptyFacts(leadId);
-    if (rawBody !== undefined) this.raw.set(leadId, fromRaw);
-    return fromRaw;
   }
 
   /** After an action the next read must not trust what was learned before. */
@@ -317,6 +310,6 @@ function statusKey(item: ExecutionItem): string {
   return `${item.status}|${item.redriveCount}`;
 }
 
-function matches(item: ExecutionItem, facts: LeadFacts, needle: string): boolean {
-  return [item.name, facts.name, facts.owner].some((value) => value?.toLocaleLowerCase().includes(needle));
+function matches(item: ExecutionItem, story: ExecutionStory, needle: string): boolean {
+  return [item.name, story.title, story.outcome].some((value) => value?.toLocaleLowerCase().includes(needle));
 }

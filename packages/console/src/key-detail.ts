@@ -3,6 +3,7 @@ import { businessKeyOfExecutionName, isValidLeadId, type ObjectStore } from "@le
 import type { ReceivedSlackMessage } from "./console-deps";
 import { ANNOUNCE, type FlowTarget } from "./console-flows";
 import type { ExecutionDetail, ExecutionDetails } from "./execution-detail";
+import { executionKeysOf, pageKeyOf } from "./execution-story";
 import { type LeadExtras, loadLeadExtras } from "./lead-detail";
 import { findExecution } from "./lead-operations";
 import type { ReplayFinder } from "./replay-finder";
@@ -40,19 +41,36 @@ export interface KeyDetailDeps {
   slackMessages?: () => ReceivedSlackMessage[];
 }
 
+/**
+ * The execution keys a page may hold in one flow: the key asked for, the keys the flow files under
+ * it (a deal's stages), and its siblings when the key is itself one execution's (a deal's other stage).
+ */
+function candidateKeys(flowId: string, key: string): string[] {
+  return [
+    ...new Set([key, ...executionKeysOf(flowId, key), ...executionKeysOf(flowId, pageKeyOf(flowId, key))]),
+  ];
+}
+
 async function flowExecutions(
   deps: KeyDetailDeps,
   flow: FlowTarget,
   key: string,
   requested: string,
 ): Promise<FlowExecutions> {
-  const original = await findExecution(flow, key);
-  const found = original
-    ? await deps.replays.find(flow, key, original.startDate?.getTime() ?? 0)
-    : { names: [], complete: true };
-  const names = [...new Set([...found.names, ...(requested !== key ? [requested] : [])])];
+  const perKey = await Promise.all(
+    candidateKeys(flow.id, key).map(async (executionKey) => {
+      const original = await findExecution(flow, executionKey);
+      const found = original
+        ? await deps.replays.find(flow, executionKey, original.startDate?.getTime() ?? 0)
+        : { names: [], complete: true };
+      return { original, found };
+    }),
+  );
+  const names = [
+    ...new Set([...perKey.flatMap(({ found }) => found.names), ...(requested !== key ? [requested] : [])]),
+  ];
   const replays = await Promise.all(names.map((name) => findExecution(flow, name)));
-  const described = [original, ...replays].filter(
+  const described = [...perKey.map(({ original }) => original), ...replays].filter(
     (item): item is DescribeExecutionCommandOutput => item !== undefined,
   );
   described.sort((a, b) => (a.startDate?.getTime() ?? 0) - (b.startDate?.getTime() ?? 0));
@@ -60,7 +78,7 @@ async function flowExecutions(
     id: flow.id,
     title: flow.title,
     executions: await Promise.all(described.map((execution) => deps.details.load(flow, execution))),
-    replaysComplete: found.complete,
+    replaysComplete: perKey.every(({ found }) => found.complete),
   };
 }
 
@@ -86,8 +104,10 @@ export async function loadKeyDetail(
     flows[0];
   const primaryExecution =
     primaryFlow?.executions.find((execution) => execution.name === name) ?? primaryFlow?.executions[0];
+  const first = primaryExecution ?? flows[0]?.executions[0];
   return {
-    key,
+    // The business key: a deal's page is `deal-{dealId}`, whichever stage it was opened from.
+    key: first ? first.pageKey : key,
     requested: name,
     primary:
       primaryFlow && primaryExecution ? { flow: primaryFlow.id, name: primaryExecution.name } : undefined,

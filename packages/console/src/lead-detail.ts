@@ -92,7 +92,8 @@ export async function loadLeadExtras(
       notification: marker(notifiedKey(leadId), notifiedText),
       unassignedNotice: marker(unassignedNoticeKey(leadId), unassignedText),
     },
-    slackSink: slackMessages?.().filter((entry) => entry.message.text?.includes(`(${leadId})`)),
+    // Every message that names the lead (announce's text, triage's urgent post's fields and link).
+    slackSink: slackMessages?.().filter((entry) => JSON.stringify(entry.message).includes(leadId)),
     // Built from the id, never from stored text, so the page cannot link elsewhere.
     links: { close: lead.closeUrl },
   };

@@ -2,7 +2,8 @@ import { type HistoryEventLike, unwrapCause } from "@leadrelay/core";
 
 /**
  * What an operator asks about an execution: is it waiting, being retried, done, or stuck. An
- * announce execution that succeeded "notified" Slack; other flows' just "succeeded".
+ * announce execution that succeeded "notified" Slack; other flows' just "succeeded"; one that
+ * succeeded with any of its actions skipped is "skipped" ("Succeeded · N skipped").
  */
 export type LeadStatus =
   | "waiting"
@@ -10,6 +11,7 @@ export type LeadStatus =
   | "retrying"
   | "notified"
   | "succeeded"
+  | "skipped"
   | "failed"
   | "aborted"
   | "timed-out";
@@ -20,6 +22,7 @@ export const LEAD_STATUSES: readonly LeadStatus[] = [
   "retrying",
   "notified",
   "succeeded",
+  "skipped",
   "failed",
   "aborted",
   "timed-out",
@@ -39,6 +42,8 @@ export interface RowStatus {
   cause?: string;
   /** Failed attempts seen in the recent events (retrying): a lower bound. */
   failedAttempts?: number;
+  /** Actions skipped (status "skipped": it succeeded, with this many actions not done). */
+  skipped?: number;
 }
 
 const ms = (value: HistoryEventLike["timestamp"]) =>
@@ -120,6 +125,9 @@ export function executionFilterOf(status: LeadStatus | undefined): {
     case "notified":
     case "succeeded":
       return { statusFilter: "SUCCEEDED", derived: false };
+    case "skipped":
+      // Succeeded with an action skipped: the execution's output tells them apart.
+      return { statusFilter: "SUCCEEDED", derived: true };
     case "failed":
       return { statusFilter: "FAILED", derived: false };
     case "aborted":

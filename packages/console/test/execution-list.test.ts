@@ -74,7 +74,7 @@ function listOf(sfn: FakeStepFunctions, store: MemoryStore, withTriage = false) 
 }
 
 describe("execution list, one flow (announce)", () => {
-  it("pages with ListExecutions' own paging, newest first, rows completed from the enriched record", async () => {
+  it("pages with ListExecutions' own paging, newest first, rows titled from the stored lead", async () => {
     const { list, sfn } = setup(120);
     const first = await list.page({ pageSize: 50 });
     expect(first.rows.map((row) => row.name)).toEqual(
@@ -82,7 +82,8 @@ describe("execution list, one flow (announce)", () => {
     );
     expect(first.rows[1]).toMatchObject({
       status: "notified",
-      lead: { name: "Lead 1", owner: "Owner 1", funnel: "Inbound", from: "enriched" },
+      pageKey: "lead_L00001",
+      story: { title: "Lead 1" },
     });
     const second = await list.page({ pageSize: 50, cursor: first.cursor });
     const third = await list.page({ pageSize: 50, cursor: second.cursor });
@@ -104,7 +105,7 @@ describe("execution list, one flow (announce)", () => {
       state: "HoldForOwner",
       waitEndsAt: NOW - 60_000 + HOLD_SECONDS * 1000,
     });
-    expect(page.rows[0]?.lead).toMatchObject({ name: "Lead 0", owner: null, from: "raw" });
+    expect(page.rows[0]?.story.title).toBe("Lead 0");
     const histories = sfn.count("GetExecutionHistory");
     await list.page({ pageSize: 10 });
     expect(sfn.count("GetExecutionHistory")).toBe(histories);
@@ -124,15 +125,15 @@ describe("execution list, one flow (announce)", () => {
   it("searches names over the newest pages, continuing exactly where the page filled up", async () => {
     const { list } = setup(250, (index) => ({ name: index % 10 === 0 ? `Acme ${index}` : `Other ${index}` }));
     const first = await list.page({ pageSize: 10, q: "acme" });
-    expect(first.rows.map((row) => row.lead?.name)).toEqual(
+    expect(first.rows.map((row) => row.story.title)).toEqual(
       Array.from({ length: 10 }, (_, i) => `Acme ${i * 10}`),
     );
     const second = await list.page({ pageSize: 10, q: "ACME", cursor: first.cursor });
-    expect(second.rows.map((row) => row.lead?.name)).toEqual(
+    expect(second.rows.map((row) => row.story.title)).toEqual(
       Array.from({ length: 10 }, (_, i) => `Acme ${(i + 10) * 10}`),
     );
     const third = await list.page({ pageSize: 10, q: "acme", cursor: second.cursor });
-    expect(third.rows.map((row) => row.lead?.name)).toEqual([
+    expect(third.rows.map((row) => row.story.title)).toEqual([
       "Acme 200",
       "Acme 210",
       "Acme 220",
@@ -149,7 +150,7 @@ describe("execution list, one flow (announce)", () => {
     const first = await list.page({ pageSize: 10, q: "needle" });
     expect(first).toMatchObject({ rows: [], scanned: SCAN_LIMIT, scanLimitReached: true });
     const further = await list.page({ pageSize: 10, q: "needle", cursor: first.cursor });
-    expect(further.rows.map((row) => row.lead?.name)).toEqual(["Needle Ltd"]);
+    expect(further.rows.map((row) => row.story.title)).toEqual(["Needle Ltd"]);
     expect(further.scanLimitReached).toBe(false);
   });
 
@@ -250,7 +251,7 @@ describe("execution list, every flow", () => {
     await expect(list.page({ flow: "nope", pageSize: 5 })).rejects.toThrow(/no flow nope/);
   });
 
-  it("shows other flows' rows as succeeded or failed with the state they ended in", async () => {
+  it("shows other flows' rows as succeeded, or failed with the state they ended in", async () => {
     const { list, add, sfn } = twoFlows(1, 1);
     add("triage", 99, NOW + 1000, {
       status: "FAILED",
@@ -270,7 +271,8 @@ describe("execution list, every flow", () => {
     expect(page.rows.map((row) => [row.flow, row.status, row.state, row.error])).toEqual([
       ["triage", "failed", "SendSms", "ServiceUnavailable"],
       ["announce", "notified", undefined, undefined],
-      ["triage", "succeeded", "RecordOutcome", undefined],
+      // A success reads as its flow's outcome (none here: the fake has no output), not a state.
+      ["triage", "succeeded", undefined, undefined],
     ]);
     // What was learned about stopped executions is kept.
     const histories = sfn.count("GetExecutionHistory");

@@ -58,6 +58,37 @@ export type WebhookVerdict =
   | { kind: "invalid"; reason: string };
 
 const MAX_DEPTH = 32;
+/**
+ * Most items any array of a Close body may hold (a lead's contacts, contact_ids, custom field
+ * values): checked before a single element is validated, so 100,000 `contact_ids` cost a length
+ * check, not 100,000 validation issues.
+ */
+export const MAX_ARRAY_ITEMS = 1_000;
+
+/**
+ * Why a parsed JSON value is too big a shape to validate: nested deeper than `maxDepth` or an array
+ * longer than `maxItems`, found in one walk that never visits the elements of an array it refuses.
+ */
+export function jsonShapeProblem(
+  value: unknown,
+  limits: { maxDepth: number; maxItems: number },
+): string | undefined {
+  // Iterative so a hostile body cannot blow the stack; paths stay short since depth is bounded.
+  const stack: Array<[unknown, number, string]> = [[value, 1, "body"]];
+  while (stack.length > 0) {
+    const [node, depth, path] = stack.pop() as [unknown, number, string];
+    if (depth > limits.maxDepth) return "body is nested too deeply";
+    if (Array.isArray(node)) {
+      if (node.length > limits.maxItems) {
+        return `${path.slice(0, 120)} holds ${node.length} items (at most ${limits.maxItems})`;
+      }
+      for (let i = 0; i < node.length; i++) stack.push([node[i], depth + 1, `${path}.${i}`]);
+    } else if (node && typeof node === "object") {
+      for (const [key, child] of Object.entries(node)) stack.push([child, depth + 1, `${path}.${key}`]);
+    }
+  }
+  return undefined;
+}
 
 /** How deeply a parsed JSON value nests, counted up to just past `limit` (a body's size bound does not bound its depth). */
 export function jsonDepth(value: unknown, limit: number): number {
@@ -93,7 +124,8 @@ export function classifyWebhook(rawBody: string): WebhookVerdict {
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     return { kind: "invalid", reason: "body must be a JSON object" };
   }
-  if (jsonDepth(json, MAX_DEPTH) > MAX_DEPTH) return { kind: "invalid", reason: "body is nested too deeply" };
+  const shape = jsonShapeProblem(json, { maxDepth: MAX_DEPTH, maxItems: MAX_ARRAY_ITEMS });
+  if (shape) return { kind: "invalid", reason: shape };
   const envelope = CloseWebhook.safeParse(json);
   if (!envelope.success) return { kind: "invalid", reason: describe(envelope.error) };
   const webhook = envelope.data;

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import type { CloseLeadData } from "./close-webhook";
+import { type CloseLeadData, classifyWebhook } from "./close-webhook";
 import type { OwnerRecord } from "./owner-record";
 
 const field = z.nullable(z.string());
@@ -77,4 +77,20 @@ export function mergeLead(lead: LeadSummary, owner: OwnerRecord, receivedAt: str
     closeUrl: closeLeadUrl(lead.leadId),
     receivedAt,
   };
+}
+
+/**
+ * The lead's name from a stored Close record: announce's merged record (`name`) or the raw
+ * `lead.created` webhook (`display_name`, else `name`). Undefined when the text is neither.
+ */
+export function leadNameOfStoredRecord(body: string): string | undefined {
+  try {
+    const record = JSON.parse(body) as { name?: unknown; event?: unknown };
+    if (record && typeof record === "object" && !("event" in record) && typeof record.name === "string")
+      return present(record.name) ?? undefined;
+  } catch {
+    return undefined;
+  }
+  const verdict = classifyWebhook(body);
+  return verdict.kind === "lead-created" ? (summarizeLead("", verdict.data).name ?? undefined) : undefined;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type CloseWebhook, classifyWebhook, leadIdOf } from "../src/close-webhook";
+import {
+  type CloseWebhook,
+  classifyWebhook,
+  jsonShapeProblem,
+  leadIdOf,
+  MAX_ARRAY_ITEMS,
+} from "../src/close-webhook";
 import { CLOSE_FIXTURES, type CloseFixture, closeFixture, closeFixtureJson, LEAD_IDS } from "./fixture-files";
 
 function envelope(event: Record<string, unknown>): CloseWebhook {
@@ -141,6 +147,57 @@ describe("classifyWebhook refuses", () => {
     const depth = 100_000;
     const body = `{"event":${"[".repeat(depth)}${"]".repeat(depth)}}`;
     expect(classifyWebhook(body)).toEqual({ kind: "invalid", reason: "body is nested too deeply" });
+  });
+
+  // #22 finding 15: a signed ~300 KB body with 100,000 contact_ids used to be validated element by
+  // element (one zod issue each, 30-60 MB of heap) before being refused.
+  it("an array over the bound is refused by its length, before any element is validated", () => {
+    const body = JSON.stringify({
+      event: {
+        id: "ev_1",
+        object_type: "lead",
+        action: "created",
+        lead_id: "lead_Big1",
+        data: { id: "lead_Big1", contact_ids: Array.from({ length: 100_000 }, (_, i) => i) },
+      },
+    });
+    expect(classifyWebhook(body)).toEqual({
+      kind: "invalid",
+      reason: `body.event.data.contact_ids holds 100000 items (at most ${MAX_ARRAY_ITEMS})`,
+    });
+  });
+
+  it("the shape check never reads an element of an array it refuses", () => {
+    let reads = 0;
+    const big = new Proxy(new Array(MAX_ARRAY_ITEMS + 1).fill("cont_x"), {
+      get(target, key, receiver) {
+        if (typeof key === "string" && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    expect(
+      jsonShapeProblem(
+        { event: { data: { contact_ids: big } } },
+        { maxDepth: 32, maxItems: MAX_ARRAY_ITEMS },
+      ),
+    ).toMatch(/contact_ids holds 1001 items/);
+    expect(reads).toBe(0);
+  });
+
+  it("an array at the bound is validated as before", () => {
+    const ids = Array.from({ length: MAX_ARRAY_ITEMS }, (_, i) => `cont_${i}`);
+    const verdict = classifyWebhook(
+      JSON.stringify({
+        event: {
+          id: "ev_1",
+          object_type: "lead",
+          action: "created",
+          lead_id: "lead_Ok1",
+          data: { id: "lead_Ok1", contact_ids: ids },
+        },
+      }),
+    );
+    expect(verdict).toMatchObject({ kind: "lead-created", leadId: "lead_Ok1" });
   });
 
   it("a body nested a little too deeply", () => {

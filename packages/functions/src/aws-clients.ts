@@ -6,13 +6,34 @@
  */
 export type AwsService = "s3" | "sfn" | "events" | "sesv2";
 
+export interface RequestTimeouts {
+  connectionTimeout?: number;
+  requestTimeout?: number;
+  throwOnRequestTimeout?: boolean;
+}
+
+/** A request handler object (smithy `HttpHandler`): the local runtime's in-process transport. */
+export interface AwsRequestHandler {
+  handle(request: never, options?: never): Promise<{ response: unknown }>;
+}
+
 export interface AwsClientConfig {
   endpoint?: string;
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   forcePathStyle?: boolean;
-  requestHandler?: { connectionTimeout?: number; requestTimeout?: number; throwOnRequestTimeout?: boolean };
+  /** Timeouts for the SDK's own HTTP handler, or a handler object that replaces it. */
+  requestHandler?: RequestTimeouts | AwsRequestHandler;
   maxAttempts?: number;
+}
+
+/** The timeouts a client's own HTTP handler gets; a handler object given by the kit is used as is. */
+export function withTimeouts(
+  requestHandler: AwsClientConfig["requestHandler"],
+  timeouts: RequestTimeouts,
+): RequestTimeouts | AwsRequestHandler {
+  if (requestHandler && "handle" in requestHandler) return requestHandler;
+  return { ...AWS_REQUEST_TIMEOUTS, ...requestHandler, ...timeouts };
 }
 
 /**

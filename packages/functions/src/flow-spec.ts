@@ -1,4 +1,6 @@
-import type { AslDefinition } from "./state-machine";
+import type { ActionOutcome, ExecutionFacts } from "./flow-outcome";
+import { type AslDefinition, type AslState, allStates } from "./state-machine";
+import { applicableBudgets, type BudgetCalls, budgetedCalls } from "./vendor-budget";
 
 /**
  * What a flow is, declaratively: the stacks deploy it from this, the local runtime runs it from
@@ -9,7 +11,9 @@ import type { AslDefinition } from "./state-machine";
 /**
  * What every Task retries besides its vendor's errors: Step Functions' own Task timeout, the
  * Lambda runtime cutting a hung invocation (middy's `TimeoutError`, Lambda's `Sandbox.Timedout`,
- * reported by Step Functions as `Lambda.Unknown` too), and the Lambda service's transient errors.
+ * reported by Step Functions as `Lambda.Unknown` too), the Lambda service's transient errors, and a
+ * cold start that could not read its SST secrets (`SecretsUnavailable`: SSM throttled or failing, a
+ * bound secret deleted since the deploy).
  * A test asserts that every Task of every flow retries all of them.
  */
 export const TRANSIENT_TASK_ERRORS = [
@@ -22,6 +26,7 @@ export const TRANSIENT_TASK_ERRORS = [
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
+  "SecretsUnavailable",
 ] as const;
 
 /**
@@ -62,6 +67,12 @@ export interface TaskSpec {
   sendsEmail?: boolean;
   /** The Lambda's timeout when it needs more than LAMBDA_TIMEOUT_SECONDS (stays below the Task's TimeoutSeconds). */
   timeoutSeconds?: number;
+  /**
+   * The vendor budgets one invocation draws on, and at most how many calls it makes to each
+   * (`{ close: 2 }`; HubSpot's search endpoints are `"hubspot-search"`). A Task whose vendor has a
+   * budget waits for it outside Lambda (see `withVendorBudgets`).
+   */
+  calls?: BudgetCalls;
 }
 
 export interface DeployContext {
@@ -106,6 +117,30 @@ export interface FlowAction {
   errorAt?: string;
 }
 
+/**
+ * How a flow's executions read to a person (declared in the flow's folder; the console, the CLI,
+ * `/metrics` and alerts render it and know none of the flow's fields).
+ */
+export interface FlowView {
+  /** What one key of this flow is, e.g. "Close lead", "deal", "Meta lead", "LinkedIn reply". */
+  keyNoun: string;
+  /**
+   * The business key (one console page) of an execution key (the name without a replay suffix);
+   * the execution key itself when absent. deal-stage: `deal-42-qualified` → `deal-42`.
+   */
+  pageKeyOf?(executionKey: string): string;
+  /** The execution keys of a business key in this flow; `[pageKey]` when absent. */
+  executionKeysOf?(pageKey: string): string[];
+  /** The person or company the execution is about, from what it holds. */
+  title(facts: ExecutionFacts): string | undefined;
+  /** Stored objects (bucket keys) that name the person when the execution does not (yet), first found wins. */
+  titleObjects?(facts: ExecutionFacts): string[];
+  /** The person or company from one of those objects. */
+  titleFromObject?(body: string): string | undefined;
+  /** One line: what came of it (a label, a stage reported, a category, the CRM records). */
+  outcome(facts: ExecutionFacts, actions: readonly ActionOutcome[]): string | undefined;
+}
+
 export interface FlowSpec {
   /** A contract: state machine names, storage prefixes, LEADRELAY_FLOWS and the console use it. */
   id: string;
@@ -129,6 +164,8 @@ export interface FlowSpec {
   tasks: Record<string, TaskSpec>;
   /** What the flow does through vendors, in the order it does them (see FlowAction). */
   actions: readonly FlowAction[];
+  /** How its executions read to a person: key, title, outcome. */
+  view: FlowView;
   /** Error names this flow's own handlers throw (the ASL contract test accepts them besides core's). */
   errorNames: readonly string[];
   /**
@@ -143,11 +180,60 @@ export interface FlowSpec {
  * runs, from this one function so the two cannot drift apart (an infra test checks the template).
  */
 export function configuredDefinition(
-  flow: Pick<FlowSpec, "asl" | "configure">,
+  flow: Pick<FlowSpec, "asl" | "configure"> & { tasks?: FlowSpec["tasks"] },
   settings: Record<string, string | undefined>,
 ): AslDefinition {
   const definition = structuredClone(flow.asl);
-  return flow.configure ? flow.configure(definition, settings) : definition;
+  const configured = flow.configure ? flow.configure(definition, settings) : definition;
+  return flow.tasks ? withVendorBudgets(configured, flow.tasks, settings) : configured;
+}
+
+/** The callback resource a budgeted Task becomes: its input goes to a queue, a consumer answers with the token. */
+export const BUDGET_CALLBACK_RESOURCE = "arn:aws:states:::sqs:sendMessage.waitForTaskToken";
+/**
+ * A budgeted Task's TimeoutSeconds: its wait in the queue counts (Step Functions times the whole
+ * callback). An hour holds a 10,000-lead import into Close at the default 20/1s with 3 calls per
+ * lead (25 min); a Task that times out is retried (States.Timeout) and its late token dropped.
+ */
+export const BUDGET_TASK_TIMEOUT_SECONDS = 3_600;
+
+/** The definition placeholder of a budgeted Task's queue URL: `${FetchLeadFunctionArnBudgetQueue}`. */
+export const budgetQueuePlaceholder = (taskPlaceholder: string) => `${taskPlaceholder}BudgetQueue`;
+
+/**
+ * Every Task whose calls draw on a budget that applies with these settings becomes a callback
+ * Task (`sqs:sendMessage.waitForTaskToken`): its input (its `Parameters`, or the state input) and
+ * the task token go to the Task's queue, and the Task's own code answers once the vendor's budget
+ * allows (on AWS an SQS consumer, locally the runtime's vendor gate). ResultSelector, ResultPath,
+ * Retry and Catch stay as they are: the consumer answers with the Lambda's result, or fails with
+ * the Lambda's error name and a Lambda-shaped cause. The ASL files stay as written.
+ */
+export function withVendorBudgets(
+  definition: AslDefinition,
+  tasks: Record<string, TaskSpec>,
+  settings: Record<string, string | undefined>,
+): AslDefinition {
+  const budgets = applicableBudgets(settings);
+  if (budgets.size === 0) return definition;
+  for (const { state } of allStates(definition)) {
+    if (state.Type !== "Task" || typeof state.Resource !== "string") continue;
+    const placeholder = /^\$\{(\w+)\}$/.exec(state.Resource)?.[1];
+    const task = placeholder ? tasks[placeholder] : undefined;
+    if (!placeholder || !task) continue;
+    if (Object.keys(budgetedCalls(task.calls, budgets)).length === 0) continue;
+    rewriteAsCallback(state, placeholder);
+  }
+  return definition;
+}
+
+function rewriteAsCallback(state: AslState, placeholder: string) {
+  const input = state.Parameters === undefined ? { "input.$": "$" } : { input: state.Parameters };
+  state.Resource = BUDGET_CALLBACK_RESOURCE;
+  state.Parameters = {
+    QueueUrl: `\${${budgetQueuePlaceholder(placeholder)}}`,
+    MessageBody: { "taskToken.$": "$$.Task.Token", ...input },
+  };
+  state.TimeoutSeconds = BUDGET_TASK_TIMEOUT_SECONDS;
 }
 
 // ── sources ──────────────────────────────────────────────────────────────────

@@ -59,6 +59,12 @@ export type OutboundObserver = (call: {
   status?: number;
   outcome: OutboundOutcome;
   ms: number;
+  /** The path called (no query string: some vendors carry tokens there). */
+  path?: string;
+  /** The vendor's answer headers, when it answered: rate-limit headers are read from them. */
+  headers?: Headers;
+  /** The classified failure, when the call failed. */
+  error?: unknown;
 }) => void;
 
 const observers = new Set<OutboundObserver>();
@@ -66,6 +72,14 @@ const observers = new Set<OutboundObserver>();
 export function observeOutboundCalls(observer: OutboundObserver): () => void {
   observers.add(observer);
   return () => observers.delete(observer);
+}
+
+/** A call about to be sent (the vendor budgets count calls when they really start). */
+export type OutboundStartObserver = (call: { service: string; method: string; path: string }) => void;
+const startObservers = new Set<OutboundStartObserver>();
+export function observeOutboundStarts(observer: OutboundStartObserver): () => void {
+  startObservers.add(observer);
+  return () => startObservers.delete(observer);
 }
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 8_000;
@@ -121,8 +135,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const { service } = options;
 
-  async function send(request: HttpRequest, method: string): Promise<HttpResponse> {
+  async function send(
+    request: HttpRequest,
+    method: string,
+    answer: { headers?: Headers; path?: string },
+  ): Promise<HttpResponse> {
     const url = urlOf(options.baseUrl, request);
+    answer.path = url.pathname;
     // Never the query string in an error: Graph and others carry tokens there.
     const where = `${method} ${url.pathname}`;
     const headers: Record<string, string> = {
@@ -138,6 +157,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
       body = new URLSearchParams(request.form).toString();
     }
+    for (const starting of startObservers) starting({ service, method, path: url.pathname });
     let raw: Response;
     try {
       raw = await doFetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
@@ -152,6 +172,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         detail: `${where}: ${timedOut ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : "request failed"}`,
       });
     }
+    answer.headers = raw.headers;
     const text = await raw.text().catch(() => "");
     let json: unknown;
     try {
@@ -181,8 +202,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     async request(request) {
       const started = performance.now();
       const method = request.method ?? (request.json !== undefined || request.form ? "POST" : "GET");
+      const answer: { headers?: Headers; path?: string } = {};
       try {
-        const response = await send(request, method);
+        const response = await send(request, method, answer);
         for (const observe of observers) {
           observe({
             service,
@@ -190,13 +212,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             status: response.status,
             outcome: "ok",
             ms: performance.now() - started,
+            ...answer,
           });
         }
         return response;
       } catch (error) {
         const status = (error as { status?: number }).status;
         for (const observe of observers) {
-          observe({ service, method, status, outcome: outcomeOf(error), ms: performance.now() - started });
+          observe({
+            service,
+            method,
+            status,
+            outcome: outcomeOf(error),
+            ms: performance.now() - started,
+            ...answer,
+            error,
+          });
         }
         throw error;
       }

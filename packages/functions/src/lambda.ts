@@ -1,6 +1,8 @@
 import middy from "@middy/core";
 import { type AwsClientConfig, type AwsService, lambdaAwsConfig } from "./aws-clients";
+import { isSqsEvent } from "./budget-consumer";
 import { createLogger, type Logger } from "./log";
+import { boundSecrets, type ParameterStore, resolveSecrets } from "./sst-secrets";
 
 export type Env = Record<string, string | undefined>;
 
@@ -13,17 +15,20 @@ export interface TaskKit {
 /** A Task's (or a source's) factory: the same on Lambda and in the local runtime, which passes its own kit. */
 export type HandlerBuild<E = unknown, R = unknown> = (env: Env, kit: TaskKit) => (event: E) => Promise<R>;
 
-/** SST binds `Config.Secret`s as `SST_Secret_value_*` placeholders that `sst/node/config` resolves from SSM. */
-const SST_SECRET_PREFIX = "SST_Secret_value_";
+/** Where a Lambda reads its bound SST secrets (SSM on AWS; tests pass their own). */
+export type SecretStoreFactory = () => Promise<ParameterStore>;
 
-/** process.env with SST secrets resolved; `sst/node/config` is only loaded where SST deployed the function. */
-export async function runtimeEnv(): Promise<Env> {
-  const names = Object.keys(process.env)
-    .filter((key) => key.startsWith(SST_SECRET_PREFIX))
-    .map((key) => key.slice(SST_SECRET_PREFIX.length));
-  if (names.length === 0) return process.env;
-  const { Config } = (await import("sst/node/config")) as unknown as { Config: Record<string, string> };
-  return { ...process.env, ...Object.fromEntries(names.map((name) => [name, Config[name]])) };
+const ssmFromEnvironment: SecretStoreFactory = async () =>
+  (await import("./ssm-parameter-store")).ssmParameterStore(process.env.SST_REGION ?? process.env.AWS_REGION);
+
+/**
+ * process.env with the SST secrets bound to this function resolved (see sst-secrets.ts): read
+ * again on every cold start attempt, so a throttled or failed read is retried by the Task's Retry
+ * (as `SecretsUnavailable`) instead of failing every later invocation of the container.
+ */
+export async function runtimeEnv(store: SecretStoreFactory = ssmFromEnvironment): Promise<Env> {
+  if (boundSecrets(process.env).length === 0) return process.env;
+  return { ...process.env, ...(await resolveSecrets(process.env, await store())) };
 }
 
 /** One invocation log line with duration, the error name on failure (what ASL matches), never the payload. */
@@ -51,11 +56,15 @@ const invocationLog = (log: Logger): middy.MiddlewareObj => {
  * A Lambda entry: the dependencies are built once per container from the environment
  * (a bad variable fails the invocation with a message naming it) and the handler stays thin.
  */
-export function lambdaHandler<E, R>(service: string, build: HandlerBuild<E, R>) {
+export function lambdaHandler<E, R>(
+  service: string,
+  build: HandlerBuild<E, R>,
+  secrets: SecretStoreFactory = ssmFromEnvironment,
+) {
   const log = createLogger(service);
   let built: Promise<(event: E) => Promise<R>> | undefined;
   const resolve = () => {
-    built ??= runtimeEnv()
+    built ??= runtimeEnv(secrets)
       .then((env) => build(env, { log, aws: lambdaAwsConfig }))
       .catch((error: unknown) => {
         built = undefined;
@@ -63,5 +72,13 @@ export function lambdaHandler<E, R>(service: string, build: HandlerBuild<E, R>) 
       });
     return built;
   };
-  return middy<E, R>(async (event: E) => (await resolve())(event)).use(invocationLog(log));
+  return middy<E, R>(async (event: E) => {
+    const handler = await resolve();
+    // A Task that waits for its vendor budget is fed by its queue (stacks/vendor-budgets.ts).
+    if (isSqsEvent(event)) {
+      const { runBudgetConsumer } = await import("./budget-runner");
+      return (await runBudgetConsumer(event, handler as (input: unknown) => Promise<unknown>, log)) as R;
+    }
+    return handler(event);
+  }).use(invocationLog(log));
 }

@@ -88,8 +88,8 @@ export function createSourceIngest(deps: IngestDeps) {
 
     if (verdict.kind === "answer") {
       const { status, logReason } = verdict.answer;
-      if (status >= 400) log.warn("webhook refused", { status, reason: logReason });
-      else log.info("webhook answered", { status, reason: logReason });
+      if (status >= 400) log.warn("webhook refused", { source: source.id, status, reason: logReason });
+      else log.info("webhook answered", { source: source.id, status, reason: logReason });
       return answer(verdict.answer);
     }
 
@@ -100,7 +100,7 @@ export function createSourceIngest(deps: IngestDeps) {
         log.error("could not keep a rejected delivery, the sender will retry", { key: verdict.key, error });
         return json(503, { error: "temporarily unavailable, retry later" });
       }
-      log.warn("delivery rejected and kept", { key: verdict.key, reason: verdict.reason });
+      log.warn("delivery rejected and kept", { source: source.id, key: verdict.key, reason: verdict.reason });
       return json(source.rejectStatus ?? 202, { status: "rejected", reason: verdict.reason });
     }
 

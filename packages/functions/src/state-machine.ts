@@ -68,8 +68,7 @@ export function taskPlaceholders(
   const out: Record<string, string> = {};
   for (const { name, state } of allStates(definition)) {
     if (state.Type !== "Task") continue;
-    const placeholder =
-      typeof state.Resource === "string" ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
+    const placeholder = budgetedTaskPlaceholder(state) ?? lambdaPlaceholder(state);
     if (!placeholder || !placeholders.includes(placeholder)) {
       throw new Error(
         `Task state ${name} must use one of the Lambda ARN placeholders, not ${String(state.Resource)}`,
@@ -78,6 +77,21 @@ export function taskPlaceholders(
     out[name] = placeholder;
   }
   return out;
+}
+
+const lambdaPlaceholder = (state: AslState) =>
+  typeof state.Resource === "string" ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
+
+/**
+ * The Lambda placeholder of a Task rewritten to wait for its vendor budget (flow-spec.ts
+ * `withVendorBudgets`): its queue is `${<placeholder>BudgetQueue}`. Undefined for any other state.
+ */
+export function budgetedTaskPlaceholder(state: AslState): string | undefined {
+  if (state.Type !== "Task" || state.Resource !== "arn:aws:states:::sqs:sendMessage.waitForTaskToken") {
+    return undefined;
+  }
+  const queue = (state.Parameters as { QueueUrl?: unknown } | undefined)?.QueueUrl;
+  return typeof queue === "string" ? /^\$\{(\w+)BudgetQueue\}$/.exec(queue)?.[1] : undefined;
 }
 
 /**
@@ -105,4 +119,41 @@ export function retrierFor(definition: AslDefinition, state: string, error: stri
 /** The catcher that handles `error` in `state` (after its retries): the first one that matches. */
 export function catcherFor(definition: AslDefinition, state: string, error: string) {
   return stateNamed(definition, state)?.Catch?.find((catcher) => handles(catcher.ErrorEquals, error));
+}
+
+/** The Choice in front of a Fail whose CausePath reads a caught error's Cause: `<Fail>HasCause`. */
+export const causeGuardName = (fail: string) => `${fail}HasCause`;
+
+/**
+ * A Fail named after a caught error, guarded: an error output may lack its `Cause` (the ASL spec
+ * says it SHOULD have one), and a CausePath that selects nothing turns the named failure into
+ * `States.Runtime` on Step Functions and on the local engine alike. The guard (a Choice, the state
+ * a Catch or a Choice points at) ends in the Fail with the cause when there is one, else in a twin
+ * Fail with the same Error and a literal cause.
+ */
+export function guardedFail(fail: string, error: string, causePath: string, extra: Partial<AslState> = {}) {
+  return {
+    [causeGuardName(fail)]: {
+      Type: "Choice",
+      Comment: `An error output may lack its Cause (ASL: it SHOULD have one), and a CausePath that selects nothing would turn ${fail} into States.Runtime.`,
+      Choices: [{ Variable: causePath, IsPresent: true, Next: fail }],
+      Default: `${fail}WithoutCause`,
+    },
+    [fail]: { Type: "Fail", ...extra, Error: error, CausePath: causePath },
+    [`${fail}WithoutCause`]: { Type: "Fail", Error: error, Cause: NO_CAUSE },
+  } satisfies Record<string, AslState>;
+}
+
+/** The cause of a guarded Fail reached without one. */
+export const NO_CAUSE =
+  "The error output had no Cause; the failed state's own events in the history say more.";
+
+/** The Fail a Catch or Choice target ends in: itself, or the Fail behind its cause guard. */
+export function failBehind(definition: AslBranch, target: string): string {
+  const state = definition.States[target];
+  if (state?.Type === "Choice" && target.endsWith("HasCause")) {
+    const rule = (state.Choices as Array<{ Next: string }> | undefined)?.[0];
+    if (rule) return rule.Next;
+  }
+  return target;
 }

@@ -17,12 +17,18 @@ export function validateAsl(definition: AslDefinition): { isValid: boolean; erro
   return { isValid, errors: errors.map((error) => `${error["Error code"]}: ${error.Message}`) };
 }
 
-/** A Lambda ARN of the shape CloudFormation substitutes, per placeholder. */
+/**
+ * A Lambda ARN of the shape CloudFormation substitutes, per placeholder, and the queue URL of each
+ * Task's budget queue (`${<placeholder>BudgetQueue}`, in the definition when its vendor has a budget).
+ */
 export function lambdaArns(flowId: string, placeholders: readonly string[]): Record<string, string> {
   return Object.fromEntries(
-    placeholders.map((name) => [
-      name,
-      `arn:aws:lambda:us-east-1:123456789012:function:test-leadrelay-${flowId}-${name}`,
+    placeholders.flatMap((name) => [
+      [name, `arn:aws:lambda:us-east-1:123456789012:function:test-leadrelay-${flowId}-${name}`],
+      [
+        `${name}BudgetQueue`,
+        `https://sqs.us-east-1.amazonaws.com/123456789012/test-leadrelay-${flowId}-${name}`,
+      ],
     ]),
   );
 }

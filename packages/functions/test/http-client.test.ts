@@ -219,11 +219,19 @@ describe("observeOutboundCalls", () => {
     }
     await client().request({ path: "after" });
 
-    expect(calls.map(({ ms: _ms, ...call }) => call)).toEqual([
-      { service: "vendor", method: "GET", status: 200, outcome: "ok" },
-      { service: "vendor", method: "POST", status: 429, outcome: "rate-limited" },
-      { service: "vendor", method: "GET", status: 402, outcome: "rejected" },
-      { service: "vendor", method: "GET", status: undefined, outcome: "unavailable" },
+    expect(calls.map(({ ms: _ms, headers: _headers, error: _error, ...call }) => call)).toEqual([
+      { service: "vendor", method: "GET", status: 200, outcome: "ok", path: "/api/ok" },
+      { service: "vendor", method: "POST", status: 429, outcome: "rate-limited", path: "/api/busy" },
+      { service: "vendor", method: "GET", status: 402, outcome: "rejected", path: "/api/nope" },
+      { service: "vendor", method: "GET", status: undefined, outcome: "unavailable", path: "/api/slow" },
+    ]);
+    // The answer's headers (rate-limit headers are read from them) and the classified failure.
+    expect(calls.map((call) => call.headers instanceof Headers)).toEqual([true, true, true, false]);
+    expect(calls.map((call) => (call.error as Error | undefined)?.name)).toEqual([
+      undefined,
+      "ServiceRateLimited",
+      "ServiceRejected",
+      "ServiceUnavailable",
     ]);
     expect(calls.every((call) => call.ms >= 0)).toBe(true);
     expect(calls[3]?.ms).toBeGreaterThanOrEqual(250);

@@ -36,7 +36,7 @@ export async function invokeThroughApiGateway(
       // instead of the 413: read and drop the rest first (up to a cap), then answer.
       await drain(req, DRAIN_LIMIT_BYTES).catch(() => undefined);
       sendJson(res, 413, { error: `body larger than ${maxBodyBytes} bytes` }, { connection: "close" });
-      return 413;
+      return { status: 413, outcome: "refused" };
     }
     throw error;
   }
@@ -59,5 +59,18 @@ export async function invokeThroughApiGateway(
   const status = result.statusCode ?? 200;
   res.writeHead(status, result.headers as Record<string, string>);
   res.end(result.body ?? "");
-  return status;
+  return { status, outcome: webhookOutcome(status, result.body) };
+}
+
+/** What became of a delivery, for `/metrics`: the answer's own `status` (accepted, duplicate, ignored, rejected), else by HTTP status. */
+export function webhookOutcome(status: number, body: string | undefined): string {
+  if (status >= 500) return "unavailable";
+  if (status >= 400) return "refused";
+  try {
+    const answer = JSON.parse(body ?? "") as { status?: unknown };
+    if (typeof answer?.status === "string" && /^[a-z_]{1,20}$/.test(answer.status)) return answer.status;
+  } catch {
+    // a handshake answered with text (Meta's challenge)
+  }
+  return "answered";
 }

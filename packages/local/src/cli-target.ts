@@ -1,21 +1,26 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { FlowTarget } from "@leadrelay/console";
 import { resolveStageTarget } from "@leadrelay/console/stage-target";
+import type { ObjectStore } from "@leadrelay/core";
+import { createS3Store } from "@leadrelay/functions";
 import type { RuntimeInfo } from "./runtime";
 
 /**
  * The local runtime's fixed credentials (runtime.ts; its facade accepts any), repeated here so that
  * a CLI command does not load the whole runtime and every flow to make one call.
  */
-const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /** Where the CLI's Step Functions calls go: every flow's state machine, locally or in AWS. */
 export interface CliTarget {
   where: string;
   flows: FlowTarget[];
   sfn: SFNClient;
+  /** The runtime's bucket (local only): a flow may name the person from a stored object. */
+  store?: ObjectStore;
 }
 
 export interface TargetFlags {
@@ -66,9 +71,16 @@ function localTarget(): CliTarget {
     region: info.region,
     credentials: LOCAL_CREDENTIALS,
   });
+  const s3 = new S3Client({
+    endpoint: info.s3Endpoint,
+    region: info.region,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
   return {
     where: `local runtime ${info.url}`,
     sfn,
+    store: info.s3Endpoint && info.bucket ? createS3Store(s3, info.bucket) : undefined,
     flows: flows.map((flow) => ({ ...flow, sfn })),
   };
 }

@@ -5,13 +5,14 @@ import type { FlowTarget } from "@leadrelay/console";
 import { planBulkReplay, runBulkReplay } from "@leadrelay/console/bulk-replay";
 import { chooseFlows } from "@leadrelay/console/console-flows";
 import { formatUtc } from "@leadrelay/console/date-format";
-import { ExecutionDetails } from "@leadrelay/console/execution-detail";
+import { type ExecutionDetail, ExecutionDetails } from "@leadrelay/console/execution-detail";
+import { ExecutionList } from "@leadrelay/console/execution-list";
 import { MergedExecutions } from "@leadrelay/console/execution-pages";
 import { loadKeyDetail } from "@leadrelay/console/key-detail";
 import { findExecution, redriveExecution, replayExecution } from "@leadrelay/console/lead-operations";
 import { ReplayFinder } from "@leadrelay/console/replay-finder";
 import { shortValue } from "@leadrelay/console/step-summary";
-import { formatDuration, formatTimeline } from "@leadrelay/core";
+import { formatDuration, formatTimeline, type ObjectStore } from "@leadrelay/core";
 import { localSecrets } from "./cli-secrets";
 import { type CliTarget, dataDir, localInfo, resolveTarget } from "./cli-target";
 import { secretFile } from "./local-secrets";
@@ -40,15 +41,30 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
                                         (offline; the LLM when LLM_BASE_URL and LLM_MODEL are set)
   leadrelay hubspot setup               create the HubSpot properties linkedin-replies writes (idempotent;
                                         HUBSPOT_BASE_URL + HUBSPOT_TOKEN, else the local HubSpot stand-in)
+  leadrelay doctor [--stage X] [--json] [--post-test]
+                                        every chosen flow's actions: ok, skipped (why) or broken (which
+                                        variable, how to fix), each credential checked read-only
+  leadrelay connect <vendor> [--stage X | --webhook-url URL]
+                                        register the webhook at close, meta, lgm, crm; hubspot's properties
+                                        (idempotent; 'leadrelay connect --help' says more)
   leadrelay help
 
-  S: RUNNING SUCCEEDED FAILED TIMED_OUT ABORTED      T: an ISO time (2026-11-20T14:00Z, UTC) or an age (90s, 30m, 2h, 7d)
+  S: RUNNING SUCCEEDED SKIPPED FAILED TIMED_OUT ABORTED (any case; SKIPPED: succeeded with an action skipped)
+  T: an ISO time (2026-11-20T14:00Z, UTC) or an age (90s, 30m, 2h, 7d)
 
 Local: reads <LEADRELAY_DATA_DIR or .leadrelay>/runtime.json, written by 'pnpm start'.
 AWS:   --aws --stage X (every StateMachineArn<Flow> of .sst/outputs.json; --outputs F, --app A)
        or --state-machine-arn [<flow>=]ARN, once per flow; [--region R] [--profile P]. Your usual AWS credentials.`;
 
-const STATUSES = new Set(["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]);
+const STATUSES = new Set([
+  "RUNNING",
+  "SUCCEEDED",
+  "SKIPPED",
+  "FAILED",
+  "TIMED_OUT",
+  "ABORTED",
+  "PENDING_REDRIVE",
+]);
 
 const OPTIONS = {
   flow: { type: "string" },
@@ -74,12 +90,38 @@ class UsageError extends Error {
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
-function statusOf(flags: Flags): ExecutionStatus | undefined {
-  if (flags.status === undefined) return undefined;
-  const status = flags.status.toUpperCase().replace("-", "_");
+/** --status in any case; SKIPPED is SUCCEEDED with an action skipped (the rows are told apart by their flow's story). */
+function statusOf(flags: Flags): { api?: ExecutionStatus; skipped: boolean } {
+  if (flags.status === undefined) return { skipped: false };
+  const status = flags.status.trim().toUpperCase().replace("-", "_");
   if (!STATUSES.has(status))
     throw new UsageError(`--status is one of ${[...STATUSES].join(" ")}, not ${flags.status}`);
-  return status as ExecutionStatus;
+  if (status === "SKIPPED") return { api: "SUCCEEDED", skipped: true };
+  return { api: status as ExecutionStatus, skipped: false };
+}
+
+/** The list's reader of rows (status with skipped, the flow's title and outcome), without the console. */
+function rowReader(target: CliTarget, flows: FlowTarget[]): ExecutionList {
+  return new ExecutionList({
+    flows,
+    store: target.store ?? NO_STORE,
+    holds: async () => () => undefined,
+    clock: Date.now,
+    concurrency: 8,
+  });
+}
+
+const NO_STORE: ObjectStore = {
+  get: async () => undefined,
+  put: async () => undefined,
+  putIfAbsent: async () => "exists",
+  delete: async () => undefined,
+} as unknown as ObjectStore;
+
+/** "SUCCEEDED", "SUCCEEDED · 2 skipped", "FAILED": Step Functions' word, with what the flow adds. */
+function statusText(status: string, row: { skipped?: number; status: string }): string {
+  if (row.status === "skipped") return `${status} · ${row.skipped ?? 0} skipped`;
+  return status;
 }
 
 function limitOf(flags: Flags, fallback?: number): number | undefined {
@@ -98,27 +140,41 @@ function flowsOf(target: CliTarget, flags: Flags): FlowTarget[] {
   }
 }
 
+/** Executions a filtered listing reads at most (SKIPPED is read from each succeeded execution). */
+const SKIPPED_SCAN_LIMIT = 1000;
+
 const width = (flows: readonly { id: string }[]) => Math.max(4, ...flows.map((flow) => flow.id.length));
 
 async function leads(target: CliTarget, flags: Flags): Promise<number> {
   const flows = flowsOf(target, flags);
   const limit = limitOf(flags, 50) ?? 50;
   const since = flags.since === undefined ? undefined : parseSince(flags.since, Date.now());
-  const merged = new MergedExecutions(flows, { status: statusOf(flags), batch: Math.min(limit, 100) });
+  const status = statusOf(flags);
+  const merged = new MergedExecutions(flows, { status: status.api, batch: Math.min(limit, 100) });
+  const rows = rowReader(target, flows);
   const w = width(flows);
-  out(`${"FLOW".padEnd(w)}  ${"STATUS".padEnd(10)} ${"STARTED".padEnd(25)} ${"DURATION".padStart(9)}  NAME`);
+  out(
+    `${"FLOW".padEnd(w)}  ${"STATUS".padEnd(22)} ${"STARTED".padEnd(25)} ${"DURATION".padStart(9)}  NAME · WHO · OUTCOME`,
+  );
   let shown = 0;
-  while (shown < limit) {
+  let scanned = 0;
+  while (shown < limit && scanned < SKIPPED_SCAN_LIMIT) {
     const next = await merged.next();
     // Newest first across flows: the first one older than --since ends the list.
     if (!next || (since !== undefined && next.item.startDate < since)) break;
+    scanned++;
     const { item } = next;
+    const row = await rows.row(item);
+    if (status.skipped && row.status !== "skipped") continue;
     const ms = (item.stopDate ?? Date.now()) - item.startDate;
+    const about = [row.story.title, row.story.outcome].filter(Boolean).join(" · ");
     out(
-      `${item.flow.padEnd(w)}  ${item.status.padEnd(10)} ${formatUtc(item.startDate).padEnd(25)} ${formatDuration(ms).padStart(9)}  ${item.name}`,
+      `${item.flow.padEnd(w)}  ${statusText(item.status, row).padEnd(22)} ${formatUtc(item.startDate).padEnd(25)} ${formatDuration(ms).padStart(9)}  ${item.name}${about ? ` · ${about}` : ""}`,
     );
     shown++;
   }
+  if (scanned >= SKIPPED_SCAN_LIMIT)
+    out(`(stopped after looking at ${SKIPPED_SCAN_LIMIT} executions; narrow it with --since or --flow)`);
   if (shown === 0) out("(no executions)");
   return 0;
 }
@@ -128,7 +184,7 @@ async function lead(target: CliTarget, flags: Flags, name: string): Promise<numb
   const detail = await loadKeyDetail(
     {
       flows,
-      details: new ExecutionDetails({ mode: "aws", holds: async () => () => undefined }),
+      details: new ExecutionDetails({ mode: "aws", holds: async () => () => undefined, store: target.store }),
       replays: new ReplayFinder(),
     },
     name,
@@ -138,13 +194,18 @@ async function lead(target: CliTarget, flags: Flags, name: string): Promise<numb
     out(`No execution of ${name} in ${flows.map((flow) => flow.id).join(", ")}.`);
     return 1;
   }
-  out(`${detail.key}: ${detail.flows.map((flow) => `${flow.id} ×${flow.executions.length}`).join(", ")}`);
+  const who = detail.flows.flatMap((flow) => flow.executions).find((execution) => execution.story.title)
+    ?.story.title;
+  out(
+    `${detail.key}${who ? ` — ${who}` : ""}: ${detail.flows.map((flow) => `${flow.id} ×${flow.executions.length}`).join(", ")}`,
+  );
   for (const flow of detail.flows) {
     out();
     out(`${flow.id} — ${flow.title}`);
     for (const execution of flow.executions) {
       const replay = execution.replayOf ? ` (replay of ${execution.replayOf})` : "";
       out(`  ${execution.name}${replay}  started ${formatUtc(execution.execution.startDate)}`);
+      for (const line of storyLines(execution)) out(`    ${line}`);
       for (const line of formatTimeline(execution.timeline)) out(`    ${line}`);
       for (const result of execution.results) {
         for (const field of result.fields)
@@ -158,6 +219,30 @@ async function lead(target: CliTarget, flags: Flags, name: string): Promise<numb
     out(`\nNo execution of ${detail.key} in ${detail.without.map((flow) => flow.id).join(", ")}.`);
   return 0;
 }
+
+const MARKS: Record<string, string> = { done: "✓", skipped: "–", failed: "✗", uncertain: "?", running: "…" };
+
+/** What came of one execution, as its flow reads it: status, outcome, each action, what needs a human. */
+function storyLines(execution: ExecutionDetail): string[] {
+  const { story } = execution;
+  const status = statusText(execution.execution.status, execution.row);
+  const lines = [`${status}${story.outcome ? ` — ${story.outcome}` : ""}`];
+  for (const action of story.actions) {
+    const why =
+      action.status === "skipped"
+        ? `: ${action.reason}`
+        : action.status === "failed"
+          ? `: ${action.error}${action.cause ? ` (${clip(action.cause)})` : ""}`
+          : action.detail
+            ? ` (${action.detail})`
+            : "";
+    lines.push(`  ${MARKS[action.status] ?? "•"} ${action.title} ${action.status}${why}`);
+  }
+  for (const need of story.needsHuman) lines.push(`  needs a human: ${clip(need)}`);
+  return lines;
+}
+
+const clip = (text: string, max = 200) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
  * Runs `act` on the execution named `name` in each flow (the chosen one, or every flow): says where
@@ -218,12 +303,22 @@ async function replayBulk(target: CliTarget, flags: Flags): Promise<number> {
   }
   const [flow] = flowsOf(target, flags);
   if (!flow) throw new UsageError(`no flow ${flags.flow}`);
-  const status = statusOf(flags) as ExecutionStatus;
+  const wanted = statusOf(flags);
+  const status = wanted.api as ExecutionStatus;
   const since = parseSince(flags.since, Date.now());
   const dryRun = flags["dry-run"] === true;
-  const plan = await planBulkReplay(flow, { status, since, limit: limitOf(flags) });
+  const rows = rowReader(target, [flow]);
+  const plan = await planBulkReplay(flow, {
+    status,
+    flow: flow.id,
+    since,
+    limit: limitOf(flags),
+    // SKIPPED: succeeded with an action skipped, as the flow reads its execution.
+    accept: wanted.skipped ? async (item) => (await rows.row(item)).status === "skipped" : undefined,
+  });
+  const label = wanted.skipped ? "SKIPPED (succeeded with an action skipped)" : status;
   out(
-    `Bulk replay of ${flow.id} executions ${status} since ${formatUtc(since)}${dryRun ? " — dry run, nothing is started" : ""}`,
+    `Bulk replay of ${flow.id} executions ${label} since ${formatUtc(since)}${dryRun ? " — dry run, nothing is started" : ""}`,
   );
   const toReplay = plan.items.filter((item) => item.action === "replay");
   for (const item of plan.items) {
@@ -247,7 +342,7 @@ async function replayBulk(target: CliTarget, flags: Flags): Promise<number> {
   }
   const skipped = plan.items.length - toReplay.length;
   out(
-    `${plan.items.length} ${status} of ${plan.scanned} execution${plan.scanned === 1 ? "" : "s"} since then; ${
+    `${plan.items.length} ${wanted.skipped ? "SKIPPED" : status} of ${plan.scanned} execution${plan.scanned === 1 ? "" : "s"} since then; ${
       dryRun ? `${toReplay.length} to replay` : `${replayed} replayed${failed ? `, ${failed} failed` : ""}`
     }, ${skipped} skipped.`,
   );
@@ -309,7 +404,17 @@ async function secrets(): Promise<number> {
   return 0;
 }
 
+/** What the commands with their own file and flags (connect, doctor) write to. */
+const commandIo = () => ({
+  env: process.env,
+  colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  out,
+  err: (line: string) => process.stderr.write(`${line}\n`),
+});
+
 async function run(argv: string[]): Promise<number> {
+  if (argv[0] === "connect") return (await import("./cli-connect")).runConnect(argv.slice(1), commandIo());
+  if (argv[0] === "doctor") return (await import("./cli-doctor")).runDoctor(argv.slice(1), commandIo());
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

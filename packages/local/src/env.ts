@@ -1,6 +1,6 @@
 import { isHexKey } from "@leadrelay/core";
 import { z } from "zod";
-import { FLOW_IDS, selectFlows } from "../../flows/registry";
+import { FLOW_IDS } from "../../flows/registry";
 
 const optionalUrl = z
   .url("must be a URL")
@@ -19,19 +19,22 @@ export const LocalEnv = z.object({
   LEADRELAY_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
   LEADRELAY_FLOWS: z
     .string()
-    .refine(
-      (value) => {
-        try {
-          selectFlows(value, "all");
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      `must be a comma list of flow ids (${FLOW_IDS.join(", ")})`,
-    )
+    .superRefine((value, context) => {
+      const unknown = value
+        .split(",")
+        .map((id) => id.trim())
+        .filter((id) => id !== "" && !FLOW_IDS.includes(id));
+      // Name what is wrong: "names unknown flow nope", not only the shape it should have.
+      if (unknown.length > 0)
+        context.addIssue({
+          code: "custom",
+          message: `names unknown flow${unknown.length === 1 ? "" : "s"} ${unknown.join(", ")}; the flows are ${FLOW_IDS.join(", ")}`,
+        });
+    })
     .optional(),
   LEADRELAY_STANDIN_DIR: z.string().min(1).optional(),
+  /** How the handlers reach the embedded S3 and Step Functions: in the process (default) or over loopback HTTP. */
+  LEADRELAY_AWS_TRANSPORT: z.enum(["in-process", "loopback"], "must be in-process or loopback").optional(),
   LEADRELAY_MEMBERS_DIR: z.string().min(1).optional(),
   /** Local only: where failure alerts go (default: the Slack stand-in, whatever SLACK_WEBHOOK_URL is). */
   ALERT_SLACK_WEBHOOK_URL: optionalUrl,

@@ -37,6 +37,15 @@ export class ExecutionStore {
     mkdirSync(this.dir, { recursive: true });
   }
 
+  /** One execution as last written (a finished execution's history is read from here when asked). */
+  load(name: string): ExecutionRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, `${name}.json`), "utf8")) as ExecutionRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
   loadAll(): ExecutionRecord[] {
     const records: ExecutionRecord[] = [];
     for (const file of readdirSync(this.dir)) {

@@ -7,10 +7,16 @@ import {
   type TaskKit,
   type TaskSpec,
 } from "@leadrelay/functions";
-import { configuredDefinition } from "@leadrelay/functions/flow-spec";
-import { substituteArns, taskPlaceholders } from "@leadrelay/functions/state-machine";
+import { budgetQueuePlaceholder, configuredDefinition } from "@leadrelay/functions/flow-spec";
+import {
+  allStates,
+  budgetedTaskPlaceholder,
+  substituteArns,
+  taskPlaceholders,
+} from "@leadrelay/functions/state-machine";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
 import type { TaskSlots } from "./task-slots";
+import type { VendorGates } from "./vendor-gate";
 
 export const REPO_ROOT = new URL("../../../", import.meta.url).pathname;
 export const LOCAL_ACCOUNT = "000000000000";
@@ -62,6 +68,8 @@ export interface HostOptions {
   slots?: TaskSlots;
   /** Overrides every task's Lambda timeout (tests of a hung handler). */
   lambdaTimeoutSeconds?: number;
+  /** The runtime's vendor budgets, shared by every flow: a Task with `calls` waits there before its slot. */
+  gates?: VendorGates;
 }
 
 /**
@@ -79,21 +87,45 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
     const build = await loadBuild(task.handler);
     functions[placeholder] = build(taskEnv(task, options.settings), options.kit);
   }
-  const arns = Object.fromEntries(
-    Object.entries(flow.tasks).map(([placeholder, task]) => [placeholder, lambdaArn(task)]),
-  );
+  const arns: Record<string, string> = {};
+  for (const [placeholder, task] of Object.entries(flow.tasks)) {
+    arns[placeholder] = lambdaArn(task);
+    // Where a Task waiting for its vendor budget would be queued on AWS (shown in its history).
+    arns[budgetQueuePlaceholder(placeholder)] =
+      `https://sqs.${options.region}.amazonaws.com/${LOCAL_ACCOUNT}/leadrelay-local-${flow.id}-${task.id}-budget`;
+  }
   const taskOf = (placeholder: string) => flow.tasks[placeholder] as TaskSpec;
+  // A callback Task (rewritten for a budget) hands its Lambda the message body's input, as the SQS consumer does.
+  const callbackStates = new Set(
+    allStates(definition)
+      .filter(({ state }) => budgetedTaskPlaceholder(state) !== undefined)
+      .map(({ name }) => name),
+  );
+  const handlerOf = (state: string, placeholder: string): TaskHandler => {
+    const fn = functions[placeholder] as TaskHandler;
+    if (!callbackStates.has(state)) return fn;
+    return (message) => fn((message as { MessageBody?: { input?: unknown } }).MessageBody?.input);
+  };
+  const gates = options.gates;
   return new LocalStepFunctions({
     definition: substituteArns(definition, arns),
     stateMachineName: localStateMachineName(flow.id),
     region: options.region,
     account: LOCAL_ACCOUNT,
     handlers: Object.fromEntries(
-      Object.entries(placeholders).map(([state, placeholder]) => [
-        state,
-        functions[placeholder] as TaskHandler,
-      ]),
+      Object.entries(placeholders).map(([state, placeholder]) => [state, handlerOf(state, placeholder)]),
     ),
+    admissions: gates
+      ? Object.fromEntries(
+          Object.entries(placeholders)
+            .filter(([, placeholder]) => taskOf(placeholder).calls !== undefined)
+            .map(([state, placeholder]) => [
+              state,
+              <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) =>
+                gates.admit(taskOf(placeholder).calls ?? {}, run, inSlot),
+            ]),
+        )
+      : undefined,
     resources: Object.fromEntries(
       Object.entries(placeholders).map(([state, placeholder]) => [state, lambdaArn(taskOf(placeholder))]),
     ),

@@ -36,6 +36,14 @@ export interface LocalStepFunctionsOptions {
   taskConcurrency?: number;
   /** Slots shared with other engines (one Lambda concurrency limit for the whole runtime); `taskConcurrency` when absent. */
   slots?: TaskSlots;
+  /**
+   * Task state name → what lets its invocation start (the vendor gate): it runs before the Task
+   * takes a slot, so a Task waiting for a vendor's budget holds none.
+   */
+  admissions?: Record<
+    string,
+    <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) => Promise<T>
+  >;
   /** Where the executions' JSON files live (one folder per state machine). */
   executionsDir: string;
   now?: () => number;
@@ -48,6 +56,25 @@ interface Running {
 }
 
 export type ExecutionListener = (record: ExecutionRecord, event: HistoryEvent) => void;
+
+/**
+ * What stays in memory of a finished execution once it is on disk: enough to list it. Its input,
+ * output and history are read from the store when asked, so memory follows what is running.
+ */
+type ExecutionSummary = Pick<
+  ExecutionRecord,
+  "name" | "status" | "startDate" | "stopDate" | "redriveCount" | "redriveDate"
+>;
+type Held = ExecutionRecord | ExecutionSummary;
+const isFull = (record: Held): record is ExecutionRecord => "events" in record;
+const summaryOf = (record: ExecutionRecord): ExecutionSummary => ({
+  name: record.name,
+  status: record.status,
+  startDate: record.startDate,
+  stopDate: record.stopDate,
+  redriveCount: record.redriveCount,
+  redriveDate: record.redriveDate,
+});
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** How long intermediate history events may wait to be written (terminal ones are written at once). */
@@ -67,7 +94,8 @@ const TERMINAL: ReadonlySet<string> = new Set([
  */
 export class LocalStepFunctions {
   readonly stateMachineArn: string;
-  private readonly records = new Map<string, ExecutionRecord>();
+  /** Running executions whole; finished ones as summaries (see `full`). */
+  private readonly records = new Map<string, Held>();
   private readonly running = new Map<string, Running>();
   private readonly store: ExecutionStore;
   private readonly listeners = new Set<ExecutionListener>();
@@ -114,14 +142,19 @@ export class LocalStepFunctions {
     const records = this.store.loadAll();
     let resumed = 0;
     for (const record of records) {
+      if (record.status !== "RUNNING") {
+        this.records.set(record.name, summaryOf(record));
+        continue;
+      }
       this.records.set(record.name, record);
-      if (record.status !== "RUNNING") continue;
       const point = resumePoint(record, this.options.definition, "running", this.topLevel);
       if (!point) continue;
       // Continue inside the state it was in: its StateEntered is already in the history.
       this.launch(record, point, false, point.inside);
       resumed++;
     }
+    this.byStart.push(...records.map((record) => record.name));
+    this.byStart.sort((a, b) => this.compareStart(a, b));
     return { loaded: records.length, resumed };
   }
 
@@ -145,7 +178,22 @@ export class LocalStepFunctions {
     const record = this.records.get(executionArn.slice(this.arnPrefix.length));
     if (!record)
       throw new SfnApiError("ExecutionDoesNotExist", `Execution does not exist: '${executionArn}'`);
-    return record;
+    return this.full(record);
+  }
+
+  /** The whole record: in memory while running, read from the store once finished. */
+  private full(record: Held): ExecutionRecord {
+    if (isFull(record)) return record;
+    const stored = this.store.load(record.name);
+    if (!stored) throw new SfnApiError("InternalFailure", `Execution ${record.name} is unreadable`, 500);
+    return stored;
+  }
+
+  /** Once its final state is on disk, a finished execution keeps only its summary in memory. */
+  private async release(record: ExecutionRecord): Promise<void> {
+    await this.store.save(record);
+    if (record.status !== "RUNNING" && this.records.get(record.name) === record)
+      this.records.set(record.name, summaryOf(record));
   }
 
   private checkStateMachine(arn: unknown) {
@@ -168,10 +216,10 @@ export class LocalStepFunctions {
     const existing = this.records.get(name);
     if (existing) {
       // Step Functions: same name and input while RUNNING is idempotent; anything else is a conflict.
-      if (existing.status === "RUNNING" && existing.input === input) {
+      if (isFull(existing) && existing.status === "RUNNING" && existing.input === input) {
         return { executionArn: existing.executionArn, startDate: existing.startDate };
       }
-      throw new SfnApiError("ExecutionAlreadyExists", `Execution Already Exists: '${existing.executionArn}'`);
+      throw new SfnApiError("ExecutionAlreadyExists", `Execution Already Exists: '${this.arnOf(name)}'`);
     }
     const record: ExecutionRecord = {
       executionArn: this.arnOf(name),
@@ -184,6 +232,7 @@ export class LocalStepFunctions {
       events: [],
     };
     this.records.set(name, record);
+    this.index(name);
     this.launch(
       record,
       { state: this.options.definition.StartAt, input: parsed, enteredAt: record.startDate },
@@ -212,22 +261,28 @@ export class LocalStepFunctions {
   }) {
     this.checkStateMachine(request.stateMachineArn);
     const max = Math.min(Math.max(request.maxResults || 100, 1), 1000);
-    const order = (a: ExecutionRecord, b: ExecutionRecord) =>
-      b.startDate - a.startDate || (a.name < b.name ? -1 : 1);
-    let items = [...this.records.values()];
-    if (request.statusFilter) items = items.filter((record) => record.status === request.statusFilter);
-    items.sort(order);
+    // Newest first: walk the start index from its end, from just past the token's execution.
+    let at = this.byStart.length - 1;
     if (request.nextToken) {
       const [date, ...nameParts] = Buffer.from(request.nextToken, "base64url").toString().split(":");
-      const after = { startDate: Number(date), name: nameParts.join(":") } as ExecutionRecord;
-      items = items.filter((record) => order(after, record) < 0);
+      at = this.positionOf({ startDate: Number(date), name: nameParts.join(":") }) - 1;
     }
-    const page = items.slice(0, max);
+    const page: Held[] = [];
+    let more = false;
+    for (; at >= 0; at--) {
+      const record = this.records.get(this.byStart[at] as string);
+      if (!record || (request.statusFilter && record.status !== request.statusFilter)) continue;
+      if (page.length === max) {
+        more = true;
+        break;
+      }
+      page.push(record);
+    }
     const last = page.at(-1);
     return {
       executions: page.map((record) => ({
-        executionArn: record.executionArn,
-        stateMachineArn: record.stateMachineArn,
+        executionArn: this.arnOf(record.name),
+        stateMachineArn: this.stateMachineArn,
         name: record.name,
         status: record.status,
         startDate: record.startDate,
@@ -235,10 +290,48 @@ export class LocalStepFunctions {
         redriveCount: record.redriveCount,
       })),
       nextToken:
-        items.length > max && last
-          ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url")
-          : undefined,
+        more && last ? Buffer.from(`${last.startDate}:${last.name}`).toString("base64url") : undefined,
     };
+  }
+
+  /**
+   * Execution names oldest first (start date, then name descending): ListExecutions' order read
+   * backwards, so a new start is an append and a page is a walk, not a sort of every execution.
+   */
+  private readonly byStart: string[] = [];
+
+  private compareStart(a: string, b: string): number {
+    const left = this.records.get(a);
+    const right = this.records.get(b);
+    return compareKeys(
+      { startDate: left?.startDate ?? 0, name: a },
+      { startDate: right?.startDate ?? 0, name: b },
+    );
+  }
+
+  /** The index of the first entry that does not sort before `key`. */
+  private positionOf(key: { startDate: number; name: string }): number {
+    let low = 0;
+    let high = this.byStart.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const name = this.byStart[middle] as string;
+      const entry = { startDate: this.records.get(name)?.startDate ?? 0, name };
+      if (compareKeys(entry, key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private index(name: string) {
+    const last = this.byStart.at(-1);
+    if (last === undefined || this.compareStart(last, name) < 0) this.byStart.push(name);
+    else
+      this.byStart.splice(
+        this.positionOf({ startDate: this.records.get(name)?.startDate ?? 0, name }),
+        0,
+        name,
+      );
   }
 
   getExecutionHistory(request: {
@@ -274,7 +367,7 @@ export class LocalStepFunctions {
       executionAbortedEventDetails: { error: request.error, cause: request.cause },
     });
     Object.assign(record, { status: "ABORTED", stopDate: at, error: request.error, cause: request.cause });
-    await this.store.save(record);
+    await this.release(record);
     return { stopDate: at };
   }
 
@@ -289,6 +382,7 @@ export class LocalStepFunctions {
     }
     const point = resumePoint(record, this.options.definition, "failed", this.topLevel);
     if (!point) throw new SfnApiError("ExecutionNotRedrivable", "Execution never entered a state");
+    this.records.set(record.name, record);
     const at = this.now();
     record.redriveCount += 1;
     Object.assign(record, { status: "RUNNING", redriveDate: at });
@@ -310,7 +404,10 @@ export class LocalStepFunctions {
   async settled(name: string): Promise<ExecutionRecord | undefined> {
     for (;;) {
       const run = this.running.get(name);
-      if (!run) return this.records.get(name);
+      if (!run) {
+        const record = this.records.get(name);
+        return record && this.full(record);
+      }
       await run.done;
     }
   }
@@ -348,18 +445,25 @@ export class LocalStepFunctions {
     // The engine calls a Task's handler in the same tick as it logs StateEntered/StateRetried, so the
     // input is here before those events are read.
     const invocations = new Map<string, { value: unknown }>();
+    /** This run's abort, once it runs: a Task admitted after its execution stopped is not invoked. */
+    let thisRun: (() => void) | undefined;
     const handlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         async (input: unknown) => {
           invocations.set(state, { value: input });
           try {
-            const value = await this.slots.run(() =>
-              withTimeout(handler(input), {
-                taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
-                lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
-              }),
-            );
+            const run = () =>
+              // Stopped while it waited for its budget: like a late task token, it is dropped unsent.
+              this.closing || (thisRun !== undefined && this.running.get(record.name)?.abort !== thisRun)
+                ? Promise.reject(new Error(`${record.name} stopped while ${state} waited`))
+                : withTimeout(handler(input), {
+                    taskSeconds: this.taskTimeouts[state] ?? ENGINE_NO_TIMEOUT_SECONDS,
+                    lambdaSeconds: this.options.lambdaTimeouts?.[state] ?? LAMBDA_TIMEOUT_SECONDS,
+                  });
+            const inSlot = <T>(work: () => Promise<T>) => this.slots.run(work);
+            const admit = this.options.admissions?.[state];
+            const value = await (admit ? admit(run, inSlot) : inSlot(run));
             results.set(state, { value });
             return value as never;
           } catch (error) {
@@ -394,8 +498,12 @@ export class LocalStepFunctions {
           Name: record.name,
           StartTime: new Date(record.startDate).toISOString(),
         },
+        // `$$.Task.Token` of a callback Task (one waiting for its vendor budget): the local gate
+        // answers the Task itself, so the token only has to resolve.
+        Task: { Token: `local:${record.executionArn}` },
       },
     });
+    thisRun = execution.abort;
     const context = {
       resources: this.options.resources,
       takeResult: (state: string) => takeOnce(results, state),
@@ -427,7 +535,7 @@ export class LocalStepFunctions {
         recorder.record(event as EngineEvent);
         if (TERMINAL.has(event.type)) {
           this.finish(record, event as never);
-          void this.store.save(record);
+          void this.release(record);
         } else this.store.saveSoon(record, PERSIST_DELAY_MS);
       }
       await execution.result.catch(() => undefined);
@@ -455,6 +563,11 @@ export class LocalStepFunctions {
       record.cause = typeof event.Cause === "string" ? event.Cause : JSON.stringify(event.Cause ?? "");
     }
   }
+}
+
+/** Oldest first; one start date: names descending (ListExecutions lists names ascending within a date). */
+function compareKeys(a: { startDate: number; name: string }, b: { startDate: number; name: string }): number {
+  return a.startDate - b.startDate || (a.name > b.name ? -1 : a.name < b.name ? 1 : 0);
 }
 
 function takeOnce(results: Map<string, { value: unknown }>, state: string) {

@@ -1,57 +1,73 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConsole } from "@leadrelay/console";
-import { executionHistory } from "@leadrelay/console/lead-operations";
-import { buildTimeline, formatTimeline } from "@leadrelay/core";
+import { executionFacts, executionStory } from "@leadrelay/console/execution-story";
+import { describeExecution, executionHistory } from "@leadrelay/console/lead-operations";
+import { runHubSpotSetup } from "../../flows/linkedin-replies/src/hubspot-setup";
+import { sendDemoEvents } from "./demo-events";
 import { parseLocalEnv } from "./env";
 import { type Runtime, startRuntime } from "./runtime";
-import { closeHeaders, maskUrlSecrets } from "./sample-request";
+import { maskUrlSecrets } from "./sample-request";
 
-const DEMO_FIXTURES = new URL("../demo/close/", import.meta.url).pathname;
+/** Slack's text escapes `&`, `<` and `>`: a person reads them as typed. */
+const unescapeSlack = (text: string) =>
+  text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 
+/** One event of every flow (one lead per triage label), then the Slack messages and what each execution came to. */
 async function demo(runtime: Runtime) {
   const print = (line = "") => process.stdout.write(`${line}\n`);
-  const files = readdirSync(DEMO_FIXTURES)
-    .filter((file) => file.endsWith(".json"))
-    .sort();
-  print(`demo: posting ${files.length} signed Close webhooks (and one duplicate) to ${runtime.webhookUrl}`);
-  const leads = new Set<string>();
-  for (const file of [...files, "lead-created.json"]) {
-    const body = JSON.stringify(JSON.parse(readFileSync(join(DEMO_FIXTURES, file), "utf8")));
-    const response = await fetch(runtime.webhookUrl, {
-      method: "POST",
-      headers: closeHeaders(runtime.secretHex, body),
-      body,
-    });
-    const answer = (await response.json()) as { status?: string; leadId?: string; error?: string };
-    if (answer.leadId && answer.status === "accepted") leads.add(answer.leadId);
+  // linkedin-replies writes its own HubSpot properties: create them on the stand-in first, as `pnpm leadrelay hubspot setup` does.
+  if (runtime.webhooks.lgm && !process.env.HUBSPOT_BASE_URL) await runHubSpotSetup({}, runtime.url);
+  print(`demo: one event of every flow (${runtime.flows.map((flow) => flow.id).join(", ")})`);
+  const sent = await sendDemoEvents(runtime);
+  for (const event of sent) {
     print(
-      `  ${file.padEnd(34)} → ${response.status} ${answer.status ?? answer.error}${answer.leadId ? ` ${answer.leadId}` : ""}`,
+      `  ${event.what.padEnd(34)} → ${event.status} ${event.answer}${event.names.length ? ` ${event.names.join(", ")}` : ""}`,
     );
   }
-  print(
-    `demo: waiting for ${leads.size} executions (hold ${runtime.engine.definition.States.HoldForOwner?.Seconds} s)…`,
+  const hold = runtime.engines.announce?.definition.States.HoldForOwner?.Seconds;
+  const started = sent.flatMap((event) =>
+    event.flowIds.flatMap((flow) => event.names.map((name) => ({ flow, name }))),
   );
-  for (const lead of leads) await runtime.engine.settled(lead);
+  print(
+    `demo: waiting for ${started.length} executions${hold !== undefined ? ` (announce holds ${hold} s)` : ""}…`,
+  );
+  for (const { flow, name } of started) await runtime.engines[flow]?.settled(name);
+
   print("\nSlack messages:");
-  for (const entry of runtime.slackMessages) print(`  ${entry.message.text}`);
+  for (const entry of runtime.slackMessages) print(`  ${unescapeSlack(entry.message.text ?? "")}`);
   print("\nExecutions:");
-  for (const lead of leads) {
-    const events = await executionHistory(
-      { sfn: runtime.sfnClient, stateMachineArn: runtime.stateMachineArn },
-      runtime.engine.arnOf(lead),
+  for (const { flow, name } of started) {
+    const engine = runtime.engines[flow];
+    if (!engine) continue;
+    const target = { sfn: runtime.sfnClient, stateMachineArn: engine.stateMachineArn };
+    const described = await describeExecution(target, name);
+    if (!described?.executionArn) continue;
+    const events = await executionHistory(target, described.executionArn);
+    const story = await executionStory(
+      flow,
+      executionFacts(
+        { name, status: described.status ?? "RUNNING", input: described.input, output: described.output },
+        events,
+      ),
+      runtime.store,
     );
-    print(`  ${lead}`);
-    for (const line of formatTimeline(buildTimeline(events))) print(`    ${line}`);
-    // The same lead's triage: what it was classified as and what was done, as the Close note says.
-    const triage = runtime.engines.triage;
-    const settled = triage ? await triage.settled(lead) : undefined;
-    const outcome = settled?.output
-      ? (JSON.parse(settled.output) as { outcome?: { note?: string } }).outcome
-      : undefined;
-    if (settled) print(`    triage ${settled.status}${settled.error ? ` ${settled.error}` : ""}`);
-    for (const line of outcome?.note?.split("\n") ?? []) print(`      ${line}`);
+    const status =
+      described.status === "SUCCEEDED" && story.skipped > 0
+        ? `SUCCEEDED · ${story.skipped} skipped`
+        : described.status;
+    print(`  ${flow.padEnd(17)} ${name}${story.title ? ` — ${story.title}` : ""}`);
+    print(`    ${status}${story.outcome ? ` — ${story.outcome}` : ""}`);
+    for (const action of story.actions) {
+      const why =
+        action.status === "skipped"
+          ? `: ${action.reason}`
+          : action.status === "failed"
+            ? `: ${action.error}`
+            : "";
+      print(`      ${action.title}: ${action.status}${why}`);
+    }
   }
 }
 

@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { buildTimeline } from "@leadrelay/core";
 import { observeOutboundCalls } from "@leadrelay/functions";
+import { describeExecution } from "@leadrelay/functions/flow-outcome";
+import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ExecutionRecord } from "./execution-store";
 import type { HistoryEvent } from "./history";
 import type { LocalStepFunctions } from "./local-step-functions";
 
@@ -21,24 +25,76 @@ const EXECUTION_STATUSES: Record<string, string> = {
   ExecutionTimedOut: "timed_out",
 };
 
+/** An execution's last event and the status it gives (the listener runs before the record is updated). */
+const ENDS: Record<string, string> = {
+  ExecutionSucceeded: "SUCCEEDED",
+  ExecutionFailed: "FAILED",
+  ExecutionAborted: "ABORTED",
+  ExecutionTimedOut: "TIMED_OUT",
+};
+
+const parse = (text: string | undefined): unknown => {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** A local execution record as a flow's view reads it (its output, else the last state's input). */
+function factsOfRecord(record: ExecutionRecord, end: HistoryEvent, status: string) {
+  const events = record.events as Parameters<typeof buildTimeline>[0];
+  const output = (end as { executionSucceededEventDetails?: { output?: string } })
+    .executionSucceededEventDetails?.output;
+  let state = status === "SUCCEEDED" ? parse(output ?? record.output) : undefined;
+  for (let index = record.events.length - 1; state === undefined && index >= 0; index--) {
+    const event = record.events[index] as {
+      stateEnteredEventDetails?: { input?: string };
+      stateExitedEventDetails?: { output?: string };
+    };
+    state = parse(event.stateEnteredEventDetails?.input ?? event.stateExitedEventDetails?.output);
+  }
+  return {
+    name: record.name,
+    status,
+    input: parse(record.input),
+    state,
+    steps: buildTimeline(events).steps.map((step) => ({
+      state: step.state,
+      status: step.status,
+      error: step.attempts.at(-1)?.error,
+      cause: step.attempts.at(-1)?.cause,
+    })),
+  };
+}
+
 /** Vendor calls take milliseconds to seconds; the HTTP client gives up at 8 s by default. */
 const CALL_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RuntimeMetrics {
   readonly registry: Registry;
-  /** A webhook answered by a source's ingest. */
-  webhook(source: string, status: number): void;
+  /** A webhook answered by a source's ingest, and what became of it (accepted, rejected, duplicate…). */
+  webhook(source: string, status: number, outcome?: string): void;
   /** Answers `GET /metrics`. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   stop(): void;
 }
 
-export function createRuntimeMetrics(engines: Record<string, LocalStepFunctions>): RuntimeMetrics {
+export function createRuntimeMetrics(
+  engines: Record<string, LocalStepFunctions>,
+  flows: readonly Pick<FlowSpec, "id" | "actions" | "view">[] = [],
+): RuntimeMetrics {
   const registry = new Registry();
   const webhooks = new Counter({
     name: "leadrelay_webhooks_total",
-    help: "Webhook deliveries answered, by source and HTTP status of the answer.",
-    labelNames: ["source", "status"] as const,
+    help: "Webhook deliveries answered, by source, HTTP status and outcome (accepted, duplicate, ignored, rejected and kept, refused, unavailable).",
+    labelNames: ["source", "status", "outcome"] as const,
+    registers: [registry],
+  });
+  const actions = new Counter({
+    name: "leadrelay_actions_total",
+    help: "Each flow's actions in executions that ended, by flow, action and outcome (done, skipped, failed, uncertain).",
+    labelNames: ["flow", "action", "outcome"] as const,
     registers: [registry],
   });
   const executions = new Counter({
@@ -75,10 +131,22 @@ export function createRuntimeMetrics(engines: Record<string, LocalStepFunctions>
   for (const flow of Object.keys(engines)) {
     for (const status of Object.values(EXECUTION_STATUSES)) executions.inc({ flow, status }, 0);
   }
+  const specs = new Map(flows.map((flow) => [flow.id, flow]));
+  for (const flow of flows) {
+    for (const action of flow.actions)
+      actions.inc({ flow: flow.id, action: action.id, outcome: "skipped" }, 0);
+  }
   const unsubscribe = Object.entries(engines).map(([flow, engine]) =>
-    engine.onEvent((_record, event: HistoryEvent) => {
+    engine.onEvent((record, event: HistoryEvent) => {
       const status = EXECUTION_STATUSES[event.type];
       if (status) executions.inc({ flow, status });
+      const spec = specs.get(flow);
+      const ended = ENDS[event.type];
+      if (!spec || !ended) return;
+      // What each action came to, read from the execution by the flow's own declaration.
+      for (const action of describeExecution(spec, factsOfRecord(record, event, ended)).actions) {
+        if (action.status !== "running") actions.inc({ flow, action: action.id, outcome: action.status });
+      }
     }),
   );
   // The HTTP client's hook is process-wide: a process with two runtimes counts their calls in both.
@@ -89,8 +157,8 @@ export function createRuntimeMetrics(engines: Record<string, LocalStepFunctions>
 
   return {
     registry,
-    webhook(source, status) {
-      webhooks.inc({ source, status: String(status) });
+    webhook(source, status, outcome = "answered") {
+      webhooks.inc({ source, status: String(status), outcome });
     },
     async handle(req, res) {
       if (req.method !== "GET" && req.method !== "HEAD") {

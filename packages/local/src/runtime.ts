@@ -7,6 +7,8 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ObjectStore } from "@leadrelay/core";
 import {
   AWS_REQUEST_TIMEOUTS,
+  type AwsClientConfig,
+  type AwsRequestHandler,
   type AwsService,
   createLogger,
   createS3Client,
@@ -27,13 +29,16 @@ import { sendJson } from "./http-body";
 import { loadOrCreateSecret } from "./local-secrets";
 import type { LocalStepFunctions } from "./local-step-functions";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
+import { runtimeSettingsView } from "./runtime-settings";
 import { createLocalS3, type LocalS3 } from "./s3-server";
 import { createSfnFacade } from "./sfn-facade";
 import { VENDOR_STAND_INS } from "./stand-ins";
 import { ownersStandIn } from "./stand-ins/owners";
+import { parseStandInLimits } from "./stand-ins/rate-limit";
 import { type SlackMessageEntry, slackMessagesOf, slackStandIn } from "./stand-ins/slack";
 import { createStandIn, type StandIn } from "./stand-ins/stand-in";
 import { TaskSlots } from "./task-slots";
+import { startVendorGates } from "./vendor-gate";
 
 export const LOCAL_BUCKET = "leadrelay-local";
 export const LOCAL_REGION = "us-east-1";
@@ -101,8 +106,13 @@ export interface RuntimeInfo {
   region: string;
 }
 
+/** How an SDK client reaches the embedded S3 and Step Functions. */
+export type AwsTransport = "in-process" | "loopback";
+
 export interface Runtime extends RuntimeInfo {
   secretHex: string;
+  /** An SDK client configuration for the embedded services (what the handlers get is `in-process`). */
+  aws(service: AwsService, transport: AwsTransport): AwsClientConfig;
   /** The first flow's engine (announce); `engines` has every flow's. */
   engine: LocalStepFunctions;
   engines: Record<string, LocalStepFunctions>;
@@ -179,8 +189,21 @@ function routeMatcher(routeKey: string): (path: string) => Record<string, string
   return (path) => {
     const match = regex.exec(path);
     if (!match) return undefined;
-    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? "")]));
+    return Object.fromEntries(names.map((name, i) => [name, decodedSegment(match[i + 1] ?? "")]));
   };
+}
+
+/**
+ * A path parameter as API Gateway HTTP APIs hand it over: percent-decoded. A segment that does not
+ * decode (`%ZZ`, a lone `%`, bytes that are not UTF-8) is passed as it came, so a source sees a value
+ * that matches nothing (LGM's token: 404) instead of the runtime failing with a URIError (500).
+ */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 interface SourceRoute {
@@ -211,22 +234,38 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sfnEndpoint = `${url}/_aws/sfn`;
 
   // ── local AWS ──
-  const s3 = await createLocalS3({ directory: join(options.dataDir, "s3"), bucket: LOCAL_BUCKET });
+  const s3 = await createLocalS3({
+    directory: join(options.dataDir, "s3"),
+    bucket: LOCAL_BUCKET,
+    mount: "/_aws/s3",
+  });
+  const engines: Record<string, LocalStepFunctions> = {};
+  const engineList = () => Object.values(engines);
+  const faults = { s3: s3.outage, sfn: { down: false } };
+  const facade = createSfnFacade(engineList, faults.sfn);
   const endpoints: Record<AwsService, string> = {
     s3: s3Endpoint,
     sfn: sfnEndpoint,
     events: `${url}/_local/events`,
     sesv2: `${url}/_local/ses`,
   };
+  // The handlers' S3 and Step Functions calls stay in the process (same SDK, no socket); the
+  // loopback endpoints serve the CLI, the console and anything outside.
+  const inProcess: Partial<Record<AwsService, AwsRequestHandler>> =
+    settings.LEADRELAY_AWS_TRANSPORT === "loopback"
+      ? {}
+      : { s3: s3.requestHandler as AwsRequestHandler, sfn: facade.requestHandler as AwsRequestHandler };
+
+  const awsConfig = (service: AwsService, transport: AwsTransport): AwsClientConfig => ({
+    requestHandler: (transport === "in-process" && inProcess[service]) || { ...AWS_REQUEST_TIMEOUTS },
+    endpoint: endpoints[service],
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    ...(service === "s3" ? { forcePathStyle: true } : {}),
+  });
   const kit: TaskKit = {
     log: createLogger("local", { level: process.env.LOG_LEVEL ?? "warn" }),
-    aws: (service) => ({
-      requestHandler: { ...AWS_REQUEST_TIMEOUTS },
-      endpoint: endpoints[service],
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      ...(service === "s3" ? { forcePathStyle: true } : {}),
-    }),
+    aws: (service) => awsConfig(service, "in-process"),
   };
   const s3Client = createS3Client(kit.aws("s3"));
   const sfnClient = createSfnClient(kit.aws("sfn"));
@@ -240,12 +279,21 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...VENDOR_STAND_INS.map((make) => make(settings)),
   ];
   const standIns: Record<string, StandIn> = {};
+  const filledByStandIns: Record<string, string> = {};
+  const standInLimits = parseStandInLimits(settings.LEADRELAY_STANDIN_LIMITS);
+  for (const slug of Object.keys(standInLimits)) {
+    if (!specs.some((spec) => spec.slug === slug))
+      throw new Error(`LEADRELAY_STANDIN_LIMITS names no stand-in "${slug}"`);
+  }
   for (const spec of specs) {
-    standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store });
+    const limit = standInLimits[spec.slug];
+    standIns[spec.slug] = createStandIn(spec, { dataDir: options.dataDir, standInDir, store, limit });
     const filled = spec.baseUrlVariable ? settings[spec.baseUrlVariable] : undefined;
     if (spec.fills && filled === undefined) {
-      for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`)))
+      for (const [name, value] of Object.entries(spec.fills(`${url}/_local/${spec.slug}`))) {
+        if (settings[name] === undefined) filledByStandIns[name] = value;
         settings[name] ??= value;
+      }
     }
   }
 
@@ -261,10 +309,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   settings.BUCKET_NAME = LOCAL_BUCKET;
 
   // ── flows: one engine each ──
-  const engines: Record<string, LocalStepFunctions> = {};
   // Every flow's Tasks share four slots: a burst at LEAD_WAIT_SECONDS=0 cannot crowd out the webhooks
   // however many flows a lead starts.
   const slots = new TaskSlots(4);
+  // One budget per vendor for every flow; a Task waits for it before it takes a slot.
+  const vendorGates = startVendorGates(settings, {
+    print,
+    alertWebhookUrl: settings.ALERT_SLACK_WEBHOOK_URL ?? `${url}/_local/slack`,
+  });
   for (const flow of flows) {
     engines[flow.id] = await hostFlow(flow, {
       settings,
@@ -273,10 +325,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       dataDir: options.dataDir,
       retryIntervalMs: options.retryIntervalMs ?? numberOr(settings.LEADRELAY_RETRY_INTERVAL_MS),
       slots,
+      gates: vendorGates.gates,
     });
   }
-  const engineList = () => Object.values(engines);
-  const metrics = createRuntimeMetrics(engines);
+  const metrics = createRuntimeMetrics(engines, flows);
   const alerts = watchFailures({
     engines,
     settings,
@@ -321,8 +373,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     webhooks[source.id] = `${url}${(source.routes[0] ?? "").split(" ")[1]}`;
   }
 
-  const faults = { s3: s3.outage, sfn: { down: false } };
-  const facade = createSfnFacade(engineList, faults.sfn);
   const first = engines[flows[0]?.id ?? ""];
   if (!first) throw new Error("LEADRELAY_FLOWS chose no flow");
   const announceArn = (engines.announce ?? first).stateMachineArn;
@@ -349,8 +399,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const { source, match, ingest } of sourceRoutes) {
       const parameters = match(path);
       if (!parameters) continue;
-      const status = await invokeThroughApiGateway(req, res, ingest, source.maxBodyBytes, parameters);
-      metrics.webhook(source.id, status);
+      const { status, outcome } = await invokeThroughApiGateway(
+        req,
+        res,
+        ingest,
+        source.maxBodyBytes,
+        parameters,
+      );
+      metrics.webhook(source.id, status, outcome);
       if (status >= 500) print(`ingest ${source.id} answered ${status}: the sender will deliver again`);
       return;
     }
@@ -358,7 +414,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       req.url = (req.url ?? "").slice("/_aws/s3".length);
       return s3.handle(req, res);
     }
-    if (path === "/_aws/sfn" || path === "/_aws/sfn/") return facade(req, res);
+    if (path === "/_aws/sfn" || path === "/_aws/sfn/") return facade.handle(req, res);
     const local = /^\/_local\/([a-z0-9-]+)(\/.*)?$/.exec(path);
     const standIn = local ? standIns[local[1] ?? ""] : undefined;
     if (standIn) {
@@ -366,10 +422,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       return standIn.handle(req, res, `${local?.[2] ?? "/"}${query}`);
     }
     if (path === "/metrics") return metrics.handle(req, res);
+    if (path === "/_leadrelay/settings")
+      return sendJson(res, 200, runtimeSettingsView(settings, filledByStandIns, flows));
     if (path === "/healthz") {
       return sendJson(res, 200, {
         ok: true,
         running: engineList().reduce((sum, engine) => sum + engine.runningCount(), 0),
+        heapMB: Math.round(process.memoryUsage().heapUsed / 1024 / 102.4) / 10,
       });
     }
     if (path === "/") {
@@ -407,6 +466,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     ...info,
     secretHex: settings.CLOSE_WEBHOOK_SECRET ?? "",
+    aws: awsConfig,
     engine: engines.announce ?? first,
     engines,
     s3,
@@ -426,6 +486,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop() {
       // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
       await Promise.all(engineList().map((engine) => engine.close()));
+      vendorGates.stop();
       metrics.stop();
       await alerts.stop();
       await new Promise<void>((resolve) => {

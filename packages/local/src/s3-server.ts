@@ -3,6 +3,14 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, join, relative, sep } from "node:path";
+import { KeyIndex } from "./key-index";
+import {
+  type InProcessHandler,
+  inProcessHandler,
+  type LocalRequest,
+  type LocalResponse,
+  serveHttp,
+} from "./local-transport";
 
 /**
  * The embedded S3: a small S3-compatible server (REST, path-style) for the calls leadrelay and
@@ -13,16 +21,23 @@ import { dirname, join, relative, sep } from "node:path";
  * Why not s3rver: measured here, it costs ~1.8 ms of CPU per request inside Koa (384 PUT/s vs
  * ~1,200 PUT/s for the SDK round trip alone), it ignores If-None-Match and stores aws-chunked
  * framing as the object; its maintained fork (@20minutes/s3rver 5) needs Node 24.
- * `outage.down` answers 503 to everything, for fault-injection tests.
+ * One core (`service`) answers both transports: the loopback endpoint and the in-process SDK
+ * request handler the runtime gives the handlers' clients. `outage.down` answers 503 to
+ * everything on both, for fault-injection tests.
  */
 export interface LocalS3 {
   bucket: string;
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The loopback endpoint (`/_aws/s3/…` with the mount point removed from `req.url`). */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** The same service for the handlers' SDK clients, in process (see local-transport.ts). */
+  requestHandler: InProcessHandler;
   outage: { down: boolean };
   close(): Promise<void>;
 }
 
 const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+/** What the service reads of a body: an aws-chunked upload of the largest object has framing around it. */
+const MAX_BODY_BYTES = Math.floor(MAX_OBJECT_BYTES * 1.1);
 
 class S3Error extends Error {
   constructor(
@@ -40,42 +55,27 @@ const xml = (text: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c,
   );
 
-function sendXml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
-  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
-  res.writeHead(status, {
-    "content-type": "application/xml",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+function xmlResponse(status: number, body: string): LocalResponse {
+  return {
+    status,
+    headers: { "content-type": "application/xml" },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
+  };
 }
 
-function sendError(res: ServerResponse, error: S3Error, resource: string) {
-  if (res.headersSent) return void res.destroy();
-  sendXml(
-    res,
+function errorResponse(error: S3Error, resource: string): LocalResponse {
+  return xmlResponse(
     error.status,
     `<Error><Code>${error.code}</Code><Message>${xml(error.message)}</Message><Resource>${xml(resource)}</Resource><RequestId>${randomUUID()}</RequestId></Error>`,
   );
 }
 
-async function readAll(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > MAX_OBJECT_BYTES * 1.1) {
-    throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_OBJECT_BYTES * 1.1)
-      throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+const tooLarge = () =>
+  errorResponse(
+    new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"),
+    "",
+  );
 
-/** `hex-size[;chunk-signature=…]\r\n<data>\r\n` … `0…\r\n[trailers]\r\n` */
 export function decodeAwsChunked(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   let at = 0;
@@ -95,23 +95,28 @@ const contentTypeOf = (key: string) =>
   key.endsWith(".json") ? "application/json" : "application/octet-stream";
 const etagOf = (body: Buffer) => `"${createHash("md5").update(body).digest("hex")}"`;
 
-export async function createLocalS3(options: { directory: string; bucket: string }): Promise<LocalS3> {
-  const buckets = new Map<string, Set<string>>();
+export async function createLocalS3(options: {
+  directory: string;
+  bucket: string;
+  /** The endpoint's path, removed from in-process requests' paths (`/_aws/s3`). */
+  mount?: string;
+}): Promise<LocalS3> {
+  const buckets = new Map<string, KeyIndex>();
   const root = options.directory;
   mkdirSync(join(root, options.bucket), { recursive: true });
   for (const bucket of readdirSync(root, { withFileTypes: true })) {
     if (!bucket.isDirectory()) continue;
-    const keys = new Set<string>();
+    const keys: string[] = [];
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
         else if (!entry.name.endsWith(".tmp"))
-          keys.add(relative(join(root, bucket.name), path).split(sep).join("/"));
+          keys.push(relative(join(root, bucket.name), path).split(sep).join("/"));
       }
     };
     walk(join(root, bucket.name));
-    buckets.set(bucket.name, keys);
+    buckets.set(bucket.name, new KeyIndex(keys));
   }
   const outage = { down: false };
   const directories = new Set<string>();
@@ -133,7 +138,7 @@ export async function createLocalS3(options: { directory: string; bucket: string
     return join(root, bucket, ...segments);
   }
 
-  function keysOf(bucket: string): Set<string> {
+  function keysOf(bucket: string): KeyIndex {
     const keys = buckets.get(bucket);
     if (!keys) throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist");
     return keys;
@@ -155,18 +160,20 @@ export async function createLocalS3(options: { directory: string; bucket: string
     }
   }
 
-  async function putObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string) {
+  async function putObject(request: LocalRequest, bucket: string, key: string): Promise<LocalResponse> {
     const keys = keysOf(bucket);
-    if (req.headers["x-amz-copy-source"])
+    if (request.headers["x-amz-copy-source"])
       throw new S3Error(501, "NotImplemented", "CopyObject is not supported here");
     const file = fileOf(bucket, key);
-    let body = await readAll(req);
     const streaming =
-      /STREAMING-/.test(String(req.headers["x-amz-content-sha256"] ?? "")) ||
-      /aws-chunked/.test(String(req.headers["content-encoding"] ?? ""));
-    if (streaming) body = decodeAwsChunked(body);
+      /STREAMING-/.test(request.headers["x-amz-content-sha256"] ?? "") ||
+      /aws-chunked/.test(request.headers["content-encoding"] ?? "");
+    const body = streaming ? decodeAwsChunked(request.body) : request.body;
+    if (body.length > MAX_OBJECT_BYTES)
+      throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    const conditional = request.headers["if-none-match"] === "*";
     const write = async () => {
-      if (req.headers["if-none-match"] === "*" && keys.has(key)) {
+      if (conditional && keys.has(key)) {
         throw new S3Error(
           412,
           "PreconditionFailed",
@@ -183,11 +190,11 @@ export async function createLocalS3(options: { directory: string; bucket: string
       await rename(temp, file);
       keys.add(key);
     };
-    await (req.headers["if-none-match"] === "*" ? serialised(`${bucket}/${key}`, write) : write());
-    res.writeHead(200, { etag: etagOf(body), "content-length": 0 }).end();
+    await (conditional ? serialised(`${bucket}/${key}`, write) : write());
+    return { status: 200, headers: { etag: etagOf(body) } };
   }
 
-  async function getObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string) {
+  async function getObject(bucket: string, key: string): Promise<LocalResponse> {
     const keys = keysOf(bucket);
     const file = fileOf(bucket, key);
     if (!keys.has(key)) throw new S3Error(404, "NoSuchKey", "The specified key does not exist.");
@@ -198,32 +205,34 @@ export async function createLocalS3(options: { directory: string; bucket: string
     } catch {
       throw new S3Error(404, "NoSuchKey", "The specified key does not exist.");
     }
-    res.writeHead(200, {
-      "content-type": contentTypeOf(key),
-      "content-length": body.length,
-      etag: etagOf(body),
-      "last-modified": modified.toUTCString(),
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
+    return {
+      status: 200,
+      headers: {
+        "content-type": contentTypeOf(key),
+        etag: etagOf(body),
+        "last-modified": modified.toUTCString(),
+      },
+      body,
+    };
   }
 
-  async function deleteObject(res: ServerResponse, bucket: string, key: string) {
+  async function deleteObject(bucket: string, key: string): Promise<LocalResponse> {
     const keys = keysOf(bucket);
     const file = fileOf(bucket, key);
     await serialised(`${bucket}/${key}`, async () => {
       await rm(file, { force: true });
       keys.delete(key);
     });
-    res.writeHead(204).end();
+    return { status: 204, headers: {} };
   }
 
-  async function listObjects(res: ServerResponse, bucket: string, query: URLSearchParams) {
+  async function listObjects(bucket: string, query: URLSearchParams): Promise<LocalResponse> {
     const keys = keysOf(bucket);
     const prefix = query.get("prefix") ?? "";
     const max = Math.min(Math.max(Number(query.get("max-keys") ?? 1000) || 1000, 0), 1000);
     const token = query.get("continuation-token");
     const after = token ? Buffer.from(token, "base64url").toString() : (query.get("start-after") ?? "");
-    const matching = [...keys].filter((key) => key.startsWith(prefix) && key > after).sort();
+    const matching = keys.page(prefix, after, max + 1);
     const page = matching.slice(0, max);
     const truncated = matching.length > page.length;
     const contents = await Promise.all(
@@ -234,78 +243,79 @@ export async function createLocalS3(options: { directory: string; bucket: string
     );
     const next =
       truncated && page.length > 0 ? Buffer.from(page.at(-1) as string).toString("base64url") : undefined;
-    sendXml(
-      res,
+    return xmlResponse(
       200,
       `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xml(bucket)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${xml(token)}</ContinuationToken>` : ""}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ""}${contents.join("")}</ListBucketResult>`,
     );
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://s3.local");
-    const [, bucket = "", ...rest] = url.pathname.split("/");
+  async function route(request: LocalRequest): Promise<LocalResponse> {
+    const [, bucket = "", ...rest] = request.path.split("/");
     const key = rest.map(decodeURIComponent).join("/");
-    const method = req.method ?? "GET";
+    const { method, query } = request;
     if (bucket === "") {
       if (method !== "GET") throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed");
       const list = [...buckets.keys()].map(
         (name) =>
           `<Bucket><Name>${xml(name)}</Name><CreationDate>1970-01-01T00:00:00.000Z</CreationDate></Bucket>`,
       );
-      return sendXml(
-        res,
+      return xmlResponse(
         200,
         `<ListAllMyBucketsResult><Buckets>${list.join("")}</Buckets></ListAllMyBucketsResult>`,
       );
     }
     if (key === "") {
       if (method === "PUT") {
-        if (!buckets.has(bucket)) buckets.set(bucket, new Set());
+        if (!buckets.has(bucket)) buckets.set(bucket, new KeyIndex());
         await mkdir(join(root, bucket), { recursive: true });
-        return void res.writeHead(200, { location: `/${bucket}` }).end();
+        return { status: 200, headers: { location: `/${bucket}` } };
       }
       if (method === "HEAD") {
         keysOf(bucket);
-        return void res.writeHead(200).end();
+        return { status: 200, headers: {} };
       }
-      if (method === "GET" && url.searchParams.get("list-type") === "2")
-        return listObjects(res, bucket, url.searchParams);
+      if (method === "GET" && query.get("list-type") === "2") return listObjects(bucket, query);
       throw new S3Error(501, "NotImplemented", `${method} on a bucket is not supported here`);
     }
-    if ([...url.searchParams.keys()].some((name) => name !== "x-id")) {
+    if ([...query.keys()].some((name) => name !== "x-id")) {
       throw new S3Error(
         501,
         "NotImplemented",
         "Sub-resources (acl, tagging, uploads…) are not supported here",
       );
     }
-    if (method === "PUT") return putObject(req, res, bucket, key);
-    if (method === "GET" || method === "HEAD") return getObject(req, res, bucket, key);
-    if (method === "DELETE") return deleteObject(res, bucket, key);
+    if (method === "PUT") return putObject(request, bucket, key);
+    if (method === "GET" || method === "HEAD") return getObject(bucket, key);
+    if (method === "DELETE") return deleteObject(bucket, key);
     throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed");
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse) {
-    const resource = req.url ?? "/";
-    if (outage.down) {
-      req.resume();
-      return sendError(
-        res,
+  /** Every request, from either transport: fault injection first, errors in S3's XML shape. */
+  async function service(request: LocalRequest): Promise<LocalResponse> {
+    const resource = `${request.path}${request.query.size > 0 ? `?${request.query}` : ""}`;
+    if (outage.down)
+      return errorResponse(
         new S3Error(503, "ServiceUnavailable", "The local S3 is down (fault injection)"),
         resource,
       );
-    }
-    route(req, res).catch((error: unknown) => {
-      req.resume();
-      sendError(
-        res,
+    try {
+      return await route(request);
+    } catch (error) {
+      return errorResponse(
         error instanceof S3Error
           ? error
           : new S3Error(500, "InternalError", error instanceof Error ? error.message : String(error)),
         resource,
       );
-    });
+    }
   }
 
-  return { bucket: options.bucket, handle, outage, close: async () => {} };
+  const limits = { maxBodyBytes: MAX_BODY_BYTES, tooLarge };
+  return {
+    bucket: options.bucket,
+    handle: (req, res) => serveHttp(service, limits, req, res),
+    requestHandler: inProcessHandler(service, limits, options.mount ?? ""),
+    outage,
+    close: async () => {},
+  };
 }

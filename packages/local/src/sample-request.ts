@@ -3,9 +3,25 @@ import { signCloseWebhook } from "@leadrelay/core";
 
 export const SAMPLE_LEAD_FIXTURE = new URL("../demo/close/lead-created.json", import.meta.url).pathname;
 
-/** The sample webhook compacted to one line, as Close sends it. */
+export class SampleFileUnusable extends Error {
+  override readonly name = "SampleFileUnusable";
+}
+
+/** The sample webhook compacted to one line, as Close sends it; a file that cannot be read or parsed is named. */
 export function sampleBody(file = SAMPLE_LEAD_FIXTURE): string {
-  return JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new SampleFileUnusable(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (error) {
+    throw new SampleFileUnusable(`${file} is not JSON: ${(error as Error).message}`);
+  }
 }
 
 /** Headers Close would send for `body` at `now`. */

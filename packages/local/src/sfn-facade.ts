@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody, sendJson } from "./http-body";
 import { type LocalStepFunctions, SfnApiError } from "./local-step-functions";
+import { inProcessHandler, type LocalRequest, type LocalResponse, serveHttp } from "./local-transport";
+
+/** Step Functions' own limit on a request (its input is at most 256 KiB). */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 const DATE_KEYS = new Set(["startDate", "stopDate", "redriveDate", "timestamp", "creationDate"]);
 
@@ -33,7 +36,8 @@ function describeStateMachine(engine: LocalStepFunctions) {
 /**
  * Step Functions API (AWS JSON 1.0: `X-Amz-Target: AWSStepFunctions.<Operation>`) over the local
  * engines, one per flow, every call addressed by state machine or execution ARN, so the real
- * @aws-sdk/client-sfn — in the ingest handlers, the CLI and the console — talks to it.
+ * @aws-sdk/client-sfn — in the ingest handlers, the CLI and the console — talks to it, over the
+ * loopback endpoint or, for the handlers, in process.
  */
 export function createSfnFacade(
   engines: () => readonly LocalStepFunctions[],
@@ -68,28 +72,46 @@ export function createSfnFacade(
     RedriveExecution: (body) => byExecution(body.executionArn).redriveExecution(body as never),
   };
 
-  return async function handle(req: IncomingMessage, res: ServerResponse) {
-    const error = (status: number, type: string, message: string) =>
-      sendJson(res, status, { __type: type, message }, { "x-amzn-errortype": type });
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): LocalResponse => ({
+    status,
+    headers: { "content-type": "application/x-amz-json-1.0", ...headers },
+    body: JSON.stringify(body),
+  });
+  const error = (status: number, type: string, message: string) =>
+    json(status, { __type: type, message }, { "x-amzn-errortype": type });
+
+  /** Every request, from either transport: fault injection first, errors in the AWS JSON shape. */
+  async function service(request: LocalRequest): Promise<LocalResponse> {
     if (faults.down)
       return error(503, "ServiceUnavailable", "The local Step Functions API is down (fault injection)");
-    if (req.method !== "POST") return error(405, "UnknownOperationException", "POST only");
-    const target = String(req.headers["x-amz-target"] ?? "");
+    if (request.method !== "POST") return error(405, "UnknownOperationException", "POST only");
+    const target = request.headers["x-amz-target"] ?? "";
     const operation = operations[target.replace(/^AWSStepFunctions\./, "")];
     if (!target.startsWith("AWSStepFunctions.") || !operation) {
       return error(400, "UnknownOperationException", `Unknown operation ${target}`);
     }
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse((await readBody(req, 1024 * 1024)).toString("utf8") || "{}");
+      body = JSON.parse(request.body.toString("utf8") || "{}");
     } catch {
       return error(400, "SerializationException", "Body is not JSON");
     }
     try {
-      sendJson(res, 200, toWire(await operation(body)), { "content-type": "application/x-amz-json-1.0" });
+      return json(200, toWire(await operation(body)));
     } catch (failure) {
       if (failure instanceof SfnApiError) return error(failure.status, failure.name, failure.message);
       return error(500, "InternalFailure", failure instanceof Error ? failure.message : String(failure));
     }
+  }
+
+  const limits = {
+    maxBodyBytes: MAX_REQUEST_BYTES,
+    tooLarge: () => error(400, "SerializationException", "Body is not JSON"),
+  };
+  return {
+    /** The loopback endpoint (`POST /_aws/sfn`). */
+    handle: (req: IncomingMessage, res: ServerResponse) => serveHttp(service, limits, req, res),
+    /** The same API for the handlers' SDK clients, in process. */
+    requestHandler: inProcessHandler(service, limits),
   };
 }

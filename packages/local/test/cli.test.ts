@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendDealEvents } from "../src/demo-events";
 import type { Runtime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
 import { leadBody, ownerFile, REPO_ROOT, startTestRuntime, tempDir } from "./harness";
@@ -73,8 +74,10 @@ describe("leadrelay CLI against a local runtime", () => {
 
     const leads = await cli(dataDir, "leads");
     expect(leads.code).toBe(0);
-    expect(leads.stdout.split("\n")[0]).toMatch(/^FLOW\s+STATUS\s+STARTED\s+DURATION\s+NAME$/);
-    const rows = lines(leads.stdout, new RegExp(`${SENT}$`));
+    expect(leads.stdout.split("\n")[0]).toMatch(
+      /^FLOW\s+STATUS\s+STARTED\s+DURATION\s+NAME · WHO · OUTCOME$/,
+    );
+    const rows = lines(leads.stdout, new RegExp(`\\s${SENT}( · |$)`));
     expect(rows.map((row) => row.split(/\s+/)[0]).sort()).toEqual([...closeFlows].sort());
     expect(
       lines(leads.stdout, /^announce\s+FAILED\s+\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC/),
@@ -182,11 +185,82 @@ describe("leadrelay CLI against a local runtime", () => {
       JSON.parse(runtime.engine.describeExecution({ executionArn: runtime.engine.arnOf(name) }).input),
     ).toMatchObject({ leadId: SENT, replayOf: SENT });
 
+    const file = join(dataDir, "bad.json");
+    writeFileSync(file, "{ not json");
+    const unreadable = await cli(dataDir, "send", file);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain(`${file} is not JSON`);
+
     const bad = await cli(dataDir, "replay", "--flow", "nope", "--status", "FAILED", "--since", "1h");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("no flow nope");
     expect((await cli(dataDir, "leads", "--since", "yesterday")).stderr).toContain(
       "--since takes an ISO time",
     );
+  }, 90_000);
+});
+
+describe("leadrelay CLI: a deal whose Meta token is missing", () => {
+  let runtime: Runtime;
+  let dataDir: string;
+  const DEAL = "deal-D-100234";
+
+  beforeAll(async () => {
+    dataDir = tempDir("leadrelay-cli-skipped-");
+    // A Graph base URL without its token: the Conversions API events are skipped, naming the token.
+    runtime = await startTestRuntime({
+      dataDir,
+      flows: "deal-stage",
+      env: { META_GRAPH_BASE_URL: "http://127.0.0.1:9/graph", META_PIXEL_ID: "1234567890" },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows Succeeded · 1 skipped naming META_ACCESS_TOKEN, lists exactly the skipped with --status skipped, replays them", async () => {
+    const sent = await sendDealEvents(runtime);
+    expect(sent.map((event) => event.names)).toEqual([[`${DEAL}-qualified`], [`${DEAL}-committed`]]);
+    const engine = runtime.engines["deal-stage"];
+    for (const stage of ["qualified", "committed"])
+      expect((await engine?.settled(`${DEAL}-${stage}`))?.status).toBe("SUCCEEDED");
+
+    const lead = await cli(dataDir, "lead", DEAL);
+    expect(lead.code).toBe(0);
+    // One page for the deal: both stages, titled by the customer.
+    expect(lead.stdout).toMatch(
+      /^deal-D-100234 — Valéry O'Connor-Smith — Harbor Lane townhouse: deal-stage ×2/m,
+    );
+    expect(lead.stdout).toMatch(/SUCCEEDED · 1 skipped — Qualified → nothing reported/);
+    expect(lead.stdout).toMatch(/– Report a Lead to Meta skipped: META_ACCESS_TOKEN is not set/);
+    expect(lead.stdout).toMatch(/SUCCEEDED · 1 skipped — Committed → property emailed/);
+    expect(lead.stdout).toMatch(/✓ Email the buyer the property done/);
+    expect(lead.stdout).not.toMatch(/\bnull\b|undefined/);
+
+    const skipped = await cli(dataDir, "leads", "--status", "Skipped");
+    expect(skipped.code).toBe(0);
+    expect(lines(skipped.stdout, /^deal-stage/).map((line) => /\s(deal-D-\S+)/.exec(line)?.[1])).toEqual([
+      `${DEAL}-committed`,
+      `${DEAL}-qualified`,
+    ]);
+    expect(lines(skipped.stdout, /^deal-stage\s+SUCCEEDED · 1 skipped\s/)).toHaveLength(2);
+    const failed = await cli(dataDir, "leads", "--status", "FAILED");
+    expect(lines(failed.stdout, /^deal-stage/)).toEqual([]);
+
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const replay = await cli(
+      dataDir,
+      "replay",
+      "--flow",
+      "deal-stage",
+      "--status",
+      "skipped",
+      "--since",
+      since,
+    );
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/2 SKIPPED of 2 executions since then; 2 replayed, 0 skipped\./);
   }, 90_000);
 });

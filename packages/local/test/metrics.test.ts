@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/runtime";
-import { leadBody, post, startTestRuntime, tempDir } from "./harness";
+import { fixture, leadBody, post, startTestRuntime, tempDir } from "./harness";
 
 /** `GET /metrics` of the local runtime: Prometheus' text format, counters that move with the traffic. */
 
@@ -53,16 +53,35 @@ describe("GET /metrics", () => {
       "leadrelay_executions_waiting",
       "leadrelay_outbound_calls_total",
       "leadrelay_outbound_call_duration_seconds",
+      "leadrelay_actions_total",
     ]) {
       expect(answer.text).toContain(`# TYPE ${name} `);
     }
     expect(await sample("leadrelay_executions_total", { flow: "announce", status: "failed" })).toBe(0);
+    expect(
+      await sample("leadrelay_actions_total", { flow: "announce", action: "slack", outcome: "skipped" }),
+    ).toBe(0);
   });
 
   it("counts webhooks by source and answer, executions by flow and status, waiting ones, vendor calls", async () => {
     const before = {
-      accepted: await sample("leadrelay_webhooks_total", { source: "close", status: "202" }),
-      refused: await sample("leadrelay_webhooks_total", { source: "close", status: "401" }),
+      accepted: await sample("leadrelay_webhooks_total", {
+        source: "close",
+        status: "202",
+        outcome: "accepted",
+      }),
+      ignored: await sample("leadrelay_webhooks_total", {
+        source: "close",
+        status: "202",
+        outcome: "ignored",
+      }),
+      refused: await sample("leadrelay_webhooks_total", {
+        source: "close",
+        status: "401",
+        outcome: "refused",
+      }),
+      slack: await sample("leadrelay_actions_total", { flow: "announce", action: "slack", outcome: "done" }),
+      email: await sample("leadrelay_actions_total", { flow: "announce", action: "email", outcome: "done" }),
       started: await sample("leadrelay_executions_total", { flow: "announce", status: "started" }),
       succeeded: await sample("leadrelay_executions_total", { flow: "announce", status: "succeeded" }),
       emails: await sample("leadrelay_outbound_calls_total", { service: "brevo", outcome: "ok" }),
@@ -74,12 +93,17 @@ describe("GET /metrics", () => {
       (await post(runtime.webhookUrl, leadBody(leadId), { "content-type": "application/json" })).status,
     ).toBe(401);
 
-    expect(await sample("leadrelay_webhooks_total", { source: "close", status: "202" })).toBe(
-      before.accepted + 1,
-    );
-    expect(await sample("leadrelay_webhooks_total", { source: "close", status: "401" })).toBe(
-      before.refused + 1,
-    );
+    // A 202 that only acknowledges (an event no flow handles) is counted apart from an accepted one.
+    expect((await post(runtime.webhookUrl, fixture("lead-updated.json"))).status).toBe(202);
+    expect(
+      await sample("leadrelay_webhooks_total", { source: "close", status: "202", outcome: "accepted" }),
+    ).toBe(before.accepted + 1);
+    expect(
+      await sample("leadrelay_webhooks_total", { source: "close", status: "202", outcome: "ignored" }),
+    ).toBe(before.ignored + 1);
+    expect(
+      await sample("leadrelay_webhooks_total", { source: "close", status: "401", outcome: "refused" }),
+    ).toBe(before.refused + 1);
     expect(await sample("leadrelay_executions_total", { flow: "announce", status: "started" })).toBe(
       before.started + 1,
     );
@@ -91,6 +115,13 @@ describe("GET /metrics", () => {
     expect(await sample("leadrelay_executions_total", { flow: "announce", status: "succeeded" })).toBe(
       before.succeeded + 1,
     );
+    // Each declared action, as the flow reads it from the execution.
+    expect(
+      await sample("leadrelay_actions_total", { flow: "announce", action: "slack", outcome: "done" }),
+    ).toBe(before.slack + 1);
+    expect(
+      await sample("leadrelay_actions_total", { flow: "announce", action: "email", outcome: "done" }),
+    ).toBe(before.email + 1);
     // The announcement email went to the Brevo stand-in through the shared HTTP client.
     expect(await sample("leadrelay_outbound_calls_total", { service: "brevo", outcome: "ok" })).toBe(
       before.emails + 1,

@@ -1,5 +1,11 @@
 import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
-import type { AslDefinition, AslRetrier, AslState } from "@leadrelay/functions/state-machine";
+import {
+  type AslDefinition,
+  type AslRetrier,
+  type AslState,
+  causeGuardName,
+  guardedFail,
+} from "@leadrelay/functions/state-machine";
 import asl from "../announce.asl.json";
 import { ANNOUNCEMENT_EMAIL_FAILED } from "./domain/lead-email";
 
@@ -90,7 +96,7 @@ export function withEmailAnnouncement(source: AslDefinition): AslDefinition {
   notify.Next = EMAIL_STATE;
   definition.States[EMAIL_STATE] = emailTask(
     "Announces the lead by email too (ANNOUNCE_EMAIL_TO), at most once per lead.",
-    ANNOUNCEMENT_EMAIL_FAILED,
+    causeGuardName(ANNOUNCEMENT_EMAIL_FAILED),
     { End: true },
   );
   definition.States[EMAIL_AFTER_SLACK_ERROR_STATE] = emailTask(
@@ -104,11 +110,11 @@ export function withEmailAnnouncement(source: AslDefinition): AslDefinition {
     Choices: choices,
     Default: fallback,
   };
-  definition.States[ANNOUNCEMENT_EMAIL_FAILED] = {
-    Type: "Fail",
-    Comment: "Slack announced the lead; the email could not be sent.",
-    Error: ANNOUNCEMENT_EMAIL_FAILED,
-    CausePath: "$.emailError.Cause",
-  };
+  Object.assign(
+    definition.States,
+    guardedFail(ANNOUNCEMENT_EMAIL_FAILED, ANNOUNCEMENT_EMAIL_FAILED, "$.emailError.Cause", {
+      Comment: "Slack announced the lead; the email could not be sent.",
+    }),
+  );
   return definition;
 }

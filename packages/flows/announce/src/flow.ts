@@ -6,6 +6,7 @@ import { ANNOUNCE_ACTIONS } from "./actions";
 import { DEFAULT_WAIT_SECONDS, definitionWithWait, withEmailAnnouncement } from "./definition";
 import { readDeploySettings } from "./deploy-settings";
 import { ANNOUNCEMENT_EMAIL_FAILED } from "./domain/lead-email";
+import { announceView } from "./view";
 
 const handler = (file: string) => `packages/flows/announce/src/${file}.handler`;
 const RAW = rawEventKey("*");
@@ -72,6 +73,7 @@ export const announceFlow: FlowSpec = {
       secrets: ["SLACK_WEBHOOK_URL"],
       storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
       existenceChecks: true,
+      calls: { slack: 1 },
     },
     /** In the definition only when ANNOUNCE_EMAIL_TO is set (see `configure`). */
     EmailAnnouncementFunctionArn: {
@@ -80,10 +82,12 @@ export const announceFlow: FlowSpec = {
       env: ["ANNOUNCE_EMAIL_TO", "EMAIL_PROVIDER", "EMAIL_FROM", "BREVO_BASE_URL"],
       optionalSecrets: ["BREVO_API_KEY"],
       sendsEmail: true,
+      calls: { brevo: 1 },
       // Its marker `notified/{lead}.email.json`; no ListBucket: the marker is only read once it exists.
       storage: [{ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], keys: NOTIFIED }],
     },
   },
   actions: ANNOUNCE_ACTIONS,
+  view: announceView,
   errorNames: [...KnownErrorNames, ANNOUNCEMENT_EMAIL_FAILED],
 };

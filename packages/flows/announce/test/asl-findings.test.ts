@@ -1,13 +1,14 @@
 import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
-import type { AslDefinition } from "@leadrelay/functions/state-machine";
+import { type AslDefinition, failBehind } from "@leadrelay/functions/state-machine";
 import { describe, expect, it } from "vitest";
 import asl from "../announce.asl.json";
 
 /** #14 findings 4, 8 and 9 as they show in announce's ASL file. */
 const definition = asl as unknown as AslDefinition;
 const notify = definition.States.NotifySlack;
+/** The Fail a NotifySlack Catch ends in (through its cause guard). */
 const catchTarget = (error: string) =>
-  notify?.Catch?.find((entry) => entry.ErrorEquals.includes(error))?.Next;
+  failBehind(definition, notify?.Catch?.find((entry) => entry.ErrorEquals.includes(error))?.Next ?? "");
 
 describe("announce's failure names say what failed", () => {
   it("NotifySlack's catch-all is PipelineFailed: storage exhaustion, bad input and timeouts are not 'Slack unavailable'", () => {

@@ -70,7 +70,14 @@ describe("the definition announce deploys", () => {
     expect(withEmail).toEqual(withEmailAnnouncement(plain));
     const added = Object.keys(withEmail.States).filter((name) => !(name in plain.States));
     expect(added.sort()).toEqual(
-      [EMAIL_STATE, EMAIL_AFTER_SLACK_ERROR_STATE, SLACK_ERROR_CHOICE, "AnnouncementEmailFailed"].sort(),
+      [
+        EMAIL_STATE,
+        EMAIL_AFTER_SLACK_ERROR_STATE,
+        SLACK_ERROR_CHOICE,
+        "AnnouncementEmailFailedHasCause",
+        "AnnouncementEmailFailed",
+        "AnnouncementEmailFailedWithoutCause",
+      ].sort(),
     );
     for (const name of Object.keys(plain.States).filter((name) => name !== "NotifySlack")) {
       expect(withEmail.States[name], name).toEqual(plain.States[name]);
@@ -84,21 +91,25 @@ describe("the definition announce deploys", () => {
     );
   });
 
-  it("ends a Slack error where NotifySlack's own Catch ended it", () => {
+  it("ends a Slack error where NotifySlack's own Catch ended it (through each Fail's cause guard)", () => {
     const choice = withEmailAnnouncement(definitionWithWait()).States[SLACK_ERROR_CHOICE];
     expect(choice).toMatchObject({
       Type: "Choice",
-      Default: "PipelineFailed",
+      Default: "PipelineFailedHasCause",
       Choices: [
-        { Variable: "$.error.Error", StringEquals: "SlackRejected", Next: "SlackRejected" },
+        { Variable: "$.error.Error", StringEquals: "SlackRejected", Next: "SlackRejectedHasCause" },
         {
           Or: [
             { Variable: "$.error.Error", StringEquals: "SlackRateLimited" },
             { Variable: "$.error.Error", StringEquals: "SlackUnavailable" },
           ],
-          Next: "SlackUnavailable",
+          Next: "SlackUnavailableHasCause",
         },
-        { Variable: "$.error.Error", StringEquals: "NotificationUncertain", Next: "NotificationUncertain" },
+        {
+          Variable: "$.error.Error",
+          StringEquals: "NotificationUncertain",
+          Next: "NotificationUncertainHasCause",
+        },
       ],
     });
   });

@@ -114,6 +114,7 @@ describe("announce with ANNOUNCE_EMAIL_TO", () => {
       "NotifySlack",
       "EmailAnnouncementAfterSlackError",
       "SlackFailed",
+      "SlackUnavailableHasCause",
       "SlackUnavailable",
     ]);
     expect(outputOf(events, "EmailAnnouncementAfterSlackError")?.emailAnnouncement).toMatchObject({
@@ -146,7 +147,12 @@ describe("announce with ANNOUNCE_EMAIL_TO", () => {
     expect(record?.status).toBe("FAILED");
     expect(record?.error).toBe("AnnouncementEmailFailed");
     expect(record?.cause).toContain("brevo rejected the call (HTTP 400, code invalid_parameter)");
-    expect(entered(events).slice(4)).toEqual(["NotifySlack", "EmailAnnouncement", "AnnouncementEmailFailed"]);
+    expect(entered(events).slice(4)).toEqual([
+      "NotifySlack",
+      "EmailAnnouncement",
+      "AnnouncementEmailFailedHasCause",
+      "AnnouncementEmailFailed",
+    ]);
     expect(outputOf(events, "NotifySlack")?.notification).toMatchObject({ status: "sent" });
     expect(slackFor(leadId)).toHaveLength(1);
     expect(emailsFor(leadId)).toHaveLength(0);

@@ -322,6 +322,7 @@ describe("the pipeline, run locally with the real handlers", () => {
       "FetchRaw",
       "FetchOwner",
       "ReportUnassigned",
+      "OwnerNeverAssignedHasCause",
       "OwnerNeverAssigned",
     ]);
 
@@ -388,7 +389,7 @@ describe("the pipeline, run locally with the real handlers", () => {
 
     expect(retriesOf(run, "NotifySlack")).toEqual([]);
     expect(failuresOf(run, "NotifySlack").map((failure) => failure.Error)).toEqual(["SlackRejected"]);
-    expect(entered(run).slice(-2)).toEqual(["NotifySlack", "SlackRejected"]);
+    expect(entered(run).slice(-3)).toEqual(["NotifySlack", "SlackRejectedHasCause", "SlackRejected"]);
     const failed = last(run);
     expect(failed?.type).toBe("ExecutionFailed");
     if (failed?.type !== "ExecutionFailed") return;
@@ -444,7 +445,7 @@ describe("the pipeline, run locally with the real handlers", () => {
 
     const run = await runPipeline({ afterIngest: (input) => store.delete(String(input.rawKey)) });
 
-    expect(entered(run)).toEqual(["HoldForOwner", "FetchRaw", "RawEventMissing"]);
+    expect(entered(run)).toEqual(["HoldForOwner", "FetchRaw", "RawEventMissingHasCause", "RawEventMissing"]);
     expect(last(run)).toMatchObject({ type: "ExecutionFailed", Error: "RawEventMissing" });
     expect(owners.requestsFor(LEAD_ID)).toHaveLength(0);
     expect(slack.requests).toHaveLength(0);

@@ -8,6 +8,7 @@ import { CONVERSION_MARKER_PREFIX, DEAL_PREFIX, EMAIL_MARKER_PREFIX, FLOW_ID } f
 import { SEND_CONVERSION_ENV, SEND_CONVERSION_SECRETS } from "./send-conversion";
 import { SEND_PROPERTY_EMAIL_ENV, SEND_PROPERTY_EMAIL_SECRETS } from "./send-property-email";
 import { crmSource } from "./source";
+import { dealStageView } from "./view";
 
 const handler = (file: string) => `packages/flows/${FLOW_ID}/src/${file}.handler`;
 const READ_DEAL = { actions: ["s3:GetObject"], keys: `${DEAL_PREFIX}*` } as const;
@@ -32,6 +33,7 @@ export const dealStageFlow: FlowSpec = {
       optionalSecrets: SEND_CONVERSION_SECRETS,
       storage: [READ_DEAL, { actions: MARKERS, keys: `${CONVERSION_MARKER_PREFIX}*` }],
       existenceChecks: true,
+      calls: { meta: 1 },
     },
     SendPropertyEmailFunctionArn: {
       id: "SendPropertyEmail",
@@ -41,9 +43,11 @@ export const dealStageFlow: FlowSpec = {
       storage: [READ_DEAL, { actions: MARKERS, keys: `${EMAIL_MARKER_PREFIX}*` }],
       existenceChecks: true,
       sendsEmail: true,
+      calls: { brevo: 1 },
     },
   },
   actions: DEAL_STAGE_ACTIONS,
+  view: dealStageView,
   errorNames: [...KnownErrorNames, ...DEAL_STAGE_ERROR_NAMES, ...Object.values(DealStageFailures)],
   /**
    * A Parallel branch's Catch ends its branch in a result (`{ ok: false, error }`) instead of a Fail,

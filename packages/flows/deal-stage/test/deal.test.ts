@@ -61,7 +61,7 @@ describe("parsing the CRM's deal", () => {
 
   it("takes amounts as decimal strings and currencies in any case; numeric deal ids become strings", () => {
     const deal = parsed(dealBody("deal-qualified", (data) => (data.dealId = 4711)));
-    expect(deal).toMatchObject({ dealId: "4711", value: 312500, currency: "USD", status: "qualified" });
+    expect(deal).toMatchObject({ dealId: "4711", value: 485000, currency: "USD", status: "qualified" });
   });
 
   it("needs only the id and the status for a stage that reports nothing", () => {
@@ -205,7 +205,7 @@ describe("the Conversions API event", () => {
         ph: sha256Hex("15035550147"),
         fn: sha256Hex("valéry"),
         ln: sha256Hex("oconnorsmith"),
-        external_id: sha256Hex("C-55012"),
+        external_id: sha256Hex("c-55012"),
       },
       custom_data: { value: 485000, currency: "USD" },
     });
@@ -217,9 +217,9 @@ describe("the Conversions API event", () => {
     const first = conversionEvent(deal, "Lead", { now: NOW });
     const later = conversionEvent(deal, "Lead", { now: NOW + 3_600_000 });
     expect(later.event_id).toBe(first.event_id);
-    expect(first.event_id).toBe(conversionEventId("D-100235", "Qualified"));
-    expect(conversionEventId("D-100235", "committed")).not.toBe(first.event_id);
-    expect(first.user_data.ph).toBe(sha256Hex("16505551212"));
+    expect(first.event_id).toBe(conversionEventId("D-100234", "Qualified"));
+    expect(conversionEventId("D-100234", "committed")).not.toBe(first.event_id);
+    expect(first.user_data.ph).toBe(sha256Hex("15035550147"));
   });
 
   it("leaves custom_data out when the deal has no value", () => {

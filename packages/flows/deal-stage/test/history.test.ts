@@ -83,7 +83,7 @@ describe("Committed: a Purchase event and the property email, in parallel", () =
         ph: sha256Hex("15035550147"),
         fn: sha256Hex("valéry"),
         ln: sha256Hex("oconnorsmith"),
-        external_id: sha256Hex("C-55012"),
+        external_id: sha256Hex("c-55012"),
       },
       custom_data: { value: 485000, currency: "USD" },
     });
@@ -218,8 +218,8 @@ describe("Qualified: one Lead event", () => {
     expect(lead).toMatchObject({
       event_name: "Lead",
       event_id: "deal:HQ-1:qualified",
-      user_data: { em: sha256Hex("mary.nguyen@example.org"), ph: sha256Hex("16505551212") },
-      custom_data: { value: 312500, currency: "USD" },
+      user_data: { em: sha256Hex("valery.oconnor@example.com"), ph: sha256Hex("15035550147") },
+      custom_data: { value: 485000, currency: "USD" },
     });
     expect(outputOf(events, "ReportLead")).toMatchObject({ leadEvent: { ok: true, status: "sent" } });
     expect(emailsFor(runtime, "HQ-1", "qualified")).toHaveLength(0);
@@ -244,7 +244,12 @@ describe("Qualified: one Lead event", () => {
     const { record, events } = await run(qualified("HQ-3"), "deal-HQ-3-qualified");
 
     expect(record?.error).toBe("LeadEventRejected");
-    expect(statesEntered(events)).toEqual(["RouteByStatus", "ReportLead", "LeadEventRejected"]);
+    expect(statesEntered(events)).toEqual([
+      "RouteByStatus",
+      "ReportLead",
+      "LeadEventRejectedHasCause",
+      "LeadEventRejected",
+    ]);
     expect(lambdaFailures(events)).toEqual(["ServiceRejected"]);
   });
 

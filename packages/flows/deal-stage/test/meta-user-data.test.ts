@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   hashedUserData,
   normaliseEmail,
+  normaliseExternalId,
   normaliseName,
   normalisePhone,
   sha256Hex,
@@ -66,10 +67,39 @@ describe("normalisation", () => {
     expect(normalisePhone("call me")).toBeUndefined();
   });
 
-  it("user_data keeps only the fields that have a value; external_id is the contact id, trimmed, as is", () => {
+  it("user_data keeps only the fields that have a value; external_id is the contact id as Meta normalises it", () => {
     const data = hashedUserData({ email: "a@b.co", contactId: " C-55012 ", firstName: "" });
     expect(Object.keys(data).sort()).toEqual(["em", "external_id"]);
-    expect(data.external_id).toBe(sha256Hex("C-55012"));
+    expect(data.external_id).toBe(sha256Hex("c-55012"));
     expect(JSON.stringify(data)).not.toContain("a@b.co");
+  });
+});
+
+/**
+ * Meta's own external_id normaliser, facebook/capi-param-builder `getNormalizedExternalID`
+ * (https://github.com/facebook/capi-param-builder, php/capi-param-builder/tests/ExternalIDUtilsTest.php
+ * and the JS tests of `utils/piiUtil/stringUtil.js`): every whitespace removed, lower-cased, the rest kept.
+ * These pairs are taken from those tests.
+ */
+describe("external_id: Meta's capi-param-builder normalisation", () => {
+  const CASES: Array<[string, string]> = [
+    ["  12345", "12345"],
+    ["abc-12345 ", "abc-12345"],
+    ["USER456", "user456"],
+    ["Customer_789", "customer_789"],
+    ["ID.2023.ABC", "id.2023.abc"],
+    ["\tUSER456\n", "user456"],
+    ["user 123 id", "user123id"],
+    ["ID\t2023\nABC", "id2023abc"],
+    ["F47AC10B-58CC-4372-A567-0E02B2C3D479", "f47ac10b-58cc-4372-a567-0e02b2c3d479"],
+    ["Müller789", "müller789"],
+  ];
+  it.each(CASES)("%j → %j", (input, expected) => {
+    expect(normaliseExternalId(input)).toBe(expected);
+  });
+
+  it("C-55012 hashes as Meta's tools hash it (c-55012); whitespace only is left out", () => {
+    expect(hashedUserData({ contactId: "C-55012" }).external_id).toBe(sha256Hex("c-55012"));
+    expect(normaliseExternalId(" \t ")).toBeUndefined();
   });
 });

@@ -83,9 +83,9 @@ describe("SendConversion", () => {
     expect(result).toMatchObject({
       action: "lead-event",
       status: "sent",
-      eventId: "deal:D-100235:qualified",
+      eventId: "deal:D-100234:qualified",
     });
-    expect(store.keys()).toContain("flows/deal-stage/conversions/deal-D-100235-qualified.json");
+    expect(store.keys()).toContain("flows/deal-stage/conversions/deal-D-100234-qualified.json");
   });
 
   it("a stored deal that is gone or is another deal fails without sending", async () => {

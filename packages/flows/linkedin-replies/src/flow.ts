@@ -5,6 +5,7 @@ import { LINKEDIN_REPLIES_ACTIONS } from "./actions";
 import { LinkedInRepliesErrorNames } from "./domain/errors";
 import { KEY_PATTERNS } from "./domain/keys";
 import { lgmSource } from "./source";
+import { linkedinRepliesView } from "./view";
 
 const handler = (file: string) => `packages/flows/linkedin-replies/src/${file}.handler`;
 const HUBSPOT = ["HUBSPOT_BASE_URL"] as const;
@@ -39,6 +40,8 @@ export const linkedinRepliesFlow: FlowSpec = {
       secrets: ["HUBSPOT_TOKEN"],
       storage: [{ actions: MARKER_ACTIONS, keys: KEY_PATTERNS.contacts }],
       existenceChecks: true,
+      // An update, a search by LinkedIn URL, then a create or an update.
+      calls: { hubspot: 3, "hubspot-search": 1 },
     },
     EnsureDealFunctionArn: {
       id: "EnsureDeal",
@@ -47,6 +50,8 @@ export const linkedinRepliesFlow: FlowSpec = {
       secrets: ["HUBSPOT_TOKEN"],
       storage: [{ actions: MARKER_ACTIONS, keys: KEY_PATTERNS.deals }],
       existenceChecks: true,
+      // The contact's deals, reading them, then creating one.
+      calls: { hubspot: 3 },
     },
     AddNoteFunctionArn: {
       id: "AddNote",
@@ -58,9 +63,12 @@ export const linkedinRepliesFlow: FlowSpec = {
         { actions: MARKER_ACTIONS, keys: KEY_PATTERNS.notes },
       ],
       existenceChecks: true,
+      // The note; after an unanswered attempt, first the deal's notes and reading them.
+      calls: { hubspot: 3 },
     },
   },
   actions: LINKEDIN_REPLIES_ACTIONS,
+  view: linkedinRepliesView,
   errorNames: [...KnownErrorNames, ...LinkedInRepliesErrorNames],
   // LGM unavailable through FetchConversation's retries: the delivery is used as it came.
   degradedStates: ["UseDeliveredReply"],

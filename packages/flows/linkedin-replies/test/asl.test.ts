@@ -4,6 +4,7 @@ import {
   type AslDefinition,
   type AslRetrier,
   catcherFor as catcherIn,
+  failBehind,
   retrierFor as retrierIn,
   substituteArns,
   taskPlaceholders,
@@ -20,6 +21,8 @@ const HUBSPOT_TASKS = ["UpsertContact", "EnsureDeal", "AddNote"];
 /** Like Step Functions: the first retrier (catcher) that handles the error. */
 const retrierFor = (state: string, error: string): AslRetrier | undefined => retrierIn(asl, state, error);
 const catcherFor = (state: string, error: string) => catcherIn(asl, state, error);
+/** The Fail a Catch ends in, through its cause guard. */
+const failAfter = (state: string, error: string) => failBehind(asl, catcherFor(state, error)?.Next ?? "");
 
 describe("linkedin-replies.asl.json", () => {
   it("is valid ASL once its ARNs are substituted, and plain JSONPath", () => {
@@ -83,9 +86,9 @@ describe("linkedin-replies.asl.json", () => {
       }
     }
     for (const name of HUBSPOT_TASKS) {
-      expect(catcherFor(name, "ServiceQuotaExhausted")?.Next).toBe("HubSpotQuotaExhausted");
-      expect(catcherFor(name, "ServiceRejected")?.Next).toBe("HubSpotRejected");
-      expect(catcherFor(name, "HubSpotWritePending")?.Next).toBe("HubSpotWriteUncertain");
+      expect(failAfter(name, "ServiceQuotaExhausted")).toBe("HubSpotQuotaExhausted");
+      expect(failAfter(name, "ServiceRejected")).toBe("HubSpotRejected");
+      expect(failAfter(name, "HubSpotWritePending")).toBe("HubSpotWriteUncertain");
     }
     for (const failure of LinkedInRepliesFailures) {
       expect(asl.States[failure]).toEqual({ Type: "Fail", Error: failure, CausePath: "$.error.Cause" });
@@ -95,8 +98,8 @@ describe("linkedin-replies.asl.json", () => {
   it("degrades to the delivery only when LGM stays unavailable or keeps rate limiting", () => {
     expect(catcherFor("FetchConversation", "ServiceUnavailable")?.Next).toBe("UseDeliveredReply");
     expect(catcherFor("FetchConversation", "ServiceRateLimited")?.Next).toBe("UseDeliveredReply");
-    expect(catcherFor("FetchConversation", "ReplyUnreadable")?.Next).toBe("ReplyUnreadable");
-    expect(catcherFor("FetchConversation", "StorageUnavailable")?.Next).toBe("LinkedInReplyFailed");
+    expect(failAfter("FetchConversation", "ReplyUnreadable")).toBe("ReplyUnreadable");
+    expect(failAfter("FetchConversation", "StorageUnavailable")).toBe("LinkedInReplyFailed");
     expect(linkedinRepliesFlow.degradedStates).toEqual(["UseDeliveredReply"]);
   });
 

@@ -60,6 +60,10 @@ const tokens: Case[] = [
   refusedToken("an empty token (no route)", () => "/webhook/lgm/"),
   refusedToken("the token in the query string instead of the path", (t) => `/webhook/lgm/x?token=${t}`),
   refusedToken("a 5,000-character token", () => `/webhook/lgm/${"a".repeat(5000)}`),
+  // #22 finding 13: a path segment that does not percent-decode is a wrong token (404), never a 500.
+  refusedToken("malformed percent-encoding in the token segment (%ZZ)", () => "/webhook/lgm/%ZZ"),
+  refusedToken("the token followed by a lone %", (t) => `/webhook/lgm/${t}%`),
+  refusedToken("an encoded lone surrogate as the token (%ED%A0%80)", () => "/webhook/lgm/%ED%A0%80"),
   {
     name: "the token in a header instead of the path",
     request: () => ({
@@ -180,6 +184,16 @@ const notReplies: Case[] = [
 ];
 
 const hostileIds: Case[] = [
+  {
+    // #22 finding 14: encodeURIComponent throws on it (URIError), so it could never be fetched from LGM.
+    name: "a conversation id holding a lone surrogate: kept as rejected, not started",
+    request: () =>
+      json(`{"status":"RECEIVED","conversationId":"conv\\ud800x","messageId":"msgLone01","text":"hi"}`),
+    status: 202,
+    starts: false,
+    kept: true,
+    why: /well-formed/,
+  },
   {
     name: "a conversation id that tries to climb out of sources/lgm/",
     request: () => json(reply("../../flows/linkedin-replies/notes/x", "msgTraversal01")),

@@ -268,7 +268,12 @@ describe("with LGM and HubSpot (stand-ins)", () => {
     expect(record?.error).toBe("HubSpotQuotaExhausted");
     expect(record?.cause).toContain("daily API quota is used up");
     expect(attemptsOf(events, "UpsertContact")).toBe(1);
-    expect(pathOf(events)).toEqual(["FetchConversation", "UpsertContact", "HubSpotQuotaExhausted"]);
+    expect(pathOf(events)).toEqual([
+      "FetchConversation",
+      "UpsertContact",
+      "HubSpotQuotaExhaustedHasCause",
+      "HubSpotQuotaExhausted",
+    ]);
     expect((await crmOf(runtime, { email: body.proEmail })).contact).toBeUndefined();
   });
 

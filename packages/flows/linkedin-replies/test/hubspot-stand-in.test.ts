@@ -132,12 +132,16 @@ describe("HubSpot stand-in: HubSpot's rules", () => {
       ],
     });
     const fromContact = await call("GET", `/crm/v4/objects/contacts/${contact.json.id}/associations/deals`);
+    // As HubSpot's v4 spec declares them (HubSpot/hubspot-api-nodejs,
+    // codegen/crm/associations/v4/models/MultiAssociatedObjectWithLabel.ts: `toObjectId: string`;
+    // AssociationSpecWithLabel.ts: `label?: string`): a string id, no `label: null`.
     expect(fromContact.json.results).toEqual([
       {
-        toObjectId: Number(deal.json.id),
-        associationTypes: [{ category: "HUBSPOT_DEFINED", typeId: 4, label: null }],
+        toObjectId: String(deal.json.id),
+        associationTypes: [{ category: "HUBSPOT_DEFINED", typeId: 4 }],
       },
     ]);
+    expect(typeof fromContact.json.results[0].toObjectId).toBe("string");
     const fromDeal = await call("GET", `/crm/v3/objects/deals/${deal.json.id}/associations/contacts`);
     expect(fromDeal.json.results).toEqual([{ id: contact.json.id, type: "deals_to_contacts", typeIds: [3] }]);
     expect((await call("GET", "/crm/v4/objects/contacts/424242/associations/deals")).status).toBe(404);

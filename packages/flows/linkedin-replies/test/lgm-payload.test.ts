@@ -105,6 +105,16 @@ describe("tolerant parsing of the assumed delivery shapes", () => {
     expect(classifyLgmDelivery(JSON.stringify(unknown))).toMatchObject({ kind: "ignored" });
   });
 
+  it("keeps apart a reply whose ids hold a lone surrogate (LGM's URL cannot carry it); a paired one is fine", () => {
+    const lone = '{"status":"RECEIVED","conversationId":"c1","messageId":"m\\udc00","text":"hi"}';
+    expect(classifyLgmDelivery(lone)).toMatchObject({
+      kind: "unkeyed",
+      reason: expect.stringMatching(/messageId/),
+    });
+    const paired = '{"status":"RECEIVED","conversationId":"c\\ud83d\\ude00","messageId":"m1","text":"hi"}';
+    expect(classifyLgmDelivery(paired)).toMatchObject({ kind: "reply", fields: { conversationId: "c😀" } });
+  });
+
   it("keeps a reply it cannot key (no conversation, no lead) apart, and refuses what is not a JSON object", () => {
     expect(classifyLgmDelivery(fixtureText("reply-unkeyed.json")).kind).toBe("unkeyed");
     expect(classifyLgmDelivery("[1,2]").kind).toBe("unkeyed");

@@ -5,6 +5,7 @@ import { META_LEADS_ACTIONS } from "./actions";
 import { FLOW_ID, leadRecords, RAW_PAYLOADS } from "./domain/keys";
 import { FailureNames, TaskErrorNames } from "./errors";
 import { metaSource } from "./source";
+import { metaLeadsView } from "./view";
 
 const handler = (file: string) => `packages/flows/${FLOW_ID}/src/${file}.handler`;
 
@@ -30,6 +31,7 @@ export const metaLeadsFlow: FlowSpec = {
         { actions: ["s3:PutObject"], keys: leadRecords("lead") },
       ],
       existenceChecks: true,
+      calls: { meta: 1 },
     },
     CategorizeFunctionArn: {
       id: "Categorize",
@@ -48,5 +50,6 @@ export const metaLeadsFlow: FlowSpec = {
     },
   },
   actions: META_LEADS_ACTIONS,
+  view: metaLeadsView,
   errorNames: [...KnownErrorNames, ...TaskErrorNames, ...Object.values(FailureNames)],
 };

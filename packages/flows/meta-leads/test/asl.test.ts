@@ -3,6 +3,7 @@ import { TRANSIENT_TASK_ERRORS } from "@leadrelay/functions/flow-spec";
 import {
   type AslDefinition,
   type AslRetrier,
+  failBehind,
   retrierFor as retrierIn,
   substituteArns,
   taskPlaceholders,
@@ -83,7 +84,7 @@ describe("meta-leads.asl.json", () => {
   it("every Catch ends in a named Fail with the cause", () => {
     for (const [name, state] of tasks) {
       for (const catcher of state.Catch ?? []) {
-        const end = asl.States[catcher.Next];
+        const end = asl.States[failBehind(asl, catcher.Next)];
         expect(end?.Type, `${name} → ${catcher.Next}`).toBe("Fail");
         expect(end?.CausePath).toBe("$.error.Cause");
         expect(catcher.ResultPath).toBe("$.error");
@@ -91,14 +92,17 @@ describe("meta-leads.asl.json", () => {
     }
   });
 
-  it("names only errors the flow declares (or Step Functions' own)", () => {
+  it("names only errors the flow declares (or Step Functions' own, or the transient task errors)", () => {
     const used = Object.values(asl.States).flatMap((state) => [
       ...(state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals),
       ...(state.Catch ?? []).flatMap((catcher) => catcher.ErrorEquals),
       ...(state.Type === "Fail" && state.Error ? [state.Error] : []),
     ]);
     const unknown = [...new Set(used)].filter(
-      (name) => !BUILT_IN.test(name) && !metaLeadsFlow.errorNames.includes(name),
+      (name) =>
+        !BUILT_IN.test(name) &&
+        !(TRANSIENT_TASK_ERRORS as readonly string[]).includes(name) &&
+        !metaLeadsFlow.errorNames.includes(name),
     );
     expect(unknown).toEqual([]);
   });

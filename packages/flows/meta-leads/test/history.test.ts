@@ -287,7 +287,7 @@ describe("FetchLead against Graph", () => {
     expect(failed?.error).toBe("LeadNotFetched");
     expect(failed?.cause).toMatch(/code 190.*Session has expired.*access token is invalid or expired/s);
     const story = await storyOf(`meta-${id}`);
-    expect(story.states).toEqual(["FetchLead", "LeadNotFetched"]);
+    expect(story.states).toEqual(["FetchLead", "LeadNotFetchedHasCause", "LeadNotFetched"]);
     expect(story.failures).toHaveLength(1);
     expect(await busEvents(id)).toHaveLength(0);
 
@@ -311,7 +311,7 @@ describe("FetchLead against Graph", () => {
     });
     const record = await engine().settled(name);
     expect(record?.error).toBe("ChangeMissing");
-    expect((await storyOf(name)).states).toEqual(["FetchLead", "ChangeMissing"]);
+    expect((await storyOf(name)).states).toEqual(["FetchLead", "ChangeMissingHasCause", "ChangeMissing"]);
   });
 });
 
@@ -339,7 +339,13 @@ describe("Categorize against the membership directory", () => {
     const failed = await settled(id);
     expect(failed?.error).toBe("MembershipLookupFailed");
     const story = await storyOf(`meta-${id}`);
-    expect(story.states).toEqual(["FetchLead", "LeadFetched", "Categorize", "MembershipLookupFailed"]);
+    expect(story.states).toEqual([
+      "FetchLead",
+      "LeadFetched",
+      "Categorize",
+      "MembershipLookupFailedHasCause",
+      "MembershipLookupFailed",
+    ]);
     expect(story.failures).toHaveLength(7);
     expect(failed?.cause).not.toContain("secret.person");
     for (const failure of story.failures) expect(failure.cause).not.toContain("secret.person");
@@ -384,7 +390,11 @@ describe("Publish to the bus", () => {
     const failed = await settled(id);
     expect(failed?.error).toBe("PublishFailed");
     expect(failed?.cause).toMatch(/MalformedDetail/);
-    expect((await storyOf(`meta-${id}`)).states).toEqual([...HAPPY_PATH.slice(0, 4), "PublishFailed"]);
+    expect((await storyOf(`meta-${id}`)).states).toEqual([
+      ...HAPPY_PATH.slice(0, 4),
+      "PublishFailedHasCause",
+      "PublishFailed",
+    ]);
     expect(await runtime.store.get(leadRecordKey(id, "published"))).toBeUndefined();
     expect(await busEvents(id)).toHaveLength(0);
 

@@ -32,7 +32,7 @@ export const TRIAGE_FLOW_ACTIONS: readonly FlowAction[] = [
     requires: SMS_VARIABLES,
     enabledBy: "TRIAGE_ACTIONS",
     states: ["TextOnCall"],
-    result: "$.actions[0]",
+    result: "$.actions.sms",
   },
   {
     id: "slack",
@@ -41,7 +41,7 @@ export const TRIAGE_FLOW_ACTIONS: readonly FlowAction[] = [
     requires: ["SLACK_WEBHOOK_URL"],
     enabledBy: "TRIAGE_ACTIONS",
     states: ["PostUrgentSlack"],
-    result: "$.actions[1]",
+    result: "$.actions.slack",
   },
   {
     id: "email",

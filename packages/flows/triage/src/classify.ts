@@ -22,6 +22,8 @@ export interface ClassifyResult {
   rawAnswer?: string | null;
   /** Why the LLM did not decide (not configured, refused, invalid JSON, quota, gave up after retries…). */
   llmProblem?: string;
+  /** The LLM decided but its answer had no `reason` (a server that ignores strict mode). */
+  reasonMissing?: true;
 }
 
 const RETRIED_BY_THE_STATE_MACHINE = new Set(["ServiceRateLimited", "ServiceUnavailable"]);
@@ -89,6 +91,7 @@ export function createClassify(deps: { chat?: ChatCompletions; model?: string })
       classifier: "llm",
       sanitized,
       reasons: [parsed.reason],
+      ...(parsed.reasonMissing ? { reasonMissing: true as const } : {}),
       ...seen,
       rawAnswer: answer.content,
     };

@@ -5,6 +5,7 @@ import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
 import { SMS_VARIABLES } from "./send-sms";
+import { triageView } from "./view";
 
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
 /** Triage's markers: `flows/triage/{lead}/{action}.json`, nothing of any other flow. */
@@ -37,6 +38,7 @@ export const triageFlow: FlowSpec = {
       handler: handler("fetch-lead"),
       env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD"],
       secrets: ["CLOSE_API_KEY"],
+      calls: { close: 1 },
     },
     ClassifyFunctionArn: {
       id: "Classify",
@@ -45,13 +47,16 @@ export const triageFlow: FlowSpec = {
       // A model answers slower than a REST API: 25 s for the call, 45 s for the Lambda, 60 s for the Task.
       timeoutSeconds: 45,
       optionalSecrets: ["LLM_API_KEY"],
+      calls: { llm: 1 },
     },
     SendSmsFunctionArn: action("SendSms", "send-sms", {
       env: ["TWILIO_BASE_URL", ...SMS_VARIABLES.filter((name) => name !== "TWILIO_AUTH_TOKEN")],
       optionalSecrets: ["TWILIO_AUTH_TOKEN"],
+      calls: { twilio: 1 },
     }),
     PostUrgentSlackFunctionArn: action("PostUrgentSlack", "post-urgent-slack", {
       optionalSecrets: ["SLACK_WEBHOOK_URL"],
+      calls: { slack: 1 },
     }),
     SendEmailFunctionArn: action("SendEmail", "send-email", {
       env: [
@@ -63,17 +68,22 @@ export const triageFlow: FlowSpec = {
       ],
       optionalSecrets: ["BREVO_API_KEY"],
       sendsEmail: true,
+      calls: { brevo: 1 },
     }),
     CreateTicketFunctionArn: action("CreateTicket", "create-ticket", {
       env: ["ZENDESK_BASE_URL", "ZENDESK_EMAIL"],
       optionalSecrets: ["ZENDESK_API_TOKEN"],
+      calls: { zendesk: 1 },
     }),
     RecordOutcomeFunctionArn: action("RecordOutcome", "record-outcome", {
       env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID"],
       secrets: ["CLOSE_API_KEY"],
+      // The custom field, then the note.
+      calls: { close: 2 },
     }),
   },
   actions: TRIAGE_FLOW_ACTIONS,
+  view: triageView,
   errorNames: [
     ...KnownErrorNames,
     "LeadUnreadable",

@@ -50,6 +50,19 @@ describe("Classify", () => {
     expect(asked[0]).toMatchObject({ model: "m1", response_format: { type: "json_schema" } });
   });
 
+  it("an answer with a valid label and no reason: the model's label decides, the history says the reason was missing", async () => {
+    const { chat } = model({ content: '{"label":"SUPPORT_REQUEST"}', model: "m1" });
+    const result = await createClassify({ chat, model: "m1" })({ leadId: "lead_1", message: URGENT });
+    expect(result).toMatchObject({
+      label: "SUPPORT_REQUEST",
+      classifier: "llm",
+      reasonMissing: true,
+      reasons: ["(the model gave no reason)"],
+      rawAnswer: '{"label":"SUPPORT_REQUEST"}',
+    });
+    expect(result.llmProblem).toBeUndefined();
+  });
+
   it.each([
     ["a refusal", { refusal: "I can't help with that" }, /refused/],
     ["a cut answer", { content: '{"label":"URGE', finishReason: "length" }, /cut/],

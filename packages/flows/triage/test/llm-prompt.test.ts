@@ -3,6 +3,7 @@ import { TRIAGE_LABELS } from "../src/domain/labels";
 import {
   buildTriageRequest,
   MAX_REASON_LENGTH,
+  MISSING_REASON,
   neutraliseDelimiters,
   parseTriageAnswer,
   TRIAGE_ANSWER_SCHEMA,
@@ -107,6 +108,17 @@ describe("parseTriageAnswer", () => {
     });
   });
 
+  it("a valid label without a reason is kept and marked reasonMissing (a server that ignores strict)", () => {
+    expect(parseTriageAnswer('{"label":"URGENT_BUYER"}')).toEqual({
+      ok: true,
+      label: "URGENT_BUYER",
+      reason: MISSING_REASON,
+      reasonMissing: true,
+    });
+    // Without a valid label the answer is still refused, reason or not.
+    expect(parseTriageAnswer('{"label":"VIP"}').ok).toBe(false);
+  });
+
   it("accepts content an adapter already parsed", () => {
     expect(parseTriageAnswer({ label: "SPAM", reason: "SEO pitch" })).toEqual({
       ok: true,
@@ -126,7 +138,6 @@ describe("parseTriageAnswer", () => {
 
   it.each([
     ["an extra key", '{"label":"SPAM","reason":"r","confidence":0.9}', /confidence|unrecognized/i],
-    ["a missing reason", '{"label":"SPAM"}', /reason/],
     ["a missing label", '{"reason":"r"}', /label/],
     ["a label outside the enum", '{"label":"HOT_LEAD","reason":"r"}', /label/],
     ["a label in the wrong case", '{"label":"spam","reason":"r"}', /label/],

@@ -11,7 +11,7 @@ import {
   ServiceRejected,
   ServiceUnavailable,
 } from "@leadrelay/core";
-import { AWS_REQUEST_TIMEOUTS, type AwsClientConfig } from "../aws-clients";
+import { type AwsClientConfig, withTimeouts } from "../aws-clients";
 
 const SERVICE = "events";
 
@@ -29,7 +29,9 @@ export function createEventBridgeClient(config: AwsClientConfig = {}): EventBrid
   return new EventBridgeClient({
     maxAttempts: 1,
     ...(config as EventBridgeClientConfig),
-    requestHandler: { ...AWS_REQUEST_TIMEOUTS, ...config.requestHandler, throwOnRequestTimeout: true },
+    requestHandler: withTimeouts(config.requestHandler, {
+      throwOnRequestTimeout: true,
+    }) as EventBridgeClientConfig["requestHandler"],
   });
 }
 

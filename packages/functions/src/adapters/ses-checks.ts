@@ -1,105 +1,123 @@
-import { GetAccountCommand, GetEmailIdentityCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
-import { createSesClient } from "./ses-email";
-
-/**
- * Whether Amazon SES in one region can send from one address, read-only (SES v2 `GetAccount` and
- * `GetEmailIdentity`, integrations.md §12). Used by the deploy as a warning and by `doctor`: it
- * never throws, every answer is a status and a sentence.
- *
- * - `ok`: the address or its domain is verified for sending, the account is out of the sandbox.
- * - `sandbox`: verified, but the account is in the SES sandbox: only verified recipients, 200 a day.
- * - `unverified`: neither the address nor its domain is a verified identity in this region.
- * - `paused`: the account's sending is disabled or shut down.
- * - `unknown`: SES could not be asked (no credentials, AccessDenied, network): nothing is known.
- */
-export type SesSenderStatus = "ok" | "sandbox" | "unverified" | "paused" | "unknown";
-
-export interface SesSenderCheck {
-  status: SesSenderStatus;
-  /** One sentence for a person: what SES answered and what to do. */
-  reason: string;
-  /** The verified identity the sends go out under (the address, else its domain), when there is one. */
-  identity?: string;
-}
-
-export interface SesSenderCheckInput {
-  region: string;
-  /** The sender (EMAIL_FROM), `name@domain`. */
-  from: string;
-  /** An SES v2 client (tests pass one pointed at a loopback server); one for `region` otherwise. */
-  client?: Pick<SESv2Client, "send">;
-}
+import {
+  GetAccountCommand,
+  type GetAccountCommandOutput,
+  GetEmailIdentityCommand,
+  type GetEmailIdentityCommandOutput,
+  SESv2Client,
+} from "@aws-sdk/client-sesv2";
+import { type CheckResult, result } from "./vendor-check";
 
 interface SdkError {
   name?: string;
   message?: string;
 }
 
-const describe = (error: unknown) => {
-  const sdk = (typeof error === "object" && error !== null ? error : {}) as SdkError;
-  return `${sdk.name ?? "Error"}: ${(sdk.message ?? String(error)).replace(/\s+/g, " ").slice(0, 200)}`;
-};
+const nameOf = (error: unknown) => (error as SdkError)?.name ?? "Error";
+const messageOf = (error: unknown) => ((error as SdkError)?.message ?? String(error)).slice(0, 200);
 
-type IdentityState = { verified: true } | { verified: false; detail: string };
-
-async function identityState(client: Pick<SESv2Client, "send">, identity: string): Promise<IdentityState> {
+/**
+ * Amazon SES in the stage's region, read-only: `GetAccount` (sandbox or production access, sending
+ * enabled, enforcement) and `GetEmailIdentity` of the sender (EMAIL_FROM), then of its domain when
+ * the address itself is not an identity. A sandboxed account sends to verified addresses only (a
+ * warning); an unverified sender sends nothing.
+ */
+export async function checkSesSender(
+  ses: SESv2Client,
+  config: { from: string; region: string },
+): Promise<CheckResult> {
+  const variables = ["EMAIL_FROM", "LEADRELAY_REGION"];
+  let account: GetAccountCommandOutput;
   try {
-    const out = await client.send(new GetEmailIdentityCommand({ EmailIdentity: identity }));
-    if (out.VerifiedForSendingStatus) return { verified: true };
-    return { verified: false, detail: `${identity} is ${out.VerificationStatus ?? "not verified"}` };
+    account = await ses.send(new GetAccountCommand({}));
   } catch (error) {
-    if ((error as SdkError).name === "NotFoundException") {
-      return { verified: false, detail: `${identity} is not an SES identity` };
-    }
-    throw error;
+    return result(
+      "ses",
+      "broken",
+      `GetAccount in ${config.region} failed: ${nameOf(error)}: ${messageOf(error)}`,
+      variables,
+      nameOf(error) === "AccessDeniedException"
+        ? "the credentials need ses:GetAccount and ses:GetEmailIdentity"
+        : undefined,
+    );
   }
+  if (account.SendingEnabled === false || account.EnforcementStatus === "SHUTDOWN") {
+    return result(
+      "ses",
+      "broken",
+      `SES sending is off in ${config.region} (enforcement ${String(account.EnforcementStatus ?? "unknown")})`,
+      variables,
+      "see the SES console's account dashboard for why sending was paused",
+    );
+  }
+  const address = config.from.replace(/^.*<([^>]+)>.*$/, "$1").trim();
+  const domain = address.split("@")[1] ?? "";
+  let identity: GetEmailIdentityCommandOutput | undefined;
+  let checked = address;
+  for (const name of [address, domain].filter(Boolean)) {
+    try {
+      identity = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: name }));
+      checked = name;
+      break;
+    } catch (error) {
+      if (nameOf(error) !== "NotFoundException") {
+        return result(
+          "ses",
+          "broken",
+          `GetEmailIdentity(${name}) in ${config.region} failed: ${nameOf(error)}: ${messageOf(error)}`,
+          variables,
+        );
+      }
+    }
+  }
+  if (!identity) {
+    return result(
+      "ses",
+      "broken",
+      `neither ${address} nor ${domain || "its domain"} is an SES identity in ${config.region}`,
+      ["EMAIL_FROM"],
+      `verify ${domain || address} in the SES console of ${config.region} (Identities → Create identity)`,
+    );
+  }
+  if (identity.VerifiedForSendingStatus !== true) {
+    return result(
+      "ses",
+      "broken",
+      `${checked} is not verified for sending in ${config.region} (${String(identity.VerificationStatus ?? "unknown")})`,
+      ["EMAIL_FROM"],
+      `finish the verification of ${checked} (the email link, or the domain's DKIM records)`,
+    );
+  }
+  if (account.ProductionAccessEnabled !== true) {
+    return result(
+      "ses",
+      "warning",
+      `${checked} verified; the account is in the SES sandbox in ${config.region}: it sends to verified addresses only`,
+      variables,
+      "request production access in the SES console (Account dashboard), a review of about a day",
+    );
+  }
+  return result("ses", "ok", `${checked} verified, production access in ${config.region}`, variables);
 }
 
-export async function checkSesSender(input: SesSenderCheckInput): Promise<SesSenderCheck> {
-  const at = input.from.lastIndexOf("@");
-  const domain = input.from.slice(at + 1).toLowerCase();
-  if (at < 1 || !domain) {
-    return { status: "unverified", reason: `${JSON.stringify(input.from)} is not an email address` };
-  }
-  const where = `in ${input.region}`;
-  try {
-    const client = input.client ?? createSesClient({ region: input.region });
-    const account = await client.send(new GetAccountCommand({}));
-    if (account.SendingEnabled === false || account.EnforcementStatus === "SHUTDOWN") {
-      return {
-        status: "paused",
-        reason: `SES sending is ${account.SendingEnabled === false ? "disabled" : "shut down"} for this account ${where} (enforcement status ${account.EnforcementStatus ?? "unknown"})`,
-      };
-    }
-    const states: string[] = [];
-    let identity: string | undefined;
-    for (const candidate of [input.from, domain]) {
-      const state = await identityState(client, candidate);
-      if (state.verified) {
-        identity = candidate;
-        break;
-      }
-      states.push(state.detail);
-    }
-    if (!identity) {
-      return {
-        status: "unverified",
-        reason: `SES ${where} cannot send from ${input.from}: ${states.join("; ")}. Verify the address or its domain in SES ${where}`,
-      };
-    }
-    if (account.ProductionAccessEnabled === false) {
-      return {
-        status: "sandbox",
-        identity,
-        reason: `SES ${where} is in the sandbox: ${input.from} (identity ${identity}) can send only to verified recipients, 200 a day. Request production access`,
-      };
-    }
-    return {
-      status: "ok",
-      identity,
-      reason: `SES ${where} can send from ${input.from} (identity ${identity})`,
-    };
-  } catch (error) {
-    return { status: "unknown", reason: `SES ${where} could not be checked: ${describe(error)}` };
-  }
+/** One sender a deploy asks about (stacks/ses-warning.ts): the stage's region and EMAIL_FROM. */
+export interface SesSenderCheckInput {
+  region: string;
+  from: string;
+  client?: SESv2Client;
+}
+
+/** The deploy's reading of a sender: `ok`, or why the first email would fail (never thrown). */
+export interface SesSenderCheck {
+  status: string;
+  reason: string;
+}
+
+/** `checkSesSender` with a client of the stage's region, as the deploy's warning reads it. */
+export async function checkSesSenderIn(input: SesSenderCheckInput): Promise<SesSenderCheck> {
+  const ses = input.client ?? new SESv2Client({ region: input.region });
+  const checked = await checkSesSender(ses, { from: input.from, region: input.region });
+  return {
+    status: checked.status,
+    reason: checked.fix ? `${checked.detail}; ${checked.fix}` : checked.detail,
+  };
 }

@@ -9,7 +9,7 @@ import {
   ServiceRejected,
   ServiceUnavailable,
 } from "@leadrelay/core";
-import { AWS_REQUEST_TIMEOUTS, type AwsClientConfig } from "../aws-clients";
+import { type AwsClientConfig, withTimeouts } from "../aws-clients";
 
 const SERVICE = "ses";
 /** A header on the message itself, so a copy in a mailbox can be traced to its business key. */
@@ -24,12 +24,10 @@ const STOPPED = new Set(["AccountSuspendedException", "SendingPausedException"])
  * warning and keeps waiting on a hung SES. `timeoutMs` shortens both timeouts (tests).
  */
 export function createSesClient(config: AwsClientConfig = {}, timeoutMs?: number): SESv2Client {
-  const requestHandler = {
-    ...AWS_REQUEST_TIMEOUTS,
-    ...config.requestHandler,
+  const requestHandler = withTimeouts(config.requestHandler, {
     ...(timeoutMs === undefined ? {} : { connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
     throwOnRequestTimeout: true,
-  };
+  }) as SESv2ClientConfig["requestHandler"];
   return new SESv2Client({ maxAttempts: 1, ...(config as SESv2ClientConfig), requestHandler });
 }
 

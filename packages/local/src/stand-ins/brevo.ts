@@ -53,6 +53,17 @@ export function brevoStandIn(): StandInSpec {
       EMAIL_FROM: "leadrelay@localhost.test",
     }),
     respond(request, context) {
+      if (request.path === "/v3/account" && request.method === "GET") {
+        if (!request.headers["api-key"]) return brevoError(401, "unauthorized", "Key not found");
+        return {
+          status: 200,
+          json: {
+            email: "stand-in@localhost.test",
+            companyName: "leadrelay stand-in",
+            plan: [{ type: "free", credits: 300, creditsType: "sendLimit" }],
+          },
+        };
+      }
       if (request.path !== "/v3/smtp/email") return brevoError(404, "document_not_found", "Not found");
       if (request.method !== "POST") return brevoError(405, "method_not_allowed", "Use POST");
       if (!request.headers["api-key"]) return brevoError(401, "unauthorized", "Key not found");

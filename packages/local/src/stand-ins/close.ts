@@ -10,6 +10,8 @@ import type { StandInContext, StandInReply, StandInRequest, StandInSpec } from "
  * last written here, else a file `<LEADRELAY_STANDIN_DIR>/close/leads/{id}.json`, else the lead of
  * the webhook the runtime stored (`event.data` in Close's lead shape), else 404. `PUT` patches a lead
  * as Close does (custom fields by id as `custom.cf_…`); notes are kept and listable per lead.
+ * Webhook subscriptions (`/webhook/`: list, create with a `signature_key`, read, partial update,
+ * delete) are kept too, so `leadrelay connect close` works locally; `GET /me/` answers doctor.
  */
 
 type Json = Record<string, unknown>;
@@ -17,6 +19,8 @@ type Json = Record<string, unknown>;
 interface CloseState {
   leads?: Record<string, Json>;
   notes?: Json[];
+  /** Webhook subscriptions by id, as `/webhook/` keeps them. */
+  webhooks?: Record<string, Json>;
 }
 
 const LEAD_PATH = /^\/api\/v1\/lead\/([^/]+)\/?$/;
@@ -24,7 +28,13 @@ const NOTE_PATH = /^\/api\/v1\/activity\/note\/?$/;
 /** Custom fields are written by id; writing by name is deprecated at Close and refused here. */
 const CUSTOM_FIELD = /^custom\.cf_[A-Za-z0-9]+$/;
 const WRITABLE = new Set(["name", "description", "url", "status_id", "status_label"]);
+const WEBHOOKS_PATH = /^\/api\/v1\/webhook\/?$/;
+const WEBHOOK_PATH = /^\/api\/v1\/webhook\/(whsub_[A-Za-z0-9]+)\/?$/;
+const ME_PATH = /^\/api\/v1\/me\/?$/;
+/** Close's limit of subscriptions per organization. */
+const MAX_WEBHOOKS = 40;
 const LOCAL_USER = "user_leadrelayLocalStandIn";
+const LOCAL_ORGANIZATION = "orga_leadrelayLocalStandIn";
 
 const notFound: StandInReply = { status: 404, json: { error: "Lead not found" } };
 
@@ -130,7 +140,9 @@ async function updateLead(
   }
   updated.date_updated = new Date(context.now()).toISOString();
   const state = context.state as CloseState;
-  state.leads = { ...state.leads, [leadId]: updated };
+  // In place: copying every lead on each update made a long run quadratic.
+  state.leads ??= {};
+  state.leads[leadId] = updated;
   context.save();
   return { status: 200, json: updated };
 }
@@ -159,7 +171,8 @@ async function createNote(request: StandInRequest, context: StandInContext): Pro
     date_updated: at,
   };
   const state = context.state as CloseState;
-  state.notes = [...(state.notes ?? []), record];
+  state.notes ??= [];
+  state.notes.push(record);
   context.save();
   return { status: 200, json: record };
 }
@@ -177,6 +190,90 @@ function listNotes(request: StandInRequest, context: StandInContext): StandInRep
   };
 }
 
+function webhooksOf(context: StandInContext): Record<string, Json> {
+  const state = context.state as CloseState;
+  state.webhooks ??= {};
+  return state.webhooks;
+}
+
+/** Close's create body: `url` and `events` only (`additionalProperties: false`), `verify_ssl` optional. */
+function webhookProblems(body: Json, creating: boolean): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const key of Object.keys(body)) {
+    if (!["url", "events", "verify_ssl", "status"].includes(key) || (creating && key === "status"))
+      problems[key] = "Unknown field.";
+  }
+  if ((creating || "url" in body) && (typeof body.url !== "string" || !/^https?:\/\//.test(body.url)))
+    problems.url = "Enter a valid URL.";
+  if (creating && (!Array.isArray(body.events) || body.events.length === 0 || !body.events.every(isObject)))
+    problems.events = "This field is required.";
+  if ("status" in body && body.status !== "active" && body.status !== "paused")
+    problems.status = "Must be active or paused.";
+  return problems;
+}
+
+function webhooks(request: StandInRequest, context: StandInContext): StandInReply {
+  const all = webhooksOf(context);
+  const id = WEBHOOK_PATH.exec(request.path)?.[1];
+  if (id === undefined) {
+    if (request.method === "GET") {
+      const list = Object.values(all);
+      const skip = Math.max(0, Number(request.query.get("_skip") ?? 0) || 0);
+      const limit = Math.max(1, Math.min(100, Number(request.query.get("_limit") ?? 100) || 100));
+      return {
+        status: 200,
+        json: { data: list.slice(skip, skip + limit), has_more: list.length > skip + limit },
+      };
+    }
+    if (request.method !== "POST")
+      return { status: 405, headers: { allow: "GET, POST" }, json: { error: "Method not allowed" } };
+    const body = isObject(request.json) ? request.json : {};
+    const problems = webhookProblems(body, true);
+    if (Object.keys(problems).length > 0) return fieldErrors(problems);
+    if (Object.keys(all).length >= MAX_WEBHOOKS)
+      return {
+        status: 400,
+        json: { error: `An organization may have at most ${MAX_WEBHOOKS} webhook subscriptions.` },
+      };
+    const at = new Date(context.now()).toISOString();
+    const subscription: Json = {
+      id: closeId("whsub"),
+      url: body.url,
+      events: body.events,
+      verify_ssl: body.verify_ssl ?? true,
+      status: "active",
+      pause_reason: null,
+      created_by: LOCAL_USER,
+      date_created: at,
+      date_updated: at,
+      signature_key: randomBytes(32).toString("hex"),
+    };
+    all[subscription.id as string] = subscription;
+    context.save();
+    return { status: 201, json: subscription };
+  }
+  const subscription = all[id];
+  if (!subscription) return { status: 404, json: { error: "Webhook subscription not found" } };
+  if (request.method === "GET") return { status: 200, json: subscription };
+  if (request.method === "DELETE") {
+    delete all[id];
+    context.save();
+    return { status: 200, json: {} };
+  }
+  if (request.method !== "PUT")
+    return { status: 405, headers: { allow: "GET, PUT, DELETE" }, json: { error: "Method not allowed" } };
+  const body = isObject(request.json) ? request.json : {};
+  const problems = webhookProblems(body, false);
+  if (Object.keys(problems).length > 0) return fieldErrors(problems);
+  // A partial update, as every PUT of Close: only the fields sent change.
+  const updated: Json = { ...subscription, ...body, date_updated: new Date(context.now()).toISOString() };
+  if (body.status === "paused") updated.pause_reason = "api";
+  if (body.status === "active") updated.pause_reason = null;
+  all[id] = updated;
+  context.save();
+  return { status: 200, json: updated };
+}
+
 export function closeStandIn(): StandInSpec {
   return {
     slug: "close",
@@ -191,6 +288,18 @@ export function closeStandIn(): StandInSpec {
       if (!basicCredentials(request.headers)) {
         return { status: 401, json: { error: "Unauthorized: send the API key as the Basic user" } };
       }
+      if (ME_PATH.test(request.path)) {
+        return {
+          status: 200,
+          json: {
+            id: LOCAL_USER,
+            email: "stand-in@localhost.test",
+            organizations: [{ id: LOCAL_ORGANIZATION, name: "leadrelay local stand-in" }],
+          },
+        };
+      }
+      if (WEBHOOKS_PATH.test(request.path) || WEBHOOK_PATH.test(request.path))
+        return webhooks(request, context);
       const leadId = LEAD_PATH.exec(request.path)?.[1];
       if (leadId !== undefined) {
         if (request.method === "GET") {

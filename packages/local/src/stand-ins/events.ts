@@ -112,6 +112,23 @@ export function eventsStandIn(): StandInSpec {
       if (request.method !== "POST")
         return awsError(405, "UnknownOperationException", "POST an AWS JSON 1.1 request");
       const target = request.headers["x-amz-target"];
+      if (target === "AWSEvents.DescribeEventBus") {
+        const name = (request.json as { Name?: unknown } | undefined)?.Name ?? "default";
+        if (name !== LOCAL_EVENT_BUS && name !== "default")
+          return awsError(
+            400,
+            "ResourceNotFoundException",
+            `Event bus ${String(name).slice(0, 60)} does not exist.`,
+          );
+        return {
+          status: 200,
+          headers: { "content-type": JSON_11 },
+          text: JSON.stringify({
+            Name: name,
+            Arn: `arn:aws:events:us-east-1:000000000000:event-bus/${name}`,
+          }),
+        };
+      }
       if (target !== "AWSEvents.PutEvents") {
         return awsError(
           400,

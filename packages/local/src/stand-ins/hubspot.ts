@@ -121,6 +121,8 @@ function objects(request: StandInRequest, crm: CrmState, now: number, parts: str
   };
 }
 
+const LOCAL_PORTAL_ID = 1000001;
+
 function route(request: StandInRequest, context: StandInContext): StandInReply {
   const crm = crmStateOf(context.state);
   const now = context.now();
@@ -138,12 +140,35 @@ function route(request: StandInRequest, context: StandInContext): StandInReply {
       throw notFound();
     }
     recordOf(crm, fromType, fromId, null);
+    // HubSpot's v4 spec (MultiAssociatedObjectWithLabel, AssociationSpecWithLabel in the SDKs
+    // generated from it): `toObjectId` a string, `label` an optional string, absent when unlabelled.
     const results = associationsOf(crm, fromType, fromId, toType).map(({ id, typeIds }) => ({
-      toObjectId: Number(id),
-      associationTypes: typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId, label: null })),
+      toObjectId: String(id),
+      associationTypes: typeIds.map((typeId) => ({ category: "HUBSPOT_DEFINED", typeId })),
     }));
     return ok({ results });
   }
+  if (parts[0] === "crm" && parts[1] === "v3" && parts[2] === "properties" && parts.length === 5) {
+    const type = parts[3];
+    if (!isObjectType(type) || request.method !== "GET") throw notFound(`Unknown object type ${type ?? ""}`);
+    const property = crm.customProperties[type].find((candidate) => candidate.name === parts[4]);
+    if (!property) throw notFound(`Unable to find property ${parts[4]}`);
+    return ok(property);
+  }
+  if (parts.join("/") === "oauth/v2/private-apps/get/access-token-info" && request.method === "POST")
+    return ok({
+      userId: 1,
+      hubId: LOCAL_PORTAL_ID,
+      appId: 1,
+      scopes: ["crm.objects.contacts.write", "crm.objects.deals.write"],
+    });
+  if (parts.join("/") === "account-info/v3/details" && request.method === "GET")
+    return ok({
+      portalId: LOCAL_PORTAL_ID,
+      accountType: "DEVELOPER_TEST",
+      timeZone: "UTC",
+      companyCurrency: "USD",
+    });
   if (parts[0] === "crm" && parts[1] === "v3" && parts[2] === "properties" && parts.length === 4) {
     const type = parts[3];
     if (!isObjectType(type)) throw notFound(`Unknown object type ${type ?? ""}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -176,6 +177,27 @@ async function searchLead(
  * `…/lgm/leads/*.json` when present, otherwise from the deliveries the runtime stored under
  * `sources/lgm/` — what LGM itself would know, since it sent them.
  */
+/** Inbox webhooks (`GET`/`POST /inboxWebhooks`), kept so `leadrelay connect lgm` works locally. */
+function inboxWebhooks(request: StandInRequest, context: StandInContext): StandInReply {
+  const state = context.state as { inboxWebhooks?: Array<Record<string, unknown>> };
+  state.inboxWebhooks ??= [];
+  if (request.method === "GET") return { status: 200, json: state.inboxWebhooks };
+  if (request.method !== "POST") return { status: 405, json: { error: "GET or POST" } };
+  const body = (request.json ?? {}) as Record<string, unknown>;
+  if (typeof body.url !== "string" || !/^https?:\/\//.test(body.url) || typeof body.name !== "string")
+    return { status: 400, json: { error: "url and name are required" } };
+  const hook = {
+    id: randomBytes(12).toString("hex"),
+    url: body.url,
+    name: body.name,
+    description: body.description ?? "",
+    campaigns: Array.isArray(body.campaigns) ? body.campaigns : [],
+  };
+  state.inboxWebhooks.push(hook);
+  context.save();
+  return { status: 200, json: { id: hook.id } };
+}
+
 export function lgmStandIn(options: { bucket?: string } = {}): StandInSpec {
   // The local runtime's bucket (runtime.ts LOCAL_BUCKET), where the lgm source keeps deliveries.
   const bucket = options.bucket ?? "leadrelay-local";
@@ -191,12 +213,15 @@ export function lgmStandIn(options: { bucket?: string } = {}): StandInSpec {
         request.query.get("apikey") ??
         request.headers.authorization?.replace(/^Bearer\s+/i, "");
       if (!key) return { status: 401, json: { error: "Unauthorized: missing API key" } };
+      if (request.path === "/inboxWebhooks") return inboxWebhooks(request, context);
       if (request.method !== "GET") return { status: 405, json: { error: "the stand-in serves reads only" } };
       const conversation = /^\/conversations\/([^/]+)\/messages$/.exec(request.path)?.[1];
       if (conversation !== undefined) {
         return conversationMessages(request, context, bucket, cache, decodeURIComponent(conversation));
       }
       if (request.path === "/leads/search") return searchLead(request, context, bucket, cache);
+      if (request.path === "/members")
+        return { status: 200, json: [{ id: "member_local", name: "Stand-in", label: "leadrelay" }] };
       return { status: 404, json: { error: `No LGM endpoint GET ${request.path} in the stand-in` } };
     },
   };

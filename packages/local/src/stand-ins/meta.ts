@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { LOCAL_META_APP_ID, LOCAL_META_PAGE_ID, metaAppsReply } from "./meta-apps";
 import type { StandInContext, StandInReply, StandInRequest, StandInSpec } from "./stand-in";
 
 /**
@@ -218,8 +219,12 @@ export function metaStandIn(): StandInSpec {
       META_PAGE_ACCESS_TOKEN: "local-page-access-token",
       META_ACCESS_TOKEN: "local-conversions-access-token",
       META_PIXEL_ID: LOCAL_PIXEL_ID,
+      META_APP_ID: LOCAL_META_APP_ID,
+      META_PAGE_ID: LOCAL_META_PAGE_ID,
     }),
     async respond(request, context) {
+      const setUp = metaAppsReply(request, context, LOCAL_PIXEL_ID);
+      if (setUp) return setUp;
       const lead = LEAD_PATH.exec(request.path);
       const events = EVENTS_PATH.exec(request.path);
       const version = lead?.[1] ?? events?.[1];

@@ -50,6 +50,30 @@ export function sesStandIn(): StandInSpec {
     slug: "ses",
     title: "Amazon SES",
     respond(request) {
+      // The reads of `doctor`: the stand-in's account has production access and every sender is verified.
+      if (request.method === "GET" && request.path === "/v2/email/account") {
+        return {
+          status: 200,
+          json: {
+            ProductionAccessEnabled: true,
+            SendingEnabled: true,
+            EnforcementStatus: "HEALTHY",
+            SendQuota: { Max24HourSend: 50000, MaxSendRate: 14, SentLast24Hours: 0 },
+          },
+        };
+      }
+      const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(request.path)?.[1];
+      if (request.method === "GET" && identity !== undefined) {
+        const name = decodeURIComponent(identity);
+        return {
+          status: 200,
+          json: {
+            IdentityType: name.includes("@") ? "EMAIL_ADDRESS" : "DOMAIN",
+            VerifiedForSendingStatus: true,
+            VerificationStatus: "SUCCESS",
+          },
+        };
+      }
       if (request.path !== "/v2/email/outbound-emails") {
         return sesError(404, "NotFoundException", `No SES operation at ${request.method} ${request.path}`);
       }

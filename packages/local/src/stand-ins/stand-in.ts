@@ -1,8 +1,11 @@
 import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { ObjectStore } from "@leadrelay/core";
+import { parseRate, type Rate } from "@leadrelay/functions/vendor-budget";
 import { BodyTooLarge, readBody } from "../http-body";
+import { StandInLimiter } from "./rate-limit";
 
 /**
  * One mechanism for every outbound service the flows call (FLOWS.md): served at
@@ -41,9 +44,15 @@ export interface StandInContext {
   state: Record<string, unknown>;
   save(): void;
   now(): number;
-  /** What this stand-in has received so far. */
+  /** What this stand-in received most recently (the last REQUESTS_IN_MEMORY; `_requests` has all). */
   requests(): readonly RecordedRequest[];
 }
+
+/**
+ * How many of its latest requests a stand-in keeps in memory; the rest stay in its request log on
+ * disk (`GET /_local/<slug>/_requests` reads them), so memory does not grow with a long run.
+ */
+export const REQUESTS_IN_MEMORY = 2000;
 
 export interface StandInSpec {
   slug: string;
@@ -71,6 +80,8 @@ export interface RecordedRequest {
   status: number;
   /** Answered by a `_fail` script instead of the stand-in. */
   scripted?: boolean;
+  /** Refused with the vendor's 429 because the stand-in's limit was reached. */
+  throttled?: boolean;
 }
 
 export interface FailureScript {
@@ -84,6 +95,11 @@ export interface FailureScript {
   /** Only requests with this method and/or path prefix. */
   method?: string;
   path?: string;
+}
+
+/** `POST /_local/<slug>/_fail {"limit": "12/1s"}`: refuse like the vendor beyond it (`null`: no limit). */
+export interface LimitScript {
+  limit: string | null;
 }
 
 const SECRET_HEADER = /authorization|api-key|token|secret|cookie|signature/i;
@@ -123,16 +139,33 @@ export interface StandIn {
 
 export function createStandIn(
   spec: StandInSpec,
-  options: { dataDir: string; standInDir?: string; store: ObjectStore; now?: () => number },
+  options: {
+    dataDir: string;
+    standInDir?: string;
+    store: ObjectStore;
+    now?: () => number;
+    /** REQUESTS_IN_MEMORY unless given (tests). */
+    requestsInMemory?: number;
+    /** Refuse like the vendor beyond this (LEADRELAY_STANDIN_LIMITS). */
+    limit?: Rate;
+  },
 ): StandIn {
+  const window = options.requestsInMemory ?? REQUESTS_IN_MEMORY;
   const dir = join(options.dataDir, "stand-ins");
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${spec.slug}.jsonl`);
   const stateFile = join(dir, `${spec.slug}.state.json`);
   const now = options.now ?? Date.now;
   const recorded: RecordedRequest[] = [];
+  /** Requests in the log file (this run's and earlier ones'): when it exceeds the window, `_requests` reads the file. */
+  let logged = 0;
+  let lastId = 0;
   try {
-    for (const line of readFileSync(logFile, "utf8").split("\n")) if (line) recorded.push(JSON.parse(line));
+    const lines = readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+    logged = lines.length;
+    // Only the window is parsed: a restart does not read a long run's whole log into memory.
+    for (const line of lines.slice(-window)) recorded.push(JSON.parse(line));
+    lastId = recorded.at(-1)?.id ?? 0;
   } catch {
     // nothing recorded yet
   }
@@ -143,6 +176,7 @@ export function createStandIn(
     // first start
   }
   const scripts: FailureScript[] = [];
+  const limiter = new StandInLimiter(spec.slug, options.limit, now);
   // The request log is appended in order by one stream: no synchronous disk write on a request's path.
   let log = createWriteStream(logFile, { flags: "a" });
   let saveTimer: NodeJS.Timeout | undefined;
@@ -166,9 +200,10 @@ export function createStandIn(
     requests: () => recorded,
   };
 
-  function record(request: StandInRequest, status: number, scripted: boolean) {
+  function record(request: StandInRequest, status: number, scripted: boolean, throttled = false) {
+    lastId += 1;
     const entry: RecordedRequest = {
-      id: (recorded.at(-1)?.id ?? 0) + 1,
+      id: lastId,
       at: new Date(now()).toISOString(),
       method: request.method,
       path: request.path,
@@ -181,10 +216,28 @@ export function createStandIn(
       body: request.json ?? (request.text === "" ? undefined : request.text.slice(0, 10_000)),
       status,
       ...(scripted ? { scripted } : {}),
+      ...(throttled ? { throttled } : {}),
     };
     recorded.push(entry);
+    if (recorded.length > window) recorded.splice(0, recorded.length - window);
+    logged += 1;
     log.write(`${JSON.stringify(entry)}\n`);
     for (const listener of listeners) listener(entry);
+  }
+
+  /** Every request in order: the older ones from the log on disk, the window from memory. */
+  async function allRecorded(): Promise<RecordedRequest[]> {
+    if (logged <= recorded.length) return recorded;
+    const firstInMemory = recorded[0]?.id ?? Number.POSITIVE_INFINITY;
+    // The log stream writes in order: once this empty write is flushed, every earlier line is on disk.
+    await new Promise<void>((resolve) => log.write("", () => resolve()));
+    const older: RecordedRequest[] = [];
+    for (const line of (await readFile(logFile, "utf8")).split("\n")) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as RecordedRequest;
+      if (entry.id < firstInMemory) older.push(entry);
+    }
+    return [...older, ...recorded];
   }
 
   function takeScript(request: StandInRequest): FailureScript | undefined {
@@ -204,23 +257,36 @@ export function createStandIn(
     if (path === "/_requests") {
       if (req.method === "DELETE") {
         recorded.length = 0;
+        logged = 0;
+        lastId = 0;
         log.end();
         writeFileSync(logFile, "");
         log = createWriteStream(logFile, { flags: "a" });
         return send(res, { status: 204 });
       }
-      return send(res, { status: 200, json: { slug: spec.slug, requests: recorded } });
+      return send(res, { status: 200, json: { slug: spec.slug, requests: await allRecorded() } });
     }
     if (req.method === "DELETE") {
       scripts.length = 0;
+      limiter.set(undefined);
       return send(res, { status: 204 });
     }
-    if (req.method === "GET") return send(res, { status: 200, json: { scripts } });
+    if (req.method === "GET")
+      return send(res, { status: 200, json: { scripts, limit: limiter.limit ?? null } });
     let script: FailureScript;
     try {
       script = JSON.parse(body.toString("utf8")) as FailureScript;
     } catch {
       return send(res, { status: 400, json: { error: "POST a JSON failure script" } });
+    }
+    if (typeof script === "object" && script !== null && "limit" in script) {
+      const { limit } = script as unknown as LimitScript;
+      try {
+        limiter.set(limit === null ? undefined : parseRate(String(limit), "limit"));
+      } catch (error) {
+        return send(res, { status: 400, json: { error: (error as Error).message } });
+      }
+      return send(res, { status: 201, json: { limit: limiter.limit ?? null } });
     }
     if (!Number.isInteger(script.status) || script.status < 100 || script.status > 599) {
       return send(res, { status: 400, json: { error: "status must be an HTTP status" } });
@@ -280,9 +346,14 @@ export function createStandIn(
           ...(typeof script.body === "string" ? { text: script.body } : { json: script.body }),
         });
       }
+      const admission = limiter.admit();
+      if ("refuse" in admission) {
+        record(request, admission.refuse.status, false, true);
+        return send(res, admission.refuse);
+      }
       const reply = await spec.respond(request, context);
       record(request, reply.status, false);
-      send(res, reply);
+      send(res, { ...reply, headers: { ...admission.headers, ...reply.headers } });
     },
   };
 }

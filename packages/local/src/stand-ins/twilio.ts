@@ -10,6 +10,7 @@ import type { StandInReply, StandInSpec } from "./stand-in";
  */
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/(AC[A-Za-z0-9]+)\/Messages\.json$/;
+const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/(AC[A-Za-z0-9]+)\.json$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 /** The listing keeps the latest messages only: the state file stays small across long local runs. */
 const KEPT_MESSAGES = 500;
@@ -38,6 +39,22 @@ export function twilioStandIn(): StandInSpec {
       ON_CALL_PHONE: "+15550100001",
     }),
     respond(request, context) {
+      const account = ACCOUNT_PATH.exec(request.path)?.[1];
+      if (account !== undefined && request.method === "GET") {
+        const credentials = basicCredentials(request.headers);
+        if (!credentials || credentials.user !== account) return twilioError(401, 20003, "Authenticate");
+        // Twilio's answer carries the auth token too: doctor must never print it.
+        return {
+          status: 200,
+          json: {
+            sid: account,
+            friendly_name: "leadrelay stand-in",
+            status: "active",
+            type: "Full",
+            auth_token: credentials.password,
+          },
+        };
+      }
       const accountSid = MESSAGES_PATH.exec(request.path)?.[1];
       if (accountSid === undefined) return twilioError(404, 20404, "The requested resource was not found");
       const credentials = basicCredentials(request.headers);

@@ -120,6 +120,11 @@ export function zendeskStandIn(): StandInSpec {
       const credentials = basicCredentials(request.headers);
       if (!credentials) return { status: 401, json: { error: "Couldn't authenticate you" } };
       const agent = credentials.user.replace(/\/token$/, "");
+      if (request.path === "/api/v2/users/me.json" && request.method === "GET")
+        return {
+          status: 200,
+          json: { user: { id: FIRST_USER_ID - 1, email: agent, role: "agent", name: "Stand-in agent" } },
+        };
       if (TICKETS_PATH.test(request.path)) {
         if (request.method !== "POST")
           return { status: 405, headers: { allow: "POST" }, json: { error: "POST" } };

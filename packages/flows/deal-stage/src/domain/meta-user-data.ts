@@ -54,9 +54,13 @@ export function normalisePhone(phone: string, defaultCountryCode?: string): stri
   return `${defaultCountryCode}${national}`;
 }
 
-/** External id: the CRM contact id, trimmed and otherwise as it is (ids can be case-sensitive). */
+/**
+ * External id: the CRM contact id with every whitespace removed and lower-cased, as Meta's own
+ * normaliser does before hashing (facebook/capi-param-builder `getNormalizedExternalID`: "USER456"
+ * → "user456", "user 123 id" → "user123id"), so our hash matches the one Meta's pixel and tools send.
+ */
 export function normaliseExternalId(id: string): string | undefined {
-  const value = id.trim();
+  const value = id.replace(/\s+/g, "").toLowerCase();
   return value === "" ? undefined : value;
 }
 

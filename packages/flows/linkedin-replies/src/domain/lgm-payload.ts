@@ -138,7 +138,10 @@ export type LgmDelivery =
   | { kind: "invalid"; reason: string }
   /** Sent by us, or not a message event: nothing to do. */
   | { kind: "ignored"; reason: string }
-  /** A reply we cannot key (no conversation, no lead): kept for a person, and for correcting this file. */
+  /**
+   * A reply we cannot key (no conversation, no lead) or whose ids are not well-formed Unicode (a lone
+   * surrogate cannot be put in LGM's URL): kept for a person, and for correcting this file.
+   */
   | { kind: "unkeyed"; reason: string }
   | { kind: "reply"; fields: LgmReplyFields; conversationKey: string; messageKey: string };
 
@@ -277,6 +280,9 @@ export function replyKeys(
   return { conversationKey, messageKey };
 }
 
+/** With the `u` flag a surrogate range matches only a surrogate that is not half of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /** A delivery's bytes → what to do with it. */
 export function classifyLgmDelivery(text: string): LgmDelivery {
   let body: unknown;
@@ -293,6 +299,15 @@ export function classifyLgmDelivery(text: string): LgmDelivery {
     return { kind: "ignored", reason: `not a reply from the lead (${because})` };
   }
   const fields = fieldsOf(scopes);
+  const malformed = (["conversationId", "messageId", "leadId", "campaignId"] as const).filter(
+    (field) => fields[field] !== undefined && LONE_SURROGATE.test(fields[field]),
+  );
+  if (malformed.length > 0) {
+    return {
+      kind: "unkeyed",
+      reason: `${malformed.join(", ")} not well-formed Unicode (a lone surrogate): LGM cannot be asked about it`,
+    };
+  }
   const keys = replyKeys(fields);
   if (!keys) return { kind: "unkeyed", reason: "a reply without a conversation id or a lead id" };
   return { kind: "reply", fields, ...keys };

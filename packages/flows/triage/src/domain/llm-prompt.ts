@@ -70,19 +70,27 @@ export function buildTriageRequest(model: string, sanitized: string): TriageRequ
   };
 }
 
+/**
+ * `reason` may be missing: a server that ignores `strict` can answer a valid label alone, and the label is
+ * what decides the branch. Extra keys and a reason of the wrong type are still refused.
+ */
 export const TriageAnswer = z.strictObject({
   label: z.enum(TRIAGE_LABELS),
-  reason: z.string(),
+  reason: z.optional(z.string()),
 });
 export type TriageAnswer = z.infer<typeof TriageAnswer>;
 
 export type ParsedTriageAnswer =
-  | { ok: true; label: TriageLabel; reason: string }
+  | { ok: true; label: TriageLabel; reason: string; reasonMissing?: true }
   | { ok: false; problem: string };
+
+/** What the history shows as the reason of an answer that gave none. */
+export const MISSING_REASON = "(the model gave no reason)";
 
 /**
  * Validates `choices[0].message.content`: a JSON text (or, from adapters that already parsed it, the object)
- * with exactly `label` and `reason`. The reason is sanitized like a lead message: a model can echo the injection.
+ * with `label` and `reason` and nothing else. The reason is sanitized like a lead message: a model can echo the
+ * injection. A valid label without a reason is kept, marked `reasonMissing`.
  */
 export function parseTriageAnswer(content: unknown): ParsedTriageAnswer {
   let value: unknown = content;
@@ -104,6 +112,9 @@ export function parseTriageAnswer(content: unknown): ParsedTriageAnswer {
   const parsed = z.safeParse(TriageAnswer, value);
   if (!parsed.success) {
     return { ok: false, problem: parsed.error.issues.map(describeIssue).join("; ").slice(0, 300) };
+  }
+  if (parsed.data.reason === undefined) {
+    return { ok: true, label: parsed.data.label, reason: MISSING_REASON, reasonMissing: true };
   }
   return {
     ok: true,
