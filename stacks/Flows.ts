@@ -19,7 +19,7 @@ export async function Flows({ app, stack }: StackContext) {
     ? new Set([...needs.required, ...needs.optional])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
-  const table = budgetTable(stack, app.stage);
+  const table = budgetTable(stack);
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,

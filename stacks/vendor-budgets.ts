@@ -5,10 +5,12 @@ import {
   Duration,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  RemovalPolicy,
   Stack,
   aws_lambda_event_sources as sources,
   aws_sqs as sqs,
 } from "aws-cdk-lib";
+import { NagSuppressions } from "cdk-nag";
 import { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
 import {
@@ -29,7 +31,6 @@ import {
   formatRate,
 } from "../packages/functions/src/vendor-budget";
 import type { AlarmTarget } from "./flow-alarms";
-import { removalPolicyFor } from "./stage-policy";
 
 /**
  * Vendor budgets on AWS (issue 20). A budgeted Task is a callback Task (flow-spec.ts
@@ -53,16 +54,23 @@ export function budgetSettings(env: Record<string, string | undefined>): Record<
 }
 
 /** The stage's one table of vendor windows, shared by every flow (made on first use). */
-export function budgetTable(stack: Stack, stage: string): () => dynamodb.Table {
+export function budgetTable(stack: Stack): () => dynamodb.Table {
   let table: dynamodb.Table | undefined;
   return () => {
     table ??= new dynamodb.Table(stack, "VendorBudgets", {
       partitionKey: { name: "vendor", type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Only the last seconds of each vendor's calls: nothing to keep across a removal.
-      removalPolicy: removalPolicyFor(stage),
+      // Only the last seconds of each vendor's calls: nothing to keep across a removal, on any stage.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
+    NagSuppressions.addResourceSuppressions(table, [
+      {
+        id: "AwsSolutions-DDB3",
+        reason:
+          "The table holds only each vendor's call window of the last seconds (and a pause until a reset): nothing a point-in-time restore could bring back is worth having.",
+      },
+    ]);
     return table;
   };
 }
