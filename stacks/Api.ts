@@ -6,6 +6,7 @@ import { objectAccess } from "./bucket-grants";
 import { pascal } from "./FlowMachine";
 import { Flows } from "./Flows";
 import { functionLogGroup } from "./log-retention";
+import { acceptFunctionFindings, acceptWebhookRouteFindings } from "./nag";
 import { Storage } from "./Storage";
 import { secretOf } from "./secrets";
 import { removalPolicyFor } from "./stage-policy";
@@ -35,7 +36,10 @@ export const ACCESS_LOG_FORMAT = `{${[
 /** The webhooks: one HTTP API, a route per source endpoint into that source's ingest Lambda. */
 export function Api({ app, stack }: StackContext) {
   const { bucket } = use(Storage);
-  const { machines } = use(Flows);
+  // Each flow by its fixed names, never an import from Flows (#22 finding 1).
+  const machines = Object.fromEntries(
+    Object.entries(use(Flows).machines).map(([id, machine]) => [id, machine.viewFrom(stack)]),
+  );
   const flows = Object.values(machines).map((machine) => machine.flow);
 
   const routes: Record<string, SstFunction> = {};
@@ -74,6 +78,7 @@ export function Api({ app, stack }: StackContext) {
         }),
       ],
     });
+    acceptFunctionFindings(ingest);
     ingests[source.id] = ingest;
     for (const route of source.routes) routes[route] = ingest;
   }
@@ -85,6 +90,7 @@ export function Api({ app, stack }: StackContext) {
     routes,
   });
   api.cdk.accessLogGroup?.applyRemovalPolicy(removalPolicyFor(app.stage));
+  acceptWebhookRouteFindings(api);
   // A flood of forged requests stops at API Gateway before it costs Lambda invocations.
   const stage = api.cdk.httpApi.defaultStage?.node.defaultChild as
     | { defaultRouteSettings?: unknown; addPropertyOverride(path: string, value: unknown): void }

@@ -4,6 +4,7 @@ import { FlowMachine, pascal } from "./FlowMachine";
 import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
+import { flowSesSenders, warnSesSenders } from "./ses-warning";
 import { budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
@@ -18,7 +19,7 @@ export async function Flows({ app, stack }: StackContext) {
     ? new Set([...needs.required, ...needs.optional])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
-  const table = budgetTable(stack, app.stage);
+  const table = budgetTable(stack);
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,
@@ -30,6 +31,21 @@ export async function Flows({ app, stack }: StackContext) {
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),
     });
+  }
+
+  if (!context.offline) {
+    // A warning, never a stop: the sender can be verified in SES after the deploy (#22 finding 7).
+    await warnSesSenders(
+      app.region,
+      flowSesSenders(
+        Object.values(machines).map((machine) => ({
+          flow: machine.flow,
+          settings: machine.settings,
+          deployed: Object.keys(machine.functions),
+        })),
+        secretsSet.has("BREVO_API_KEY"),
+      ),
+    );
   }
 
   const consoleBase = `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/v2`;
@@ -56,5 +72,13 @@ export async function Flows({ app, stack }: StackContext) {
     );
   }
   stack.addOutputs(outputs);
+  // The exports Api and Operations imported before they built each ARN themselves (#22 finding 1),
+  // kept under the names CDK gave them: the first deploy of this version updates Flows before those
+  // stacks, while their deployed templates still import them. Nothing imports them afterwards, so a
+  // flow taken out of LEADRELAY_FLOWS takes its own with it.
+  for (const machine of Object.values(machines)) {
+    stack.exportValue(machine.stateMachine.stateMachineArn);
+    for (const fn of Object.values(machine.functions)) stack.exportValue(fn.functionName);
+  }
   return { machines };
 }

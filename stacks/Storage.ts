@@ -1,5 +1,6 @@
 import { Duration, aws_events as events, aws_s3 as s3 } from "aws-cdk-lib";
 import type { StackContext } from "sst/constructs";
+import { acceptBucketFindings } from "./nag";
 import { removalPolicyFor, retainsData } from "./stage-policy";
 
 /** One bucket per stage: raw webhooks, enriched records and Slack markers (see ARCHITECTURE.md). */
@@ -23,8 +24,17 @@ export function Storage({ app, stack }: StackContext) {
     autoDeleteObjects: !retain,
   });
 
+  acceptBucketFindings(bucket);
+
   // The stage's own bus: flows publish business events (e.g. meta-lead.pending) for their subscribers.
   const eventBus = new events.EventBus(stack, "Events", { eventBusName: app.logicalPrefixedName("events") });
+  // Every event the bus receives, kept for replay (`aws events start-replay`): a subscriber added
+  // later, or one that was down, can still get what was published before (#22 finding 8).
+  const archive = eventBus.archive("EventsArchive", {
+    description: `Every event of ${app.logicalPrefixedName("events")}, for replay`,
+    eventPattern: { account: [stack.account] },
+    retention: Duration.days(retain ? 365 : 30),
+  });
 
-  return { bucket, eventBus };
+  return { bucket, eventBus, archive };
 }

@@ -2,7 +2,7 @@ import {
   Duration,
   aws_events as events,
   aws_events_targets as eventTargets,
-  aws_iam as iam,
+  type aws_iam as iam,
   RemovalPolicy,
   type aws_s3 as s3,
   aws_sqs as sqs,
@@ -14,16 +14,18 @@ import {
   STATUS_CHANGE_SOURCE,
 } from "../packages/functions/src/alerts/status-change-event";
 import { objectAccess } from "./bucket-grants";
-import type { FlowMachine } from "./FlowMachine";
+import type { FlowView } from "./FlowMachine";
 import { functionLogGroup } from "./log-retention";
+import { acceptFunctionFindings } from "./nag";
 import { alertEmailProvider, type OperationsSettings } from "./operations-settings";
 import { secretOf } from "./secrets";
+import { sesSendGrant } from "./ses-identity";
 
 /** Every alert marker, whatever the execution and channel (`alertMarkerKey`; a test holds them to it). */
 export const ALERT_MARKERS = "alerts/*.json";
 
 export interface FailureAlertsProps {
-  machines: readonly FlowMachine[];
+  machines: readonly FlowView[];
   bucket: s3.IBucket;
   settings: OperationsSettings;
   /** The optional secrets set for the stage (BREVO_API_KEY is bound only when it is). */
@@ -79,14 +81,8 @@ export function failureAlerts(stack: Stack, props: FailureAlertsProps) {
     // atMostOnce: create the marker, read it when it exists, remove it when a send definitely failed.
     objectAccess(bucket, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], ALERT_MARKERS),
   ];
-  if (email === "ses") {
-    permissions.push(
-      new iam.PolicyStatement({
-        actions: ["ses:SendEmail"],
-        resources: [stack.formatArn({ service: "ses", resource: "identity", resourceName: "*" })],
-      }),
-    );
-  }
+  // The sender's own identities only; without EMAIL_FROM the Lambda skips the email and says so.
+  if (email === "ses" && settings.emailFrom) permissions.push(sesSendGrant(stack, settings.emailFrom));
   const notify = new SstFunction(stack, "NotifyFailure", {
     handler: NOTIFY_FAILURE_HANDLER,
     logGroup: functionLogGroup(stack, "NotifyFailure", stack.stage),
@@ -101,6 +97,8 @@ export function failureAlerts(stack: Stack, props: FailureAlertsProps) {
     retryAttempts: 2,
     deadLetterQueue: deadLetters,
   });
+
+  acceptFunctionFindings(notify);
 
   const rule = new events.Rule(stack, "ExecutionFailures", {
     description: "A flow's execution failed, timed out or was stopped: alert Slack (and ALERT_EMAIL_TO).",

@@ -5,10 +5,12 @@ import {
   Duration,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
+  RemovalPolicy,
   Stack,
   aws_lambda_event_sources as sources,
   aws_sqs as sqs,
 } from "aws-cdk-lib";
+import { NagSuppressions } from "cdk-nag";
 import { Construct } from "constructs";
 import type { Function as SstFunction } from "sst/constructs";
 import {
@@ -29,7 +31,6 @@ import {
   formatRate,
 } from "../packages/functions/src/vendor-budget";
 import type { AlarmTarget } from "./flow-alarms";
-import { removalPolicyFor } from "./stage-policy";
 
 /**
  * Vendor budgets on AWS (issue 20). A budgeted Task is a callback Task (flow-spec.ts
@@ -53,16 +54,23 @@ export function budgetSettings(env: Record<string, string | undefined>): Record<
 }
 
 /** The stage's one table of vendor windows, shared by every flow (made on first use). */
-export function budgetTable(stack: Stack, stage: string): () => dynamodb.Table {
+export function budgetTable(stack: Stack): () => dynamodb.Table {
   let table: dynamodb.Table | undefined;
   return () => {
     table ??= new dynamodb.Table(stack, "VendorBudgets", {
       partitionKey: { name: "vendor", type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Only the last seconds of each vendor's calls: nothing to keep across a removal.
-      removalPolicy: removalPolicyFor(stage),
+      // Only the last seconds of each vendor's calls: nothing to keep across a removal, on any stage.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
+    NagSuppressions.addResourceSuppressions(table, [
+      {
+        id: "AwsSolutions-DDB3",
+        reason:
+          "The table holds only each vendor's call window of the last seconds (and a pause until a reset): nothing a point-in-time restore could bring back is worth having.",
+      },
+    ]);
     return table;
   };
 }
@@ -71,6 +79,8 @@ export interface BudgetQueue {
   taskId: string;
   queue: sqs.Queue;
   deadLetters: sqs.Queue;
+  /** Its literal name (the dead-letter queue is `<name>-dead-letters`). */
+  queueName: string;
 }
 
 export interface VendorBudgetProps {
@@ -107,12 +117,17 @@ export class VendorBudgetQueues extends Construct {
       if (!task || !fn) throw new Error(`${props.flow.id}: no task for the budget queue of ${placeholder}`);
       const calls = budgetedCalls(task.calls, budgets);
       const lambdaSeconds = task.timeoutSeconds ?? LAMBDA_TIMEOUT_SECONDS;
+      // Named from the state machine's fixed name, so the Operations stack alarms on them by name and
+      // imports nothing from Flows (taking a flow out must not delete an export in use, #22 finding 1).
+      const queueName = `${props.stateMachineName}-${task.id}`;
       const deadLetters = new sqs.Queue(this, `${task.id}BudgetDeadLetters`, {
+        queueName: `${queueName}-dead-letters`,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
       const queue = new sqs.Queue(this, `${task.id}BudgetQueue`, {
+        queueName,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         // Lambda wants at least 6× the function's timeout for an SQS event source.
@@ -177,7 +192,7 @@ export class VendorBudgetQueues extends Construct {
         }),
       );
       this.substitutions[budgetQueuePlaceholder(placeholder)] = queue.queueUrl;
-      this.queues.push({ taskId: task.id, queue, deadLetters });
+      this.queues.push({ taskId: task.id, queue, deadLetters, queueName });
     }
   }
 
@@ -200,25 +215,19 @@ export class VendorBudgetQueues extends Construct {
     metric: cloudwatch.IMetric;
     threshold: number;
   }> {
-    return this.queues.flatMap(({ taskId, queue, deadLetters }) => [
+    return this.queues.flatMap(({ taskId, queueName }) => [
       {
         id: `${taskId}BudgetQueueStuck`,
         name: `${taskId}-budget-queue-stuck`,
         description: `${taskId}: a call has waited ${STUCK_QUEUE_SECONDS / 60} min for its vendor budget (a vendor paused or stopped, or its consumer failing).`,
-        metric: queue.metricApproximateAgeOfOldestMessage({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        metric: queueMetric(queueName, "ApproximateAgeOfOldestMessage"),
         threshold: STUCK_QUEUE_SECONDS,
       },
       {
         id: `${taskId}BudgetDeadLetters`,
         name: `${taskId}-budget-dead-letters`,
         description: `${taskId}: a budget message could not be handled and waits in its dead-letter queue.`,
-        metric: deadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
+        metric: queueMetric(`${queueName}-dead-letters`, "ApproximateNumberOfMessagesVisible"),
         threshold: 1,
       },
     ]);
@@ -249,3 +258,14 @@ export function budgetAlarms(
 
 const pascalId = (id: string) =>
   id.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+
+/** An SQS metric by the queue's literal name: no token, so no cross-stack import. */
+function queueMetric(queueName: string, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/SQS",
+    metricName,
+    dimensionsMap: { QueueName: queueName },
+    period: Duration.minutes(5),
+    statistic: cloudwatch.Stats.MAXIMUM,
+  });
+}

@@ -24,7 +24,14 @@ const BUCKET = `<${friendly(single(app.resources("AWS::S3::Bucket"), "bucket").i
 const API = single(app.resources("AWS::ApiGatewayV2::Api"), "HTTP API");
 const STAGE = single(app.resources("AWS::ApiGatewayV2::Stage"), "API stage").resource.Properties ?? {};
 
-/** A flow's state machine as a rendered Ref (its ARN). */
+/**
+ * A flow's state machine ARN as other stacks build it from its fixed name: no import from Flows
+ * (#22 finding 1).
+ */
+const stateMachineArnOf = (flowId: string) =>
+  `arn:aws:states:us-east-1:my-account:stateMachine:test-leadrelay-${flowId}`;
+
+/** A flow's state machine as a rendered Ref (its ARN), as the Flows stack itself names it. */
 const stateMachineOf = (flowId: string) =>
   `<${friendly(
     single(
@@ -165,7 +172,7 @@ describe.each(sources)("source $source.id", ({ source, flows }) => {
       [
         // Conditional create (If-None-Match: *) needs nothing beyond s3:PutObject.
         ...source.storage.map((keys) => `s3:PutObject ${BUCKET.replace(/>$/, ".Arn>")}/${keys}`),
-        ...flows.map((flow) => `states:StartExecution ${stateMachineOf(flow.id)}`),
+        ...flows.map((flow) => `states:StartExecution ${stateMachineArnOf(flow.id)}`),
         ...source.secrets.flatMap((name) => secretGrants(name)),
       ].sort(),
     );
@@ -181,7 +188,9 @@ describe.each(sources)("source $source.id", ({ source, flows }) => {
       SST_SSM_PREFIX: "/sst/leadrelay/test/",
       BUCKET_NAME: BUCKET,
       SOURCE_FLOWS: flows.map((flow) => flow.id).join(","),
-      ...Object.fromEntries(flows.map((flow) => [stateMachineArnVariable(flow.id), stateMachineOf(flow.id)])),
+      ...Object.fromEntries(
+        flows.map((flow) => [stateMachineArnVariable(flow.id), stateMachineArnOf(flow.id)]),
+      ),
       ...Object.fromEntries(source.secrets.map((name) => [`SST_Secret_value_${name}`, "__FETCH_FROM_SSM__"])),
     });
   });

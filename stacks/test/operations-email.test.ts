@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DeploySettingsError } from "../../packages/functions/src/flow-spec";
-import type { FlowMachine } from "../FlowMachine";
+import type { FlowView } from "../FlowMachine";
 import { alertEmailProvider, type OperationsSettings, operationsSettings } from "../operations-settings";
 import { AppTemplates, type CfnTemplate, grants } from "./template-queries";
 
@@ -12,7 +12,11 @@ import { AppTemplates, type CfnTemplate, grants } from "./template-queries";
  * built alone in a small SST app (SST's "remove" mode: nothing is bundled), one stack per case.
  */
 
-const SES = "ses:SendEmail arn:aws:ses:us-east-1:my-account:identity/*";
+/** The sender's own identities, its address and its domain: never identity/* (#22 finding 7). */
+const SES = [
+  "ses:SendEmail arn:aws:ses:us-east-1:my-account:identity/alerts@example.com",
+  "ses:SendEmail arn:aws:ses:us-east-1:my-account:identity/example.com",
+];
 const brevoSecret = (stage: string) => [
   `ssm:GetParameters arn:aws:ssm:us-east-1:my-account:parameter/sst/leadrelay/${stage}/Secret/BREVO_API_KEY/value`,
   "ssm:GetParameters arn:aws:ssm:us-east-1:my-account:parameter/sst/leadrelay/.fallback/Secret/BREVO_API_KEY/value",
@@ -49,7 +53,7 @@ async function build(cases: Record<string, Case>): Promise<Record<string, AppTem
         "Announce",
         "arn:aws:states:us-east-1:123456789012:stateMachine:unit-leadrelay-announce",
       ),
-    } as unknown as FlowMachine;
+    } as unknown as FlowView;
     failureAlerts(stack, { machines: [machine], bucket, settings, secretsSet });
     alarmTopic(stack, "unit", settings.alertEmailTo);
     return [name, stack] as const;
@@ -104,7 +108,7 @@ describe("ALERT_EMAIL_TO on AWS", () => {
 
   it("with SES: ses:SendEmail and no Brevo key; the alarm topic emails the address", () => {
     const { email, environment, subscriptions } = alertLambda("Ses");
-    expect(email).toEqual([SES]);
+    expect(email).toEqual(SES);
     expect(environment).toMatchObject({
       ALERT_EMAIL_TO: "ops@example.com",
       EMAIL_FROM: "alerts@example.com",

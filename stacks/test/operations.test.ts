@@ -42,7 +42,8 @@ const machines = app.resources("AWS::StepFunctions::StateMachine").map(({ id, re
   const name = String(resource.Properties?.StateMachineName);
   const flow = FLOWS.find((candidate) => `test-leadrelay-${candidate.id}` === name);
   if (!flow) throw new Error(`State machine ${name} is no flow of the registry`);
-  return { id, flow, arn: `<${friendly(id)}>` };
+  // Built from the fixed name in the Operations stack, never imported from Flows (#22 finding 1).
+  return { id, flow, arn: `arn:aws:states:us-east-1:my-account:stateMachine:${name}` };
 });
 const BUCKET_ARN = `<${friendly(single(app.resources("AWS::S3::Bucket"), "bucket").id)}.Arn>`;
 const rule = single(inOperations("AWS::Events::Rule"), "EventBridge rule");
@@ -170,9 +171,16 @@ describe("the alarms on AWS", () => {
   const alarmsOf = (metric: string) =>
     alarms.filter((alarm) => alarm.MetricName === metric && alarm.Namespace === "AWS/States");
 
-  it.each(["ExecutionsFailed", "ExecutionThrottled"])(
-    "one %s alarm per state machine: ≥ 1 in 5 minutes, into the stage's alarm topic",
-    (metric) => {
+  // ExecutionsTimedOut and ExecutionsAborted: #22 finding 8. ExecutionThrottled counts throttled
+  // state transitions (named so; #22 finding 2), not refused StartExecution calls.
+  it.each([
+    ["ExecutionsFailed", "executions-failed"],
+    ["ExecutionsTimedOut", "executions-timed-out"],
+    ["ExecutionsAborted", "executions-aborted"],
+    ["ExecutionThrottled", "transitions-throttled"],
+  ])(
+    "one %s alarm per state machine (…-%s): ≥ 1 in 5 minutes, into the stage's alarm topic",
+    (metric, suffix) => {
       const found = alarmsOf(metric);
       expect(
         found.map((alarm) => app.render((alarm.Dimensions as Array<{ Value: unknown }>)[0]?.Value)).sort(),
@@ -188,10 +196,58 @@ describe("the alarms on AWS", () => {
           Dimensions: [{ Name: "StateMachineArn" }],
         });
         expect((alarm.AlarmActions as unknown[]).map((action) => referencedId(action))).toEqual([topic.id]);
-        expect(String(alarm.AlarmName)).toMatch(/^test-leadrelay-[a-z-]+-executions-(failed|throttled)$/);
+        expect(machines.map(({ flow }) => `test-leadrelay-${flow.id}-${suffix}`)).toContain(
+          String(alarm.AlarmName),
+        );
       }
     },
   );
+
+  it("one alarm on StartExecution refused for rate: ThrottledEvents with APIName=StartExecution (#22 finding 2)", () => {
+    const found = alarms.filter((alarm) => alarm.MetricName === "ThrottledEvents");
+    expect(found).toEqual([
+      expect.objectContaining({
+        AlarmName: "test-leadrelay-start-execution-throttled",
+        Namespace: "AWS/States",
+        Dimensions: [{ Name: "APIName", Value: "StartExecution" }],
+        Statistic: "Sum",
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      }),
+    ]);
+    expect(((found[0]?.AlarmActions ?? []) as unknown[]).map((action) => referencedId(action))).toEqual([
+      topic.id,
+    ]);
+    // Its description says what it counts: StartExecution, not state transitions.
+    expect(String(found[0]?.AlarmDescription)).toMatch(/StartExecution/);
+    for (const alarm of alarms.filter((candidate) => candidate.MetricName === "ExecutionThrottled")) {
+      expect(String(alarm.AlarmDescription)).not.toMatch(/StartExecution/);
+    }
+  });
+
+  it("one alarm on the webhook API's 5xx answers (#22 finding 2)", () => {
+    const api = single(app.resources("AWS::ApiGatewayV2::Api"), "HTTP API").id;
+    const found = alarms.filter((alarm) => alarm.Namespace === "AWS/ApiGateway");
+    expect(found).toEqual([
+      expect.objectContaining({
+        AlarmName: "test-leadrelay-webhook-5xx",
+        MetricName: "5xx",
+        Statistic: "Sum",
+        Period: 300,
+        Threshold: 1,
+        TreatMissingData: "notBreaching",
+      }),
+    ]);
+    const dimensions = (found[0]?.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>;
+    expect(dimensions.map(({ Name }) => Name)).toEqual(["ApiId"]);
+    // The API's id, imported from Api (never removed with a flow).
+    expect(app.render(dimensions[0]?.Value)).toBe(`<${friendly(api)}>`);
+    expect(((found[0]?.AlarmActions ?? []) as unknown[]).map((action) => referencedId(action))).toEqual([
+      topic.id,
+    ]);
+  });
 
   it("one alarm on undelivered failure alerts (the dead-letter queue)", () => {
     // The budget queues' alarms are vendor-budgets.test.ts's; this is the one on the alerts' queue.
@@ -252,10 +308,13 @@ describe("the stage's dashboard", () => {
     expect(graph("Webhook API: latency (ms)")).toContain(`"AWS/ApiGateway","Latency","ApiId","${api}"`);
   });
 
-  it("shows every Lambda's errors and throttles, and every alarm", () => {
+  it("shows each ingest and alert Lambda's errors and throttles, the account's sums, and every alarm", () => {
+    // A flow's task Lambdas live in Flows: naming them here would import their names (#22 finding 1).
     const lambdas = app
       .resources("AWS::Lambda::Function")
+      .filter(({ stack }) => stack !== "Flows")
       .filter(({ resource }) => String(resource.Properties?.Handler).startsWith("packages/"));
+    expect(lambdas.length).toBeGreaterThan(1);
     for (const [title, metric] of [
       ["Lambda errors", "Errors"],
       ["Lambda throttles", "Throttles"],
@@ -263,6 +322,8 @@ describe("the stage's dashboard", () => {
       const metrics = graph(title);
       for (const { id } of lambdas)
         expect(metrics).toContain(`"AWS/Lambda","${metric}","FunctionName","<${friendly(id)}>"`);
+      // Every function of the account and region: the flows' task Lambdas among them.
+      expect(metrics).toContain(`"AWS/Lambda","${metric}",{"label":"every function`);
     }
     const listed = body.widgets.find((widget) => widget.type === "alarm")?.properties.alarms ?? [];
     expect(listed).toHaveLength(alarms.length);

@@ -56,6 +56,9 @@ export class AppTemplates {
       const [key, arg] = Object.entries(value)[0] ?? [];
       if (key === "Ref") {
         if (arg === "AWS::Partition") return "aws";
+        // A stack's id is an ARN ending in an id CloudFormation makes when it creates the stack.
+        if (arg === "AWS::StackId")
+          return "arn:aws:cloudformation:us-east-1:my-account:stack/<stack-name>/<stack-uuid>";
         return `<${friendly(String(arg))}>`;
       }
       if (key === "Fn::GetAtt") {
@@ -65,6 +68,14 @@ export class AppTemplates {
       if (key === "Fn::Join") {
         const [separator, parts] = arg as [string, unknown[]];
         return parts.map((part) => this.render(part)).join(separator);
+      }
+      if (key === "Fn::Select") {
+        const [index, list] = arg as [number, unknown];
+        const split = (list as { "Fn::Split"?: [string, unknown] })["Fn::Split"];
+        if (!split) throw new Error(`Cannot render ${JSON.stringify(value)}`);
+        const part = this.render(split[1]).split(split[0])[Number(index)];
+        if (part === undefined) throw new Error(`Cannot render ${JSON.stringify(value)}`);
+        return part;
       }
       if (key === "Fn::Sub") return String(arg).replace(/\$\{AWS::Partition\}/g, "aws");
       if (key === "Fn::ImportValue") {

@@ -148,10 +148,11 @@ describe("vendor budgets on AWS", () => {
   });
 
   it("alarms: a queue whose oldest message waited half a callback Task's timeout, and any dead letter", () => {
-    for (const { id } of queues) {
-      const onQueue = alarms.filter((alarm) =>
-        JSON.stringify(alarm.Dimensions ?? []).includes(friendly(id).slice(0, 40)),
-      );
+    // By the queue's literal name: Operations alarms on it without importing anything from Flows.
+    for (const { id, resource } of queues) {
+      const name = String((resource.Properties as { QueueName?: unknown }).QueueName);
+      expect(name, id).toMatch(/^test-leadrelay-[a-z-]+-[A-Za-z]+$/);
+      const onQueue = alarms.filter((alarm) => JSON.stringify(alarm.Dimensions ?? []).includes(`"${name}"`));
       expect(
         onQueue.map((alarm) => alarm.MetricName),
         id,
@@ -164,7 +165,7 @@ describe("vendor budgets on AWS", () => {
       alarms.filter(
         (alarm) =>
           alarm.MetricName === "ApproximateNumberOfMessagesVisible" &&
-          JSON.stringify(alarm.Dimensions ?? []).includes("BudgetDeadLetters"),
+          JSON.stringify(alarm.Dimensions ?? []).includes("-dead-letters"),
       ),
     ).toHaveLength(deadLetters.length);
   });

@@ -3,7 +3,7 @@ import {
   type GetAccountCommandOutput,
   GetEmailIdentityCommand,
   type GetEmailIdentityCommandOutput,
-  type SESv2Client,
+  SESv2Client,
 } from "@aws-sdk/client-sesv2";
 import { type CheckResult, result } from "./vendor-check";
 
@@ -97,4 +97,27 @@ export async function checkSesSender(
     );
   }
   return result("ses", "ok", `${checked} verified, production access in ${config.region}`, variables);
+}
+
+/** One sender a deploy asks about (stacks/ses-warning.ts): the stage's region and EMAIL_FROM. */
+export interface SesSenderCheckInput {
+  region: string;
+  from: string;
+  client?: SESv2Client;
+}
+
+/** The deploy's reading of a sender: `ok`, or why the first email would fail (never thrown). */
+export interface SesSenderCheck {
+  status: string;
+  reason: string;
+}
+
+/** `checkSesSender` with a client of the stage's region, as the deploy's warning reads it. */
+export async function checkSesSenderIn(input: SesSenderCheckInput): Promise<SesSenderCheck> {
+  const ses = input.client ?? new SESv2Client({ region: input.region });
+  const checked = await checkSesSender(ses, { from: input.from, region: input.region });
+  return {
+    status: checked.status,
+    reason: checked.fix ? `${checked.detail}; ${checked.fix}` : checked.detail,
+  };
 }
