@@ -26,7 +26,7 @@ import { budgetAlarms } from "./vendor-budgets";
 export async function Operations({ app, stack }: StackContext) {
   const { bucket } = use(Storage);
   const { machines: byFlow } = use(Flows);
-  const { api, ingests } = use(Api);
+  const { api } = use(Api);
   // Each flow by its fixed names, never an import from Flows (#22 finding 1).
   const machines = Object.values(byFlow).map((machine) => machine.viewFrom(stack));
   const settings = operationsSettings(process.env);
@@ -61,10 +61,11 @@ export async function Operations({ app, stack }: StackContext) {
     dashboardName,
     machines,
     api: api.cdk.httpApi,
-    // The stage's own Lambdas outside Flows; a flow's task Lambdas show in the account-wide sums
-    // (naming them here would import their names from Flows, #22 finding 1) and in each execution.
+    // Only this stack's own Lambda. A flow's task Lambdas and the sources' ingest Lambdas show in the
+    // account-wide sums, the API's widgets and each execution: naming them here would import their
+    // names from Flows or Api, and a source that goes with a flow (HubSpot with triage) would then
+    // block that flow's removal (#22 finding 1).
     functions: {
-      ...Object.fromEntries(Object.entries(ingests).map(([source, fn]) => [`ingest/${source}`, fn])),
       "alerts/NotifyFailure": alerts.notify,
     },
     alarms,

@@ -66,6 +66,9 @@ describe("the definition announce deploys", () => {
     const withEmail = configuredDefinition(announceFlow, {
       LEAD_WAIT_SECONDS: "60",
       ANNOUNCE_EMAIL_TO: "s@x.io",
+      // A stand-in's URL: no default Brevo budget applies, so the email stays a Lambda Task here
+      // (a budgeted Task's rewrite is tested with the vendor budgets).
+      BREVO_BASE_URL: "http://127.0.0.1:4010/brevo",
     });
     expect(withEmail).toEqual(withEmailAnnouncement(plain));
     const added = Object.keys(withEmail.States).filter((name) => !(name in plain.States));
