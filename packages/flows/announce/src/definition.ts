@@ -37,7 +37,9 @@ const EMAIL_RETRY: AslRetrier[] = [
     BackoffRate: 2,
     MaxAttempts: 6,
     MaxDelaySeconds: 60,
-    JitterStrategy: "FULL",
+    // Never below the interval: full jitter could retry before the vendor's reset (as every flow's
+    // rate-limit retriers do).
+    JitterStrategy: "NONE",
   },
   {
     ErrorEquals: ["ServiceUnavailable", "StorageUnavailable", ...TRANSIENT_TASK_ERRORS],

@@ -55,6 +55,17 @@ describe("the email announcement's deploy settings", () => {
 });
 
 describe("the definition announce deploys", () => {
+  it("retries the email's rate limits no sooner than their interval (no full jitter below a reset)", () => {
+    const withEmail = withEmailAnnouncement(definitionWithWait());
+    for (const name of [EMAIL_STATE, EMAIL_AFTER_SLACK_ERROR_STATE]) {
+      const limited = (withEmail.States[name]?.Retry ?? []).filter((retrier) =>
+        retrier.ErrorEquals.some((error) => /RateLimited$/.test(error)),
+      );
+      expect(limited.length, name).toBeGreaterThan(0);
+      for (const retrier of limited) expect(retrier.JitterStrategy, name).not.toBe("FULL");
+    }
+  });
+
   it("is the ASL file as it is without ANNOUNCE_EMAIL_TO", () => {
     expect(configuredDefinition(announceFlow, {})).toEqual(definitionWithWait());
     expect(configuredDefinition(announceFlow, { ANNOUNCE_EMAIL_TO: "" })).toEqual(definitionWithWait());
