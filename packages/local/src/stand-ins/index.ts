@@ -6,18 +6,20 @@ import { lgmStandIn } from "./lgm";
 import { llmStandIn } from "./llm";
 import { membersStandIn } from "./members";
 import { metaStandIn } from "./meta";
+import { ownersStandIn } from "./owners";
 import { sesStandIn } from "./ses";
 import type { StandInSpec } from "./stand-in";
 import { twilioStandIn } from "./twilio";
 import { zendeskStandIn } from "./zendesk";
 
 /**
- * The stand-ins of the flows' vendors, besides Slack and the owner files (which the runtime makes
- * with its own options). A vendor added for a flow is one line here.
+ * The stand-ins of the flows' vendors, besides Slack (which the runtime makes with its printer).
+ * A vendor added for a flow is one line here; each is made with the runtime's settings (a stand-in
+ * may read its data folder from them).
  */
-/** Each is made with the runtime's settings (a stand-in may read its data folder from them). */
 export const VENDOR_STAND_INS: ReadonlyArray<(settings: Record<string, string | undefined>) => StandInSpec> =
   [
+    (settings) => ownersStandIn(settings.LEADRELAY_OWNERS_DIR),
     closeStandIn,
     twilioStandIn,
     brevoStandIn,

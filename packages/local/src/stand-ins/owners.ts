@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { isValidLeadId } from "@leadrelay/core";
 import type { StandInReply, StandInSpec } from "./stand-in";
 
+/** announce's demo owner files (one per demo lead that has an owner). */
+export const DEMO_OWNERS_DIR = new URL("../../demo/owners", import.meta.url).pathname;
+
 const ACCESS_DENIED: StandInReply = {
   status: 403,
   headers: { "content-type": "application/xml" },
@@ -11,9 +14,10 @@ const ACCESS_DENIED: StandInReply = {
 
 /**
  * The public owner bucket (when OWNER_BASE_URL is unset): `GET /{lead_id}.json` from a folder
- * (LEADRELAY_OWNERS_DIR); 403 when the file is absent, as S3 answers for a missing public object.
+ * (LEADRELAY_OWNERS_DIR, the demo owners when unset); 403 when the file is absent, as S3 answers
+ * for a missing public object.
  */
-export function ownersStandIn(directory: string): StandInSpec {
+export function ownersStandIn(directory: string = DEMO_OWNERS_DIR): StandInSpec {
   return {
     slug: "owners",
     title: "Owner files",
