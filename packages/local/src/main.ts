@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createConsole } from "@leadrelay/console";
 import { executionFacts, executionStory } from "@leadrelay/console/execution-story";
 import { describeExecution, executionHistory } from "@leadrelay/console/lead-operations";
+import { holdsOfDefinition } from "@leadrelay/console/state-machine-holds";
 import { runHubSpotSetup } from "../../flows/linkedin-replies/src/hubspot-setup";
 import { selectFlows } from "../../flows/registry";
 import { claimDataDir, releaseDataDir } from "./data-dir-lock";
@@ -18,6 +19,17 @@ import { formatVendorGap, savedSecretNames, startFailure, vendorGaps } from "./s
 const unescapeSlack = (text: string) =>
   text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 
+/** Every fixed Wait of the flows as they run (a flow's hold, e.g. announce's HoldForOwner), read from their definitions. */
+function holdsOf(runtime: Runtime): Array<{ flow: string; state: string; seconds: number }> {
+  return Object.entries(runtime.engines).flatMap(([flow, engine]) =>
+    [...holdsOfDefinition(JSON.stringify(engine.definition))].map(([state, ms]) => ({
+      flow,
+      state,
+      seconds: ms / 1000,
+    })),
+  );
+}
+
 /** One event of every flow (one lead per triage label), then the Slack messages and what each execution came to. */
 async function demo(runtime: Runtime) {
   const print = (line = "") => process.stdout.write(`${line}\n`);
@@ -30,13 +42,11 @@ async function demo(runtime: Runtime) {
       `  ${event.what.padEnd(34)} → ${event.status} ${event.answer}${event.names.length ? ` ${event.names.join(", ")}` : ""}`,
     );
   }
-  const hold = runtime.engines.announce?.definition.States.HoldForOwner?.Seconds;
+  const holds = holdsOf(runtime).map(({ flow, seconds }) => `${flow} holds ${seconds} s`);
   const started = sent.flatMap((event) =>
     event.flowIds.flatMap((flow) => event.names.map((name) => ({ flow, name }))),
   );
-  print(
-    `demo: waiting for ${started.length} executions${hold !== undefined ? ` (announce holds ${hold} s)` : ""}…`,
-  );
+  print(`demo: waiting for ${started.length} executions${holds.length > 0 ? ` (${holds.join(", ")})` : ""}…`);
   for (const { flow, name } of started) await runtime.engines[flow]?.settled(name);
 
   print("\nSlack messages:");
@@ -165,8 +175,8 @@ async function main() {
   out(
     `  stand-ins ${standing.join(" ")} at ${runtime.url}/_local/<slug> (…/_requests lists what each received)`,
   );
-  const runs = (id: string) => runtime.flows.some((flow) => flow.id === id);
-  if (runs("announce")) out(`  hold      ${env.LEAD_WAIT_SECONDS} s before the owner lookup`);
+  for (const { flow, state, seconds } of holdsOf(runtime))
+    out(`  hold      ${seconds} s in ${flow} (${state})`);
   if (runtime.resumed > 0)
     out(`  resumed   ${runtime.resumed} execution(s) that were running when the runtime stopped`);
   // A vendor pointed at its real service without its credentials: say now which actions will not run.
