@@ -22,6 +22,22 @@ function echo(slug: string, fills?: StandInSpec["fills"]): StandInSpec {
 
 let server: RuntimeServer | undefined;
 let standIns: StandIns | undefined;
+
+function start(
+  settings: Record<string, string | undefined>,
+  specs?: StandInSpec[],
+  url = "http://127.0.0.1:1",
+) {
+  standIns = startStandIns({
+    settings,
+    dataDir: tempDir(),
+    url,
+    store,
+    print: () => {},
+    ...(specs ? { specs } : {}),
+  });
+  return standIns;
+}
 afterEach(async () => {
   await server?.close();
   await standIns?.close();
@@ -36,64 +52,34 @@ describe("the stand-ins part", () => {
       [`${slug.toUpperCase()}_BASE_URL`]: url,
       [`${slug.toUpperCase()}_KEY`]: "dummy",
     });
-    standIns = startStandIns({
-      settings,
-      dataDir: tempDir(),
-      url: "http://127.0.0.1:1",
-      store,
-      print: () => {},
-      specs: [echo("alpha", fills("alpha")), echo("beta", fills("beta"))],
-    });
+    const { filled, bySlug } = start(settings, [echo("alpha", fills("alpha")), echo("beta", fills("beta"))]);
     expect(settings).toEqual({
       ALPHA_BASE_URL: "http://127.0.0.1:1/_local/alpha",
       ALPHA_KEY: "dummy",
       BETA_BASE_URL: "https://beta.example",
     });
-    expect(standIns.filled).toEqual({
-      ALPHA_BASE_URL: "http://127.0.0.1:1/_local/alpha",
-      ALPHA_KEY: "dummy",
-    });
-    expect(Object.keys(standIns.bySlug)).toEqual(["alpha", "beta"]);
+    expect(filled).toEqual({ ALPHA_BASE_URL: "http://127.0.0.1:1/_local/alpha", ALPHA_KEY: "dummy" });
+    expect(Object.keys(bySlug)).toEqual(["alpha", "beta"]);
   });
 
   it("keeps a credential that was given when it fills the base URL", () => {
     const settings: Record<string, string | undefined> = { ALPHA_KEY: "mine" };
-    standIns = startStandIns({
-      settings,
-      dataDir: tempDir(),
-      url: "http://127.0.0.1:1",
-      store,
-      print: () => {},
-      specs: [echo("alpha", (url) => ({ ALPHA_BASE_URL: url, ALPHA_KEY: "dummy" }))],
-    });
+    const { filled } = start(settings, [
+      echo("alpha", (url) => ({ ALPHA_BASE_URL: url, ALPHA_KEY: "dummy" })),
+    ]);
     expect(settings.ALPHA_KEY).toBe("mine");
-    expect(standIns.filled).toEqual({ ALPHA_BASE_URL: "http://127.0.0.1:1/_local/alpha" });
+    expect(filled).toEqual({ ALPHA_BASE_URL: "http://127.0.0.1:1/_local/alpha" });
   });
 
   it("stops start-up when LEADRELAY_STANDIN_LIMITS names no stand-in", () => {
-    expect(() =>
-      startStandIns({
-        settings: { LEADRELAY_STANDIN_LIMITS: "nope=5/1s" },
-        dataDir: tempDir(),
-        url: "http://127.0.0.1:1",
-        store,
-        print: () => {},
-        specs: [echo("alpha")],
-      }),
-    ).toThrow('LEADRELAY_STANDIN_LIMITS names no stand-in "nope"');
+    expect(() => start({ LEADRELAY_STANDIN_LIMITS: "nope=5/1s" }, [echo("alpha")])).toThrow(
+      'LEADRELAY_STANDIN_LIMITS names no stand-in "nope"',
+    );
   });
 
   it("serves /_local/<slug>/… with the path and query after the slug", async () => {
     server = await startServer(0, () => {});
-    standIns = startStandIns({
-      settings: {},
-      dataDir: tempDir(),
-      url: server.url,
-      store,
-      print: () => {},
-      specs: [echo("alpha")],
-    });
-    const route = standIns.route;
+    const { route, records } = start({}, [echo("alpha")], server.url);
     server.serve(async (req, res) => {
       const handler = route((req.url ?? "/").split("?")[0] ?? "/");
       if (handler) return handler(req, res);
@@ -103,23 +89,17 @@ describe("the stand-ins part", () => {
     expect(await answer.json()).toEqual({ path: "/v1/things", query: "limit=2&x=a%3Fb" });
     expect(route("/_local/beta/x")).toBeUndefined();
     expect(route("/webhook/close")).toBeUndefined();
-    expect(standIns.records()).toEqual([
+    expect(records()).toEqual([
       { slug: "alpha", title: "ALPHA", requests: [expect.objectContaining({ method: "GET", status: 200 })] },
     ]);
   });
 
   it("serves Slack and every vendor by default, Slack first, the owner files from the demo folder", async () => {
     const settings: Record<string, string | undefined> = {};
-    standIns = startStandIns({
-      settings,
-      dataDir: tempDir(),
-      url: "http://127.0.0.1:1",
-      store,
-      print: () => {},
-    });
-    expect(Object.keys(standIns.bySlug).slice(0, 3)).toEqual(["slack", "owners", "close"]);
+    const { bySlug, slackMessages } = start(settings);
+    expect(Object.keys(bySlug).slice(0, 3)).toEqual(["slack", "owners", "close"]);
     expect(settings.OWNER_BASE_URL).toBe("http://127.0.0.1:1/_local/owners");
-    expect(standIns.slackMessages()).toEqual([]);
+    expect(slackMessages()).toEqual([]);
     const owned = await ownersStandIn().respond(
       { method: "GET", path: `/${DEMO_OWNED_LEAD}.json` } as never,
       {} as never,
