@@ -12,6 +12,9 @@ export interface LgmConfig {
  * La Growth Machine's REST API, read only. LGM documents no rate limit and no error body, so the
  * shared HTTP client's status rules classify its failures (429 → ServiceRateLimited with
  * Retry-After when sent, 5xx → ServiceUnavailable, other 4xx → ServiceRejected).
+ *
+ * LGM numbers a conversation's pages from 0 (its own n8n node: "page=0,1,2…", first read
+ * `{ page: 0 }`); the port's pages start at 1, so page N is LGM's `page=N-1`.
  */
 export function createLgmApi(
   config: LgmConfig,
@@ -25,9 +28,12 @@ export function createLgmApi(
   });
   return {
     async conversationMessages(conversationId, page) {
+      if (!Number.isSafeInteger(page) || page < 1) {
+        throw new RangeError(`a conversation page is a whole number from 1, not ${page}`);
+      }
       const response = await client.request({
         path: `conversations/${encodeURIComponent(conversationId)}/messages`,
-        query: { page: String(page) },
+        query: { page: String(page - 1) },
       });
       return response.json;
     },

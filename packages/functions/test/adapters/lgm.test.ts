@@ -17,7 +17,7 @@ afterAll(async () => {
 beforeEach(() => lgm.reset());
 
 describe("LGM adapter", () => {
-  it("reads a conversation's messages by page with the key in x-api-key, never in the URL", async () => {
+  it("reads a conversation's messages by page (ours from 1, LGM's from 0) with the key in x-api-key, never in the URL", async () => {
     lgm.next({ status: 200, json: { data: [{ id: "m1", status: "RECEIVED" }], total: 1 } });
     expect(await api.conversationMessages("65f1a2b3c4d5e6f708192a01", 2)).toEqual({
       data: [{ id: "m1", status: "RECEIVED" }],
@@ -26,7 +26,7 @@ describe("LGM adapter", () => {
     const request = lgm.only();
     expect([request.method, request.url]).toEqual([
       "GET",
-      "/flow/conversations/65f1a2b3c4d5e6f708192a01/messages?page=2",
+      "/flow/conversations/65f1a2b3c4d5e6f708192a01/messages?page=1",
     ]);
     expect(header(request.headers, "x-api-key")).toBe(API_KEY);
     expect(request.url).not.toContain(API_KEY);
@@ -47,7 +47,14 @@ describe("LGM adapter", () => {
 
   it("escapes a hostile conversation id into one path segment", async () => {
     await api.conversationMessages("../members?x=1", 1);
-    expect(lgm.only().url).toBe("/flow/conversations/..%2Fmembers%3Fx%3D1/messages?page=1");
+    expect(lgm.only().url).toBe("/flow/conversations/..%2Fmembers%3Fx%3D1/messages?page=0");
+  });
+
+  it("refuses a page before the first without asking LGM", async () => {
+    for (const page of [0, -1, 1.5, Number.NaN]) {
+      expect((await failureOf(api.conversationMessages("c", page))).name).toBe("RangeError");
+    }
+    expect(lgm.requests).toEqual([]);
   });
 
   it("classifies LGM's failures by status", async () => {

@@ -97,7 +97,9 @@ async function conversationMessages(
   cache: DeliveryCache,
   conversationId: string,
 ): Promise<StandInReply> {
-  const page = Math.max(1, Number(request.query.get("page") ?? 1) || 1);
+  // LGM counts pages from 0 (its own n8n node reads `page=0,1,2…`); no page is the first one.
+  const asked = Number(request.query.get("page") ?? 0);
+  const page = Number.isSafeInteger(asked) && asked > 0 ? asked : 0;
   let messages: Message[] | undefined;
   if (context.dataDir) {
     const file = await readJsonFile(
@@ -124,7 +126,7 @@ async function conversationMessages(
   if (messages === undefined) return { status: 404, json: { error: "Conversation not found" } };
   return {
     status: 200,
-    json: { data: messages.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), total: messages.length, page },
+    json: { data: messages.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), total: messages.length, page },
   };
 }
 
@@ -173,7 +175,7 @@ async function searchLead(
 
 /**
  * La Growth Machine's API (when LGM_BASE_URL is unset), read only: `GET /conversations/{id}/messages`
- * and `GET /leads/search` answer from `<LEADRELAY_STANDIN_DIR>/lgm/conversations/<id>.json` and
+ * (pages of 20, `page` counted from 0 as LGM does) and `GET /leads/search` answer from `<LEADRELAY_STANDIN_DIR>/lgm/conversations/<id>.json` and
  * `…/lgm/leads/*.json` when present, otherwise from the deliveries the runtime stored under
  * `sources/lgm/` — what LGM itself would know, since it sent them.
  */
