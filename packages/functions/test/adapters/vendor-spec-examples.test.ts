@@ -2,6 +2,7 @@ import type { SlackMessage } from "@leadrelay/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { brevoIdempotencyKey, createBrevoEmailSender } from "../../src/adapters/brevo-email";
 import { createCloseApi } from "../../src/adapters/close-api";
+import { createCloseWebhooks } from "../../src/adapters/close-webhooks";
 import { createEventPublisher } from "../../src/adapters/event-publisher";
 import { createHubSpotCrm } from "../../src/adapters/hubspot";
 import { createLgmApi } from "../../src/adapters/lgm";
@@ -751,6 +752,41 @@ describe("Close: leads and notes", () => {
       "PUT /api/v1/lead/lead_70jZ5hiVt5X31MZ3vJ0R0GJMqJEihkoF7TtSVFbN2ty/",
     );
     expect(bodyOf()).toEqual({ description: "Best show ever canceled.  Sad." });
+  });
+});
+
+describe("Close: webhook subscriptions", () => {
+  // developer.close.com/api/resources/webhooks/create ("Create new Webhook subscription"): `POST
+  // https://api.close.com/api/v1/webhook/`, `Content-Type: application/json`, parameters `url`,
+  // `events` ("Each event has an `object_type` and an `action`") and `verify_ssl` (optional).
+  // The stored page shows no example values: the request is checked against those parameters,
+  // and the answer's values are ours.
+  it("creates a subscription with the documented parameters only", async () => {
+    vendor.next({
+      status: 201,
+      json: {
+        id: "whsub_example",
+        url: "https://leadrelay.example/webhook/close",
+        events: [{ object_type: "lead", action: "created" }],
+        verify_ssl: true,
+        status: "active",
+      },
+    });
+    const webhooks = createCloseWebhooks(
+      { baseUrl: `${vendor.url}/api/v1`, apiKey: "yourapikey" },
+      { timeoutMs: 2_000 },
+    );
+    const created = await webhooks.create("https://leadrelay.example/webhook/close");
+    const request = vendor.only();
+    expect(`${request.method} ${request.url}`).toBe("POST /api/v1/webhook/");
+    expect(header(request.headers, "content-type")).toMatch(/^application\/json/);
+    expect(header(request.headers, "authorization")).toBe(basic("yourapikey", ""));
+    expect(bodyOf()).toEqual({
+      url: "https://leadrelay.example/webhook/close",
+      events: [{ object_type: "lead", action: "created" }],
+      verify_ssl: true,
+    });
+    expect(created).toMatchObject({ id: "whsub_example", status: "active" });
   });
 });
 
