@@ -13,11 +13,17 @@ export function deployContext(stage: string, mode: DeployContext["mode"]): Deplo
   return { stage, mode, offline: stage === TEST_STAGE || mode === "remove" };
 }
 
-/** Every setting and secret a flow declares: its tasks' `env`, `secrets`, `optionalSecrets` and its source's secrets. */
+/**
+ * Every setting and secret a flow declares: its tasks' `env`, `secrets`, `optionalSecrets`, every
+ * source's secrets it may listen to, and the setting that chooses them (TRIAGE_SOURCES).
+ */
 export function flowSettingNames(flow: FlowSpec): string[] {
   return [
     ...new Set([
       ...flow.source.secrets,
+      ...(flow.sourceChoice
+        ? [flow.sourceChoice.setting, ...flow.sourceChoice.sources.flatMap((source) => source.secrets)]
+        : []),
       ...Object.values(flow.tasks).flatMap((task) => [
         ...(task.env ?? []),
         ...(task.secrets ?? []),
@@ -57,7 +63,11 @@ export function settingsFor(
   context: DeployContext,
 ): Record<string, string> {
   if (flow.deploySettings) return flow.deploySettings(env, context);
-  const names = new Set(Object.values(flow.tasks).flatMap((task) => task.env ?? []));
+  // The tasks' settings, and the one that chooses the flow's sources (its `configure` reads it).
+  const names = new Set([
+    ...Object.values(flow.tasks).flatMap((task) => task.env ?? []),
+    ...(flow.sourceChoice ? [flow.sourceChoice.setting] : []),
+  ]);
   const settings: Record<string, string> = {};
   for (const name of names) {
     const value = env[name]?.trim();

@@ -1,5 +1,11 @@
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { DeploySettingsError, type FlowSpec, flowSources } from "../packages/functions/src/flow-spec";
+import {
+  configuredDefinition,
+  DeploySettingsError,
+  type FlowSpec,
+  flowSources,
+} from "../packages/functions/src/flow-spec";
+import { taskPlaceholders } from "../packages/functions/src/state-machine";
 
 /** Where SST v2 keeps a secret's value for a stage, and the fallback value for every stage. */
 export const secretParameters = (app: string, stage: string, name: string) => [
@@ -23,7 +29,13 @@ export function secretNeeds(
   const optional = new Set<string>();
   for (const flow of flows) {
     for (const source of flowSources(flow, env)) for (const name of source.secrets) required.add(name);
-    for (const task of Object.values(flow.tasks)) {
+    // Only the Tasks its definition calls with these settings: triage's Close Tasks (CLOSE_API_KEY)
+    // are not in a HubSpot-only definition, its HubSpot ones (HUBSPOT_TOKEN) only with hubspot.
+    const called = new Set(
+      Object.values(taskPlaceholders(configuredDefinition(flow, env), Object.keys(flow.tasks))),
+    );
+    for (const [placeholder, task] of Object.entries(flow.tasks)) {
+      if (!called.has(placeholder)) continue;
       for (const name of task.secrets ?? []) required.add(name);
       for (const name of task.optionalSecrets ?? []) optional.add(name);
     }

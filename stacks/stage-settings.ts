@@ -7,7 +7,6 @@ import { DeploySettingsError } from "../packages/functions/src/flow-spec";
 import { deployContext, deployedFlows, flowSettingNames, settingsFor } from "./flow-settings";
 import { logRetentionDays } from "./log-retention";
 import { operationsSettings } from "./operations-settings";
-import { secretNeeds } from "./secrets-check";
 
 /**
  * A stage's settings live in `.env.<stage>` (and `.env.<stage>.local`, never committed). SST v2
@@ -81,8 +80,15 @@ export function stageRegion(
 
 /** Every credential a flow, a source or the alerting binds as an SST secret: never in a settings file. */
 export function secretNames(): Set<string> {
-  const needs = secretNeeds(FLOWS);
-  return new Set([...needs.required, ...needs.optional]);
+  const names = new Set<string>();
+  for (const flow of FLOWS) {
+    // Whatever the settings choose: every source a flow may listen to, every Task it may run.
+    for (const source of [flow.source, ...(flow.sourceChoice?.sources ?? [])])
+      for (const name of source.secrets) names.add(name);
+    for (const task of Object.values(flow.tasks))
+      for (const name of [...(task.secrets ?? []), ...(task.optionalSecrets ?? [])]) names.add(name);
+  }
+  return names;
 }
 
 /**

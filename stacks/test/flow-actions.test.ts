@@ -16,8 +16,13 @@ function stateNames(definition: Pick<AslDefinition, "States">): Set<string> {
 }
 
 describe("each flow's declared actions", () => {
-  // Everything switched on: announce's email states exist only with ANNOUNCE_EMAIL_TO.
-  const settings = { ANNOUNCE_EMAIL_TO: "ops@example.com", LEAD_WAIT_SECONDS: "1" };
+  // Everything switched on: announce's email states exist only with ANNOUNCE_EMAIL_TO, triage's
+  // HubSpot ones only with hubspot in TRIAGE_SOURCES.
+  const settings = {
+    ANNOUNCE_EMAIL_TO: "ops@example.com",
+    LEAD_WAIT_SECONDS: "1",
+    TRIAGE_SOURCES: "close,hubspot",
+  };
 
   it.each(FLOWS.map((flow) => [flow.id, flow] as const))("%s: ids unique, states in its ASL", (_id, flow) => {
     expect(flow.actions.length).toBeGreaterThan(0);

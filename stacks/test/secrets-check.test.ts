@@ -43,10 +43,16 @@ describe("a deploy's secrets", () => {
     const both = secretNeeds([flow("triage")], { TRIAGE_SOURCES: "close,hubspot" });
     expect(both.required.has("HUBSPOT_CLIENT_SECRET")).toBe(true);
     expect(both.required.has("CLOSE_WEBHOOK_SECRET")).toBe(true);
+    // Reading and recording a HubSpot contact needs the private app's token; Close's key only with close.
+    expect(secretNeeds([flow("triage")]).required.has("HUBSPOT_TOKEN")).toBe(false);
+    expect(secretNeeds([flow("triage")]).optional.has("HUBSPOT_TOKEN")).toBe(false);
+    expect(both.required.has("HUBSPOT_TOKEN")).toBe(true);
+    expect(both.required.has("CLOSE_API_KEY")).toBe(true);
     const hubspotOnly = secretNeeds([flow("triage")], { TRIAGE_SOURCES: "hubspot" });
     expect(hubspotOnly.required.has("CLOSE_WEBHOOK_SECRET")).toBe(false);
-    // Reading and recording a HubSpot contact needs the private app's token, bound when set.
-    expect(hubspotOnly.optional.has("HUBSPOT_TOKEN")).toBe(true);
+    expect(hubspotOnly.required.has("CLOSE_API_KEY")).toBe(false);
+    expect(hubspotOnly.optional.has("CLOSE_API_KEY")).toBe(false);
+    expect(hubspotOnly.required.has("HUBSPOT_TOKEN")).toBe(true);
     expect(() => secretNeeds([flow("triage")], { TRIAGE_SOURCES: "salesforce" })).toThrow(/TRIAGE_SOURCES/);
   });
 

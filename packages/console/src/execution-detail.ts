@@ -157,7 +157,7 @@ function buildDetail(
     name,
     key: businessKeyOfExecutionName(name),
     pageKey: pageKeyOf(flow.id, name),
-    keyNoun: keyNounOf(flow.id),
+    keyNoun: keyNounOf(flow.id, name),
     story,
     executionArn,
     replayOf: typeof input?.replayOf === "string" ? input.replayOf : undefined,

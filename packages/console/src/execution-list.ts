@@ -196,7 +196,7 @@ export class ExecutionList {
       name: item.name,
       key: businessKeyOfExecutionName(item.name),
       pageKey: pageKeyOf(item.flow, item.name),
-      keyNoun: keyNounOf(item.flow),
+      keyNoun: keyNounOf(item.flow, item.name),
       executionArn: item.executionArn,
       startDate: item.startDate,
       stopDate: item.stopDate,

@@ -33,9 +33,10 @@ export function executionKeysOf(flowId: string, pageKey: string): string[] {
   return flowSpecOf(flowId)?.view.executionKeysOf?.(pageKey) ?? [pageKey];
 }
 
-/** What a key of the flow is, for a person ("Close lead", "deal"…). */
-export function keyNounOf(flowId: string): string {
-  return flowSpecOf(flowId)?.view.keyNoun ?? "key";
+/** What a key of the flow is, for a person ("Close lead", "HubSpot contact", "deal"…), from an execution name. */
+export function keyNounOf(flowId: string, name: string): string {
+  const noun = flowSpecOf(flowId)?.view.keyNoun ?? "key";
+  return typeof noun === "string" ? noun : noun(businessKeyOfExecutionName(name));
 }
 
 const parse = (text: string | undefined): unknown => {

@@ -106,6 +106,8 @@ function detailOf(result: Record<string, unknown>): string | undefined {
 /** One action's outcome in this execution; undefined when the execution never came to it. */
 export function actionOutcome(action: FlowAction, facts: ExecutionFacts): ActionOutcome | undefined {
   const base = { id: action.id, title: action.title, vendor: action.vendor };
+  // Another kind of key's action (triage reads a `hubspot-…` lead into `$.lead` from HubSpot, any other from Close).
+  if (action.forKeys !== undefined && !new RegExp(action.forKeys).test(facts.name)) return undefined;
   const steps = facts.steps.filter((step) => action.states.includes(step.state));
   const last = steps.at(-1);
   const result = valueAt(facts.state, action.result);

@@ -107,10 +107,21 @@ export interface FlowAction {
   /** A setting that can turn it off, e.g. "TRIAGE_ACTIONS" (the action is skipped, naming the setting). */
   enabledBy?: string;
   /**
+   * Its name in the `enabledBy` list when that is not its id: two actions under one name (triage's
+   * `crm` records in Close or in HubSpot, whichever sent the lead).
+   */
+  enabledAs?: string;
+  /**
    * The same action through another vendor when a setting says so, e.g. email through Amazon SES
    * (`EMAIL_PROVIDER=ses`, no BREVO_API_KEY needed).
    */
   alternative?: { setting: string; value: string; vendor: string; requires: readonly string[] };
+  /**
+   * The execution names it belongs to (a RegExp source) when a flow does one thing two ways by kind
+   * of key, into the same result: triage reads a `hubspot-…` lead from HubSpot, any other from
+   * Close. Every execution when absent.
+   */
+  forKeys?: string;
   /** The Task state(s) that perform it (a flow may run it from two places, e.g. before and after a Catch). */
   states: readonly string[];
   /** Where its Task puts its result in the execution's state (its ResultPath, `$.a.b` or `$.a[0]`). */
@@ -124,8 +135,11 @@ export interface FlowAction {
  * `/metrics` and alerts render it and know none of the flow's fields).
  */
 export interface FlowView {
-  /** What one key of this flow is, e.g. "Close lead", "deal", "Meta lead", "LinkedIn reply". */
-  keyNoun: string;
+  /**
+   * What one key of this flow is, e.g. "Close lead", "deal", "Meta lead", "LinkedIn reply"; by key
+   * when a flow has keys of more than one kind (triage: a Close lead or a HubSpot contact).
+   */
+  keyNoun: string | ((executionKey: string) => string);
   /**
    * The business key (one console page) of an execution key (the name without a replay suffix);
    * the execution key itself when absent. deal-stage: `deal-42-qualified` → `deal-42`.
@@ -206,6 +220,21 @@ export function configuredDefinition(
   const definition = structuredClone(flow.asl);
   const configured = flow.configure ? flow.configure(definition, settings) : definition;
   return flow.tasks ? withVendorBudgets(configured, flow.tasks, settings) : configured;
+}
+
+/**
+ * The actions a flow runs with these settings: those whose states its configured definition has
+ * (triage's HubSpot actions only when TRIAGE_SOURCES has hubspot, announce's email only with
+ * ANNOUNCE_EMAIL_TO). What a check of a stage's settings (doctor, start-up) should look at.
+ */
+export function chosenActions(
+  flow: Pick<FlowSpec, "asl" | "configure" | "actions">,
+  settings: Record<string, string | undefined>,
+): FlowAction[] {
+  // Without the vendor budgets: they rename no state, and a check should not stop on a bad rate.
+  const definition = configuredDefinition({ asl: flow.asl, configure: flow.configure }, settings);
+  const states = new Set(allStates(definition).map(({ name }) => name));
+  return flow.actions.filter((action) => action.states.some((state) => states.has(state)));
 }
 
 /** The callback resource a budgeted Task becomes: its input goes to a queue, a consumer answers with the token. */

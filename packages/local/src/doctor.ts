@@ -19,7 +19,7 @@ import {
   runCheck,
 } from "@leadrelay/functions/adapters/vendor-check";
 import { checkZendesk } from "@leadrelay/functions/adapters/zendesk-check";
-import type { FlowAction, FlowSpec } from "@leadrelay/functions/flow-spec";
+import { chosenActions, type FlowAction, type FlowSpec } from "@leadrelay/functions/flow-spec";
 
 /**
  * `leadrelay doctor`'s judgement: for each chosen flow and each action it declares, one status —
@@ -76,7 +76,8 @@ function disabledBy(action: FlowAction, settings: DoctorSettings): string | unde
   // …a list (TRIAGE_ACTIONS) by naming it; unset means every action.
   if (!value) return undefined;
   const listed = value.split(",").map((item) => item.trim());
-  return listed.includes(action.id) ? undefined : `off: ${action.id} is not in ${setting}=${value}`;
+  const name = action.enabledAs ?? action.id;
+  return listed.includes(name) ? undefined : `off: ${name} is not in ${setting}=${value}`;
 }
 
 /** The vendor and variables the action runs with: its alternative when its setting chooses it or by default. */
@@ -262,6 +263,8 @@ export async function diagnose(
   const report: DoctorReport = { ok: true, flows: [] };
   for (const flow of flows) {
     const actions: ActionReport[] = [];
+    // An action of a source the stage did not choose (triage's HubSpot ones) is not part of it.
+    const chosen = new Set(chosenActions(flow, settings.values));
     for (const action of flow.actions) {
       const off = disabledBy(action, settings);
       if (off) {
@@ -273,6 +276,7 @@ export async function diagnose(
         });
         continue;
       }
+      if (!chosen.has(action)) continue;
       const { vendor, requires } = effectiveVendor(action, settings);
       const missing = requires.filter((name) => !isSet(settings, name));
       const key = checkKey(vendor, requires);

@@ -20,7 +20,8 @@ const CREDENTIAL = /SECRET|TOKEN|PASSWORD|API_KEY|AUTH|WEBHOOK_URL/;
 export function secretNamesOf(flows: readonly FlowSpec[]): Set<string> {
   const names = new Set<string>();
   for (const flow of flows) {
-    for (const name of flow.source.secrets) names.add(name);
+    for (const source of [flow.source, ...(flow.sourceChoice?.sources ?? [])])
+      for (const name of source.secrets) names.add(name);
     for (const task of Object.values(flow.tasks)) {
       for (const name of [...(task.secrets ?? []), ...(task.optionalSecrets ?? [])]) names.add(name);
     }
@@ -36,8 +37,13 @@ export function settingNamesOf(flows: readonly FlowSpec[]): Set<string> {
     "META_APP_ID",
     "META_PAGE_ID",
   ]);
-  for (const flow of flows)
+  for (const flow of flows) {
     for (const task of Object.values(flow.tasks)) for (const name of task.env ?? []) names.add(name);
+    // What chooses its sources (TRIAGE_SOURCES), and with them which actions it runs; the sources' settings.
+    if (flow.sourceChoice) names.add(flow.sourceChoice.setting);
+    for (const source of [flow.source, ...(flow.sourceChoice?.sources ?? [])])
+      for (const name of source.settings ?? []) names.add(name);
+  }
   return names;
 }
 

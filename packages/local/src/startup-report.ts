@@ -1,4 +1,4 @@
-import type { FlowAction, FlowSpec } from "@leadrelay/functions/flow-spec";
+import { chosenActions, type FlowAction, type FlowSpec } from "@leadrelay/functions/flow-spec";
 import { savedSecret } from "./local-secrets";
 import type { StandInSpec } from "./stand-ins/stand-in";
 
@@ -26,7 +26,7 @@ function enabled(action: FlowAction, settings: Env): boolean {
   if (action.requires.includes(action.enabledBy)) return isSet(settings, action.enabledBy);
   if (!isSet(settings, action.enabledBy)) return true;
   const ids = (settings[action.enabledBy] ?? "").split(",").map((id) => id.trim().toLowerCase());
-  return ids.includes(action.id);
+  return ids.includes(action.enabledAs ?? action.id);
 }
 
 /**
@@ -48,7 +48,8 @@ export function vendorGaps(
     const missing = new Set<string>();
     const skipped: string[] = [];
     for (const flow of flows) {
-      for (const action of flow.actions) {
+      // Only the actions of the chosen sources (triage's HubSpot ones with TRIAGE_SOURCES=…hubspot).
+      for (const action of chosenActions(flow, settings)) {
         if (!enabled(action, settings)) continue;
         const alternative =
           action.alternative && settings[action.alternative.setting] === action.alternative.value

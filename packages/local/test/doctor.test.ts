@@ -57,7 +57,12 @@ describe("doctor against the local runtime and its stand-ins", () => {
     runtime = await startTestRuntime({
       dataDir,
       // A key given to the runtime only (this test's doctor shell lacks it): reported as not verified.
-      env: { TRIAGE_ACTIONS: "sms,slack,email,ticket,crm", CLOSE_API_KEY: "runtime-only-close-key" },
+      // Triage from both CRMs: every action of every flow is part of this runtime.
+      env: {
+        TRIAGE_ACTIONS: "sms,slack,email,ticket,crm",
+        CLOSE_API_KEY: "runtime-only-close-key",
+        TRIAGE_SOURCES: "close,hubspot",
+      },
     });
     // The HubSpot properties linkedin-replies writes exist once set up, as with a real portal.
     const setup = await withDataDir(dataDir, () =>
@@ -291,6 +296,9 @@ describe("doctor --stage (outputs file, SST secrets over a fake SSM)", () => {
       status: "broken",
       variables: ["CLOSE_API_KEY"],
     });
+    // A Close-only stage (no TRIAGE_SOURCES): triage's HubSpot actions are not part of it.
+    expect(actionsOf(report, "triage")["read-contact"]).toBeUndefined();
+    expect(actionsOf(report, "triage")["crm-hubspot"]).toBeUndefined();
     expect(actionsOf(report, "triage").sms).toMatchObject({
       status: "skipped",
       variables: ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "ON_CALL_PHONE"],

@@ -1,10 +1,16 @@
 import type { FlowAction } from "@leadrelay/functions/flow-spec";
 import { SMS_VARIABLES } from "./send-sms";
 
+/** Which CRM's actions an execution has, by its name (see core's crmLeadRef). */
+const HUBSPOT_KEYS = "^hubspot-";
+const CLOSE_KEYS = "^(?!hubspot-)";
+
 const SES = { setting: "EMAIL_PROVIDER", value: "ses", vendor: "ses", requires: ["EMAIL_FROM"] } as const;
 
 /**
- * What triage does through vendors. The five automatic actions carry their TRIAGE_ACTIONS name as id;
+ * What triage does through vendors. The automatic actions carry their TRIAGE_ACTIONS name as id (or
+ * `enabledAs`: recording in HubSpot is `crm` too); each CRM's read and record are actions of its own
+ * (only the chosen sources' are in the definition, see crm-branches.ts);
  * reading the lead and classifying it are what every lead goes through (the LLM is optional: without
  * LLM_BASE_URL and LLM_MODEL the offline classifier decides, nothing is skipped).
  */
@@ -14,7 +20,17 @@ export const TRIAGE_FLOW_ACTIONS: readonly FlowAction[] = [
     title: "Read the lead from Close",
     vendor: "close",
     requires: ["CLOSE_API_KEY"],
+    forKeys: CLOSE_KEYS,
     states: ["FetchLead"],
+    result: "$.lead",
+  },
+  {
+    id: "read-contact",
+    title: "Read the contact from HubSpot",
+    vendor: "hubspot",
+    requires: ["HUBSPOT_TOKEN"],
+    forKeys: HUBSPOT_KEYS,
+    states: ["FetchHubSpotContact"],
     result: "$.lead",
   },
   {
@@ -68,7 +84,20 @@ export const TRIAGE_FLOW_ACTIONS: readonly FlowAction[] = [
     vendor: "close",
     requires: ["CLOSE_API_KEY"],
     enabledBy: "TRIAGE_ACTIONS",
+    forKeys: CLOSE_KEYS,
     states: ["RecordOutcome"],
+    result: "$.outcome.crm",
+  },
+  {
+    id: "crm-hubspot",
+    title: "Record the outcome in HubSpot",
+    vendor: "hubspot",
+    requires: ["HUBSPOT_TOKEN"],
+    enabledBy: "TRIAGE_ACTIONS",
+    // `crm` in TRIAGE_ACTIONS records in whichever CRM sent the lead.
+    enabledAs: "crm",
+    forKeys: HUBSPOT_KEYS,
+    states: ["RecordInHubSpot"],
     result: "$.outcome.crm",
   },
 ];

@@ -1,23 +1,25 @@
 import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { TriageCrm } from "./crm-branches";
 import { type TriageLead, triageLeadFrom } from "./domain/triage-lead";
-import { crmOf, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
+import { CRM_NAME, crmOf, otherCrmLead, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
 import { ExecutionInput } from "./task-input";
 
-/** The CRM's API key is missing: triage cannot read the lead at all (not retried). */
+/** The CRM's API key is missing, or the lead is another CRM's: triage cannot read it at all (not retried). */
 export class LeadUnreadable extends Error {
   override readonly name = "LeadUnreadable";
 }
 
-const CRM_NAME = { close: "Close", hubspot: "HubSpot" } as const;
-
 /**
  * The lead from the CRM that sent it (Close `GET /lead/{id}/`, or the HubSpot contact of a
  * `hubspot-{portal}-{contact}` lead id) → the contacts and the message, sanitized: a small record
- * for the next states.
+ * for the next states. `serves`: the one CRM this Task reads (FetchLead Close, FetchHubSpotContact
+ * HubSpot).
  */
-export function createFetchLead(deps: { crms: TriageCrms }) {
+export function createFetchLead(deps: { crms: TriageCrms; serves?: TriageCrm }) {
   return async (event: unknown): Promise<TriageLead> => {
     const { leadId } = ExecutionInput.parse(event);
+    const other = otherCrmLead(deps.serves, leadId);
+    if (other) throw new LeadUnreadable(other);
     const chosen = crmOf(deps.crms, leadId);
     if (!chosen.crm) {
       throw new LeadUnreadable(
@@ -28,5 +30,7 @@ export function createFetchLead(deps: { crms: TriageCrms }) {
   };
 }
 
-export const build: HandlerBuild = (env) => createFetchLead({ crms: triageCrmsFromEnv(env) });
+/** FetchLead: a Close lead (`GET /lead/{id}/`, CLOSE_API_KEY). */
+export const build: HandlerBuild = (env) =>
+  createFetchLead({ crms: triageCrmsFromEnv(env, "close"), serves: "close" });
 export const handler = lambdaHandler("triage-fetch-lead", build);

@@ -5,13 +5,12 @@ import { hubspotSource } from "@leadrelay/functions/sources/hubspot";
 import type { AslDefinition } from "@leadrelay/functions/state-machine";
 import asl from "../triage.asl.json";
 import { TRIAGE_FLOW_ACTIONS } from "./actions";
+import { HUBSPOT_PLACEHOLDERS, type TriageCrm, withCrmBranches } from "./crm-branches";
 import { triageHubSpotProperties } from "./hubspot-properties";
 import { SMS_VARIABLES } from "./send-sms";
 import { TriageSettings } from "./settings";
 import { triageView } from "./view";
 
-/** HubSpot leads (TRIAGE_SOURCES with hubspot) are read and recorded through HubSpot's API. */
-const HUBSPOT_ENV = ["HUBSPOT_BASE_URL"] as const;
 const handler = (file: string) => `packages/flows/triage/src/${file}.handler`;
 /** Triage's markers: `flows/triage/{lead}/{action}.json`, nothing of any other flow. */
 const MARKERS: StorageGrant[] = [
@@ -26,11 +25,17 @@ const action = (id: string, file: string, more: Partial<TaskSpec>): TaskSpec => 
   env: ["TRIAGE_ACTIONS", ...(more.env ?? [])],
 });
 
+/** The CRMs whose leads start triage with these settings (TRIAGE_SOURCES). */
+const crmsOf = (settings: Record<string, string | undefined>): TriageCrm[] =>
+  flowSources(triageFlow, settings).map((source) => (source.id === hubspotSource.id ? "hubspot" : "close"));
+
 /**
- * triage: a new Close lead is read from Close, its message sanitized and classified into one of
- * four intents (LLM when configured, offline classifier otherwise), routed to the matching actions
- * (SMS + Slack for urgent buyers, an email for tire kickers, a ticket for support requests, nothing
- * for spam), and the outcome recorded in Close.
+ * triage: a new lead is read from the CRM that sent it (Close, or HubSpot with TRIAGE_SOURCES), its
+ * message sanitized and classified into one of four intents (LLM when configured, offline
+ * classifier otherwise), routed to the matching actions (SMS + Slack for urgent buyers, an email
+ * for tire kickers, a ticket for support requests, nothing for spam), and the outcome recorded in
+ * that CRM. Each CRM has its own read and record Tasks (crm-branches.ts): its own secret, its own
+ * vendor budget, and only the chosen CRMs' Tasks are in the definition.
  */
 export const triageFlow: FlowSpec = {
   id: "triage",
@@ -39,6 +44,7 @@ export const triageFlow: FlowSpec = {
   // TRIAGE_SOURCES: Close (default), HubSpot, or both; only the chosen sources' secrets are needed.
   sourceChoice: { setting: "TRIAGE_SOURCES", sources: [closeSource, hubspotSource], default: ["close"] },
   asl: asl as unknown as AslDefinition,
+  configure: (definition, settings) => withCrmBranches(definition, crmsOf(settings)),
   // The label property, when HubSpot is one of the chosen sources.
   hubspotProperties: (settings) =>
     flowSources(triageFlow, settings).some((source) => source.id === hubspotSource.id)
@@ -49,10 +55,18 @@ export const triageFlow: FlowSpec = {
     FetchLeadFunctionArn: {
       id: "FetchLead",
       handler: handler("fetch-lead"),
-      env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD", ...HUBSPOT_ENV, "HUBSPOT_TRIAGE_MESSAGE_PROPERTY"],
+      env: ["CLOSE_API_BASE_URL", "TRIAGE_MESSAGE_FIELD"],
       secrets: ["CLOSE_API_KEY"],
       calls: { close: 1 },
-      optionalSecrets: ["HUBSPOT_TOKEN"],
+    },
+    /** In the definition only when TRIAGE_SOURCES has hubspot (see `configure`). */
+    [HUBSPOT_PLACEHOLDERS.fetch]: {
+      id: "FetchHubSpotContact",
+      handler: handler("fetch-hubspot-contact"),
+      env: ["HUBSPOT_BASE_URL", "HUBSPOT_TRIAGE_MESSAGE_PROPERTY"],
+      secrets: ["HUBSPOT_TOKEN"],
+      // One batch read (consistent at once, unlike search).
+      calls: { hubspot: 1 },
     },
     ClassifyFunctionArn: {
       id: "Classify",
@@ -90,11 +104,17 @@ export const triageFlow: FlowSpec = {
       calls: { zendesk: 1 },
     }),
     RecordOutcomeFunctionArn: action("RecordOutcome", "record-outcome", {
-      env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID", ...HUBSPOT_ENV, "HUBSPOT_TRIAGE_PROPERTY"],
+      env: ["CLOSE_API_BASE_URL", "CLOSE_TRIAGE_FIELD_ID"],
       secrets: ["CLOSE_API_KEY"],
       // The custom field, then the note.
       calls: { close: 2 },
-      optionalSecrets: ["HUBSPOT_TOKEN"],
+    }),
+    /** In the definition only when TRIAGE_SOURCES has hubspot (see `configure`). */
+    [HUBSPOT_PLACEHOLDERS.record]: action("RecordInHubSpot", "record-in-hubspot", {
+      env: ["HUBSPOT_BASE_URL", "HUBSPOT_TRIAGE_PROPERTY"],
+      secrets: ["HUBSPOT_TOKEN"],
+      // The label property, then the note (created with its association in one call).
+      calls: { hubspot: 2 },
     }),
   },
   actions: TRIAGE_FLOW_ACTIONS,
@@ -115,5 +135,12 @@ export const triageFlow: FlowSpec = {
    * action that failed for good is recorded (its branch's Pass state, then RecordOutcome) and the
    * execution ends in TriageActionFailed after the note.
    */
-  degradedStates: ["ClassifyOffline", "RecordOutcome", "SmsNotSent", "SlackAlertNotPosted"],
+  degradedStates: [
+    "ClassifyOffline",
+    "RecordOutcome",
+    "RecordInHubSpot",
+    "RecordByCrm",
+    "SmsNotSent",
+    "SlackAlertNotPosted",
+  ],
 };

@@ -5,6 +5,7 @@ import { createHubSpotCrm } from "@leadrelay/functions/adapters/hubspot";
 import { createHubSpotLeadCrm } from "@leadrelay/functions/adapters/hubspot-lead-crm";
 import { readConfig, readEnv } from "@leadrelay/functions/config";
 import type { Env } from "@leadrelay/functions/lambda";
+import type { TriageCrm } from "./crm-branches";
 import { TriageSettings } from "./settings";
 
 /** The CRMs triage can read and write, each present only when its credential is set. */
@@ -16,20 +17,33 @@ export interface TriageCrms {
 /** The credential each CRM cannot work without (named in a skip or an error). */
 export const CRM_CREDENTIAL = { close: "CLOSE_API_KEY", hubspot: "HUBSPOT_TOKEN" } as const;
 
+export const CRM_NAME = { close: "Close", hubspot: "HubSpot" } as const;
+
 /** The CRM a lead id belongs to (`hubspot-{portal}-{contact}` or a Close lead id), or the variable it lacks. */
 export function crmOf(
   crms: TriageCrms,
   leadId: string,
-):
-  | { crm: LeadCrm; kind: "close" | "hubspot" }
-  | { crm: undefined; kind: "close" | "hubspot"; missing: string } {
+): { crm: LeadCrm; kind: TriageCrm } | { crm: undefined; kind: TriageCrm; missing: string } {
   const kind = crmLeadRef(leadId).crm;
   const crm = crms[kind];
   return crm ? { crm, kind } : { crm: undefined, kind, missing: CRM_CREDENTIAL[kind] };
 }
 
-/** Close (CLOSE_API_KEY) and HubSpot (HUBSPOT_TOKEN) from a Task's environment, with triage's field settings. */
-export function triageCrmsFromEnv(env: Env): TriageCrms {
+/**
+ * A lead of another CRM than the one a Task serves (each CRM has its own Tasks, see crm-branches.ts):
+ * e.g. a replay of a HubSpot lead on a stage whose TRIAGE_SOURCES no longer has hubspot.
+ */
+export function otherCrmLead(serves: TriageCrm | undefined, leadId: string): string | undefined {
+  const kind = crmLeadRef(leadId).crm;
+  if (serves === undefined || kind === serves) return undefined;
+  return `${leadId} is a ${CRM_NAME[kind]} lead and this Task serves ${CRM_NAME[serves]} leads: add ${kind} to TRIAGE_SOURCES`;
+}
+
+/**
+ * Close (CLOSE_API_KEY) and HubSpot (HUBSPOT_TOKEN) from a Task's environment, with triage's field
+ * settings; `only` the one CRM a Task serves.
+ */
+export function triageCrmsFromEnv(env: Env, only?: TriageCrm): TriageCrms {
   const settings = readEnv(
     {
       TRIAGE_MESSAGE_FIELD: TriageSettings.TRIAGE_MESSAGE_FIELD,
@@ -43,7 +57,7 @@ export function triageCrmsFromEnv(env: Env): TriageCrms {
   const hubspot = readConfig(["HUBSPOT_BASE_URL", "HUBSPOT_TOKEN", "HTTP_TIMEOUT_MS"], env);
   const token = hubspot.HUBSPOT_TOKEN?.trim();
   return {
-    ...(close
+    ...(close && only !== "hubspot"
       ? {
           close: createCloseLeadCrm(close, {
             messageField: settings.TRIAGE_MESSAGE_FIELD,
@@ -51,7 +65,7 @@ export function triageCrmsFromEnv(env: Env): TriageCrms {
           }),
         }
       : {}),
-    ...(token
+    ...(token && only !== "close"
       ? {
           hubspot: createHubSpotLeadCrm(
             createHubSpotCrm(

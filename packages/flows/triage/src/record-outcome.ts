@@ -3,9 +3,10 @@ import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
 import * as z from "zod/mini";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
+import type { TriageCrm } from "./crm-branches";
 import { type ActionResult, type CaughtError, isCaughtError, type TriageAction } from "./domain/actions";
 import { outcomeNote } from "./domain/notifications";
-import { CRM_CREDENTIAL, crmOf, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
+import { CRM_CREDENTIAL, crmOf, otherCrmLead, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
 import { TriageLeadSchema, Verdict } from "./task-input";
 
 const ORDER: readonly TriageAction[] = ["sms", "slack", "email", "ticket"];
@@ -32,7 +33,7 @@ export interface OutcomeResult {
  * one note listing exactly what was done, so no human repeats the work. Neither CRM has an
  * idempotency key: the note goes out behind a marker.
  */
-export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms }) {
+export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms; serves?: TriageCrm }) {
   return async (event: unknown): Promise<OutcomeResult> => {
     const input = OutcomeInput.parse(event);
     const actions = ORDER.flatMap((action): Array<[TriageAction, ActionResult | CaughtError]> => {
@@ -43,8 +44,10 @@ export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms }) {
     const { note, failed } = outcomeNote(input.triage, actions);
     let field: OutcomeResult["field"];
     const chosen = crmOf(deps.crms, input.leadId);
-    const variables = [CRM_CREDENTIAL[chosen.kind]];
-    const crm = await runAction("crm", deps, input.leadId, { variables }, async () => {
+    // A lead of the other CRM is skipped, saying why, rather than reported as a missing key.
+    const reason = otherCrmLead(deps.serves, input.leadId);
+    const variables = reason ? [] : [CRM_CREDENTIAL[chosen.kind]];
+    const crm = await runAction("crm", deps, input.leadId, { variables, reason }, async () => {
       const target = chosen.crm as LeadCrm;
       field = await target.writeLabel(input.leadId, input.triage.label);
       const created = await target.addNote(input.leadId, note);
@@ -61,6 +64,7 @@ export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms }) {
   };
 }
 
+/** RecordOutcome: the Close lead's field and note (CLOSE_API_KEY). */
 export const build: HandlerBuild = (env, kit) =>
-  createRecordOutcome({ ...actionDeps(env, kit), crms: triageCrmsFromEnv(env) });
+  createRecordOutcome({ ...actionDeps(env, kit), crms: triageCrmsFromEnv(env, "close"), serves: "close" });
 export const handler = lambdaHandler("triage-record-outcome", build);

@@ -1,4 +1,4 @@
-import { businessKeyOfExecutionName, leadNameOfStoredRecord, rawEventKey } from "@leadrelay/core";
+import { businessKeyOfExecutionName, crmLeadRef, leadNameOfStoredRecord, rawEventKey } from "@leadrelay/core";
 import { valueAt } from "@leadrelay/functions/flow-outcome";
 import type { FlowView } from "@leadrelay/functions/flow-spec";
 
@@ -12,7 +12,7 @@ const SHORT: Record<string, string> = { sms: "SMS", slack: "Slack", email: "emai
  * it ("URGENT_BUYER → SMS + Slack", "SPAM → nothing").
  */
 export const triageView: FlowView = {
-  keyNoun: "Close lead",
+  keyNoun: (key) => (crmLeadRef(key).crm === "hubspot" ? "HubSpot contact" : "Close lead"),
   title: ({ state }) => {
     const name = text(valueAt(state, "$.lead.name"));
     const company = text(valueAt(state, "$.lead.company"));
@@ -20,7 +20,11 @@ export const triageView: FlowView = {
     if (name && company && !company.includes(name) && !name.includes(company)) return `${name} — ${company}`;
     return company && name && company.includes(name) ? company : (name ?? company);
   },
-  titleObjects: ({ name }) => [rawEventKey(businessKeyOfExecutionName(name))],
+  // Close's stored lead.created names the lead before FetchLead ran; a HubSpot delivery names no one.
+  titleObjects: ({ name }) => {
+    const key = businessKeyOfExecutionName(name);
+    return crmLeadRef(key).crm === "hubspot" ? [] : [rawEventKey(key)];
+  },
   titleFromObject: leadNameOfStoredRecord,
   outcome: ({ state }, actions) => {
     const label = text(valueAt(state, "$.triage.label"));
