@@ -15,6 +15,12 @@ import { shortValue } from "@leadrelay/console/step-summary";
 import { formatDuration, formatTimeline, type ObjectStore } from "@leadrelay/core";
 import { localSecrets } from "./cli-secrets";
 import { type CliTarget, dataDir, localInfo, resolveTarget } from "./cli-target";
+import {
+  contactCreationBatch,
+  demoContacts,
+  seedDemoContacts,
+  signedHubSpotDelivery,
+} from "./hubspot-sample";
 import { secretFile } from "./local-secrets";
 import { loadLocalSettings } from "./local-settings";
 import { closeHeaders, SAMPLE_LEAD_FIXTURE, sampleBody, signedCurl } from "./sample-request";
@@ -36,6 +42,9 @@ const USAGE = `leadrelay — inspect and operate every flow's executions (the lo
                                         bulk replay after an outage: one replay per business key whose
                                         newest execution since T ended in S; --dry-run lists them only
   leadrelay send [file.json]            sign a Close webhook with the local secret and post it
+  leadrelay send --hubspot [batch.json] sign a HubSpot webhook batch (v3 signature, the runtime's client
+                                        secret) and post it; without a file, triage's three demo contacts
+                                        are created in the HubSpot stand-in and their contact.creation sent
   leadrelay curl [file.json]            print that request as a curl command (it signs when run)
   leadrelay secrets                     the secrets the local runtime generated, and every webhook URL
   leadrelay classify < leads.jsonl      triage's classifier on JSON lines {"text": …} → {"label", "classifier"}
@@ -83,6 +92,7 @@ const OPTIONS = {
   profile: { type: "string" },
   outputs: { type: "string" },
   app: { type: "string" },
+  hubspot: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -374,6 +384,66 @@ async function send(file: string | undefined): Promise<number> {
   return response.status < 300 ? 0 : 1;
 }
 
+/**
+ * A HubSpot webhook batch signed as HubSpot signs it (v3: the runtime's HUBSPOT_CLIENT_SECRET over
+ * the URL as configured, HUBSPOT_WEBHOOK_URL when set), posted to the runtime's `/webhook/hubspot`.
+ * Without a file: triage's demo contacts, created first in the HubSpot stand-in.
+ */
+async function sendHubSpot(file: string | undefined): Promise<number> {
+  const info = localInfo();
+  const url = info.webhooks?.hubspot;
+  if (!url) {
+    throw new UsageError(
+      "the local runtime does not listen to HubSpot: start it with TRIAGE_SOURCES=close,hubspot (or hubspot)",
+    );
+  }
+  const { localSettings } = await import("./cli-doctor");
+  const { flows, settings } = await localSettings(process.env);
+  const values = settings.values;
+  const clientSecret = values.HUBSPOT_CLIENT_SECRET?.trim();
+  if (!clientSecret)
+    throw new UsageError("no HubSpot client secret: set HUBSPOT_CLIENT_SECRET as the runtime has it");
+  let body: string;
+  let what: string;
+  if (file) {
+    body = sampleBody(file);
+    if (!Array.isArray(JSON.parse(body)))
+      throw new UsageError(`${file} is not a HubSpot batch: HubSpot sends an array of events`);
+    what = file;
+  } else {
+    const base = values.HUBSPOT_BASE_URL;
+    const token = values.HUBSPOT_TOKEN;
+    if (!settings.standIns.has("HUBSPOT_BASE_URL") || !base || !token) {
+      throw new UsageError(
+        "the runtime talks to a real HubSpot (HUBSPOT_BASE_URL): the demo contacts are only created in the local stand-in; send a batch file of your own contacts' events",
+      );
+    }
+    const { hubspotPropertiesOf } = await import("../../flows/registry");
+    const contacts = demoContacts();
+    const ids = await seedDemoContacts(
+      { baseUrl: base, token },
+      hubspotPropertiesOf(flows, values),
+      contacts,
+    );
+    body = contactCreationBatch(ids);
+    what = contacts
+      .map(
+        (contact, index) =>
+          `${contact.properties.firstname} ${contact.properties.lastname} (${ids[index]}, ${contact.label})`,
+      )
+      .join(", ");
+  }
+  const { headers } = signedHubSpotDelivery(body, {
+    webhookUrl: url,
+    clientSecret,
+    publicUrl: values.HUBSPOT_WEBHOOK_URL,
+  });
+  const response = await fetch(url, { method: "POST", headers, body });
+  out(`sent ${what}`);
+  out(`${response.status} ${await response.text()}`);
+  return response.status < 300 ? 0 : 1;
+}
+
 function curl(file: string | undefined): number {
   const info = localInfo();
   out(
@@ -460,7 +530,7 @@ async function run(argv: string[]): Promise<number> {
         throw new UsageError("replay takes a name or --status/--since, not both");
       return replayOne(await target(), flags, subject);
     case "send":
-      return send(subject);
+      return flags.hubspot ? sendHubSpot(subject) : send(subject);
     case "curl":
       return curl(subject);
     case "secrets":

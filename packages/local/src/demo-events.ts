@@ -1,12 +1,20 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { META_SIGNATURE_HEADER, signMetaPayload } from "@leadrelay/core";
+import { FLOWS, hubspotPropertiesOf, sourcesOf } from "../../flows/registry";
+import {
+  contactCreationBatch,
+  demoContacts,
+  seedDemoContacts,
+  signedHubSpotDelivery,
+} from "./hubspot-sample";
 import type { Runtime } from "./runtime";
 import { closeHeaders } from "./sample-request";
 
 /**
  * One event of every flow the runtime runs, as each sender would deliver it: the Close leads of
- * `demo/close/` (one per triage label, and the ones that are not new leads), one deal followed from
+ * `demo/close/` (one per triage label, and the ones that are not new leads), with hubspot in
+ * TRIAGE_SOURCES three HubSpot contacts (one per label, seeded in the HubSpot stand-in), one deal followed from
  * Qualified to Committed, one Meta lead-ad lead, one LinkedIn reply. The demo sends them; the
  * console and CLI tests use the same set.
  */
@@ -75,6 +83,45 @@ export function closeFixtureFiles(): string[] {
   return readdirSync(DEMO_CLOSE_DIR)
     .filter((file) => file.endsWith(".json"))
     .sort();
+}
+
+/**
+ * Triage's three HubSpot demo contacts (one per label) created in the HubSpot stand-in, then one
+ * signed `contact.creation` batch for them; nothing when the runtime does not listen to HubSpot
+ * (TRIAGE_SOURCES without hubspot) or talks to a real HubSpot (HUBSPOT_BASE_URL set: the demo never
+ * creates contacts in a real portal).
+ */
+export async function sendHubSpotEvents(runtime: Runtime): Promise<SentEvent[]> {
+  const url = runtime.webhooks.hubspot;
+  const secret = runtime.settings.HUBSPOT_CLIENT_SECRET;
+  const base = runtime.settings.HUBSPOT_BASE_URL;
+  const token = runtime.settings.HUBSPOT_TOKEN;
+  if (!url || !secret || !runtime.standIns.hubspot || !base || !token) return [];
+  const contacts = demoContacts();
+  const chosen = FLOWS.filter((flow) => runtime.flows.some((running) => running.id === flow.id));
+  const ids = await seedDemoContacts(
+    { baseUrl: base, token },
+    hubspotPropertiesOf(chosen, runtime.settings),
+    contacts,
+  );
+  const { body, headers } = signedHubSpotDelivery(contactCreationBatch(ids), {
+    webhookUrl: url,
+    clientSecret: secret,
+    publicUrl: runtime.settings.HUBSPOT_WEBHOOK_URL,
+  });
+  const answer = await post(url, body, headers);
+  return [
+    {
+      flowIds:
+        sourcesOf(chosen, runtime.settings)
+          .find(({ source }) => source.id === "hubspot")
+          ?.flows.map((flow) => flow.id) ?? [],
+      what: `HubSpot contacts ${contacts.map((contact) => `${contact.properties.firstname} (${contact.label})`).join(", ")}`,
+      status: answer.status,
+      names: startedNames(answer.json),
+      answer: String(answer.json.status ?? answer.json.error ?? answer.text),
+    },
+  ];
 }
 
 /** One deal, Qualified then Committed: its two executions share one page (`deal-{dealId}`). */
@@ -146,6 +193,7 @@ export async function sendLinkedInReply(runtime: Runtime): Promise<SentEvent[]> 
 export async function sendDemoEvents(runtime: Runtime): Promise<SentEvent[]> {
   return [
     ...(await sendCloseEvents(runtime)),
+    ...(await sendHubSpotEvents(runtime)),
     ...(await sendDealEvents(runtime)),
     ...(await sendMetaEvent(runtime)),
     ...(await sendLinkedInReply(runtime)),

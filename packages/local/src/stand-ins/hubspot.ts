@@ -121,7 +121,8 @@ function objects(request: StandInRequest, crm: CrmState, now: number, parts: str
   };
 }
 
-const LOCAL_PORTAL_ID = 1000001;
+/** The portal the stand-in says it is (`account-info`): the demo's HubSpot webhooks come from it. */
+export const LOCAL_PORTAL_ID = 1000001;
 
 function route(request: StandInRequest, context: StandInContext): StandInReply {
   const crm = crmStateOf(context.state);
