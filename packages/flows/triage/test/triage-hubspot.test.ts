@@ -1,5 +1,5 @@
-import { HUBSPOT_SIGNATURE_HEADER, HUBSPOT_TIMESTAMP_HEADER, signHubSpotV3 } from "@leadrelay/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hubspotHeaders } from "../../../local/src/hubspot-sample";
 import type { Runtime } from "../../../local/src/runtime";
 import { flowHistory, post, startTestRuntime } from "../../../local/test/harness";
 import { triageHubSpotProperties } from "../src/hubspot-properties";
@@ -71,20 +71,14 @@ const creation = (objectId: string, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function signed(body: string, options: { secret?: string; timestamp?: number } = {}) {
-  const timestamp = String(options.timestamp ?? Date.now());
-  return {
-    "content-type": "application/json",
-    [HUBSPOT_TIMESTAMP_HEADER]: timestamp,
-    [HUBSPOT_SIGNATURE_HEADER]: signHubSpotV3({
-      clientSecret: options.secret ?? CLIENT_SECRET,
-      method: "POST",
-      uri: runtime.webhooks.hubspot as string,
-      rawBody: body,
-      timestamp,
-    }),
-  };
-}
+/** Signed as HubSpot signs (v3), with the test's client secret unless told. */
+const signed = (body: string, options: { secret?: string; timestamp?: number } = {}) =>
+  hubspotHeaders(
+    options.secret ?? CLIENT_SECRET,
+    runtime.webhooks.hubspot as string,
+    body,
+    options.timestamp ?? Date.now(),
+  );
 
 const history = (name: string) => flowHistory(runtime, "triage", name);
 
