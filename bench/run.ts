@@ -21,7 +21,7 @@ import {
   PEERS_SETTINGS,
   peersTable,
 } from "./peers/index";
-import { benchSoak, SOAK_LOAD } from "./soak";
+import { benchSoak, SOAK_AFTER_LOAD_SECONDS, SOAK_LOAD } from "./soak";
 import { benchTransitions } from "./transitions";
 import { benchWaiting } from "./waiting";
 
@@ -70,7 +70,7 @@ const GOALS = {
 const budgetSeconds = peers
   ? PEERS_BUDGET_SECONDS
   : soakMinutes !== undefined
-    ? soakMinutes * 60 + 300
+    ? soakMinutes * 60 + SOAK_AFTER_LOAD_SECONDS
     : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
