@@ -218,9 +218,18 @@ export interface LoadResult {
   acceptedAt: Map<string, number>;
 }
 
+/** One webhook to send: signed as Close signs it unless `headers` are given; to `url` unless it names its own. */
+export interface LoadRequest {
+  /** The key its 2xx answer is recorded under (`acceptedAt`). */
+  leadId: string;
+  body: string;
+  url?: string;
+  headers?: Record<string, string>;
+}
+
 export interface LoadOptions {
   url: string;
-  requests: Array<{ leadId: string; body: string }>;
+  requests: LoadRequest[];
   concurrency: number;
   /** Stop issuing new requests after this long (bounded in time as well as in count). */
   maxMs: number;
@@ -228,14 +237,14 @@ export interface LoadOptions {
   ratePerSecond?: number;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<number> {
+function post(agent: Agent, url: URL, body: string, given?: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const headers = { ...signed(body), "content-length": String(Buffer.byteLength(body)) };
+    const headers = { ...(given ?? signed(body)), "content-length": String(Buffer.byteLength(body)) };
     const req = request(
       {
         host: url.hostname,
         port: url.port,
-        path: url.pathname,
+        path: `${url.pathname}${url.search}`,
         method: "POST",
         headers,
         agent,
@@ -277,7 +286,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const t0 = performance.now();
       let status: number;
       try {
-        status = await post(agent, url, item.body);
+        status = await post(agent, item.url ? new URL(item.url) : url, item.body, item.headers);
       } catch (error) {
         status = 0;
         statuses[`error:${(error as Error).message}`] =

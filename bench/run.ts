@@ -21,7 +21,7 @@ import {
   PEERS_SETTINGS,
   peersTable,
 } from "./peers/index";
-import { benchSoak } from "./soak";
+import { benchSoak, SOAK_AFTER_LOAD_SECONDS, SOAK_LOAD } from "./soak";
 import { benchTransitions } from "./transitions";
 import { benchWaiting } from "./waiting";
 
@@ -70,7 +70,7 @@ const GOALS = {
 const budgetSeconds = peers
   ? PEERS_BUDGET_SECONDS
   : soakMinutes !== undefined
-    ? soakMinutes * 60 + 300
+    ? soakMinutes * 60 + SOAK_AFTER_LOAD_SECONDS
     : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
@@ -133,12 +133,13 @@ async function mainPeers() {
   log(`bench: wrote peers into ${file} (${result.wallSeconds} s)`);
 }
 
-/** The soak section alone: a per-minute table; results.json keeps the other sections' last numbers. */
+/** The soak section alone: a per-minute table and its goal lines; results.json keeps the other sections' last numbers. */
 async function mainSoak(minutes: number) {
-  log(`bench: soak for ${minutes} min (load average ${loadavg()[0]?.toFixed(2)})`);
-  const result = await benchSoak({ minutes, ratePerSecond: 8, burst: 100 }, log);
+  log(`bench: soak for ${minutes} min, every flow on (load average ${loadavg()[0]?.toFixed(2)})`);
+  const result = await benchSoak({ minutes, ...SOAK_LOAD }, log);
+  const perSecond = `${SOAK_LOAD.ratePerSecond} Close leads + ${SOAK_LOAD.burst} every 30 s, ${SOAK_LOAD.dealEventsPerSecond} deal events, ${SOAK_LOAD.metaLeadsPerSecond} Meta leads, ${SOAK_LOAD.repliesPerSecond} LGM replies a second`;
   process.stdout.write(
-    `${table(
+    `  soak: ${perSecond}; hold 0\n${table(
       [
         "minute",
         "webhooks",
@@ -165,7 +166,21 @@ async function mainSoak(minutes: number) {
         row.running,
         row.loadAverage,
       ]),
-    )}\n  restart on the accumulated data: ${result.restartMs} ms to ready; RSS slope after minute 5: ${result.rssSlopeMBPerMinuteAfter5} MB/min; p99 last 5 ÷ first 5: ${result.p99LastOverFirst}; data per 1,000 leads: ${result.dataMBPer1000Leads} MB\n`,
+    )}\n\n${table(
+      ["flow", "side effect", "expected", "once", "missing", "doubled", "unexpected"],
+      result.sideEffects.map((effect) => [
+        effect.flow,
+        effect.effect,
+        effect.expected,
+        effect.once,
+        effect.missing,
+        effect.doubled,
+        effect.unexpected,
+      ]),
+    )}\n\n${table(
+      ["goal", "measured", "met"],
+      result.goals.map((goal) => [goal.goal, goal.value, yes(goal.met)]),
+    )}\n`,
   );
   const file = join(REPO_ROOT, "bench/results.json");
   const previous = existsSync(file)

@@ -30,21 +30,23 @@ export interface DealStageBenchResult {
   countingRule: string;
 }
 
-function dealBody(template: string, dealId: string, status?: string): string {
+/** A CRM deal webhook from a fixture (`deal-qualified`, `deal-committed`, `deal-prospecting`) for `dealId`. */
+export function dealBody(template: string, dealId: string, status?: string): string {
   const body = fixture(template);
   body.data.dealId = dealId;
   if (status) body.data.dealDetails.status = status;
   return JSON.stringify(body);
 }
 
+/** The headers the CRM sends with a deal update (its shared API key). */
+export function dealHeaders(apiKey: string): Record<string, string> {
+  return { "content-type": "application/json", "x-api-key": apiKey, "x-event": "deal_updated" };
+}
+
 async function post(runtime: Runtime, body: string): Promise<number> {
   const response = await fetch(runtime.webhooks.crm ?? "", {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-api-key": runtime.settings.CRM_WEBHOOK_API_KEY ?? "",
-      "x-event": "deal_updated",
-    },
+    headers: dealHeaders(runtime.settings.CRM_WEBHOOK_API_KEY ?? ""),
     body,
   });
   await response.text();

@@ -41,7 +41,8 @@ export interface LinkedinRepliesBenchResult {
 }
 
 let serial = 0;
-function replyBody(overrides: Record<string, unknown> = {}) {
+/** A first reply of a new lead (its own conversation, message and lead ids; a serial per process). */
+export function replyBody(overrides: Record<string, unknown> = {}) {
   serial++;
   return {
     conversationId: `benchconv${serial}`,
@@ -64,7 +65,7 @@ function replyBody(overrides: Record<string, unknown> = {}) {
  * What LGM's API knows about a reply, as files the LGM stand-in serves: the bench then counts only
  * the flow's own S3 requests (the stand-in would otherwise read the stored deliveries back).
  */
-function lgmKnows(dir: string, body: Record<string, unknown>) {
+export function lgmKnows(dir: string, body: Record<string, unknown>) {
   const conversations = join(dir, "lgm", "conversations");
   const leads = join(dir, "lgm", "leads");
   mkdirSync(conversations, { recursive: true });
@@ -90,11 +91,12 @@ function lgmKnows(dir: string, body: Record<string, unknown>) {
   writeFileSync(join(leads, `${keySegment(String(body.leadId))}.json`), JSON.stringify(lead));
 }
 
+/** LGM's webhook URL (`…/webhook/lgm/{token}`) with the token filled in. */
+export const lgmWebhookUrl = (template: string, token: string) =>
+  template.replace("{token}", encodeURIComponent(token));
+
 async function post(runtime: Runtime, body: unknown): Promise<{ status: number; reply: string }> {
-  const url = (runtime.webhooks.lgm ?? "").replace(
-    "{token}",
-    encodeURIComponent(runtime.settings.LGM_WEBHOOK_TOKEN ?? ""),
-  );
+  const url = lgmWebhookUrl(runtime.webhooks.lgm ?? "", runtime.settings.LGM_WEBHOOK_TOKEN ?? "");
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -104,7 +106,8 @@ async function post(runtime: Runtime, body: unknown): Promise<{ status: number; 
   return { status: response.status, reply: answer.reply ?? "" };
 }
 
-const replyKeyOf = (request: RecordedRequest) =>
+/** The reply key a HubSpot note names (`Reply key: …` in its body): the reply's execution name. */
+export const replyKeyOf = (request: RecordedRequest) =>
   /Reply key: ([A-Za-z0-9_-]+)/.exec(
     String(
       (request.body as { properties?: { hs_note_body?: unknown } } | undefined)?.properties?.hs_note_body ??

@@ -51,17 +51,18 @@ export interface MetaLeadsBenchResult {
   countingRule: string;
 }
 
-const ACTIVE_EMAIL = "bench.active@example.org";
-const ENDED_EMAIL = "bench.ended@example.org";
+export const ACTIVE_EMAIL = "bench.active@example.org";
+export const ENDED_EMAIL = "bench.ended@example.org";
 
 /** 17-digit lead ids (beyond Number.MAX_SAFE_INTEGER, as Meta's are). */
-const leadId = (n: number) => `2${String(n).padStart(16, "0")}`;
+export const metaLeadId = (n: number) => `2${String(n).padStart(16, "0")}`;
 
 /** One Page webhook with one leadgen change, the id a bare JSON number as in Meta's sample. */
-const leadgenBody = (id: string) =>
+export const leadgenBody = (id: string) =>
   `{"object":"page","entry":[{"id":153125381133,"time":1763647391,"changes":[{"field":"leadgen","value":{"leadgen_id":${id},"page_id":153125381133,"form_id":447333180259108,"ad_id":23849853425890183,"adgroup_id":23849853425900183,"created_time":1763647391}}]}]}`;
 
-function writeLead(standInDir: string, id: string, email: string) {
+/** What Graph answers for lead `id` (the meta stand-in serves `<standInDir>/meta/leads/{id}.json`). */
+export function writeLead(standInDir: string, id: string, email: string) {
   writeFileSync(
     join(standInDir, "meta", "leads", `${id}.json`),
     JSON.stringify({
@@ -73,13 +74,24 @@ function writeLead(standInDir: string, id: string, email: string) {
   );
 }
 
+/** A webhook delivery's headers, signed with the app secret as Meta signs it. */
+export function metaHeaders(appSecret: string, body: string): Record<string, string> {
+  return { "content-type": "application/json", "x-hub-signature-256": signMetaPayload(appSecret, body) };
+}
+
+/** The members folder (LEADRELAY_MEMBERS_DIR): one active member, one whose membership ended. */
+export function writeMembers(membersDir: string) {
+  writeFileSync(join(membersDir, "active.json"), JSON.stringify({ email: ACTIVE_EMAIL, status: "active" }));
+  writeFileSync(join(membersDir, "ended.json"), JSON.stringify({ email: ENDED_EMAIL, status: "terminated" }));
+}
+
+/** Lead n's email: every third lead is a member, every third a former one, the rest are pending (no file). */
+export const memberEmailOf = (n: number) => [undefined, ACTIVE_EMAIL, ENDED_EMAIL][n % 3];
+
 async function post(runtime: Runtime, body: string): Promise<number> {
   const response = await fetch(runtime.webhooks.meta ?? "", {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-hub-signature-256": signMetaPayload(runtime.settings.META_APP_SECRET ?? "", body),
-    },
+    headers: metaHeaders(runtime.settings.META_APP_SECRET ?? "", body),
     body,
   });
   await response.text();
@@ -98,21 +110,18 @@ export async function benchMetaLeads(options: {
   const standInDir = tempDir("meta-leads-standins");
   const membersDir = tempDir("meta-leads-members");
   mkdirSync(join(standInDir, "meta", "leads"), { recursive: true });
-  writeFileSync(join(membersDir, "active.json"), JSON.stringify({ email: ACTIVE_EMAIL, status: "active" }));
-  writeFileSync(join(membersDir, "ended.json"), JSON.stringify({ email: ENDED_EMAIL, status: "terminated" }));
-  // Every third lead is a member, every third a former one: the rest are pending.
-  const emailOf = (n: number) => [undefined, ACTIVE_EMAIL, ENDED_EMAIL][n % 3];
+  writeMembers(membersDir);
   for (let n = 0; n < options.events; n++) {
-    const email = emailOf(n);
-    if (email) writeLead(standInDir, leadId(n), email);
+    const email = memberEmailOf(n);
+    if (email) writeLead(standInDir, metaLeadId(n), email);
   }
   const branchIds: Record<MetaLeadBranch, string> = {
-    pending: leadId(9_000_001),
-    alreadySubscribed: leadId(9_000_002),
-    terminated: leadId(9_000_003),
-    graphThrottledOnce: leadId(9_000_004),
-    busThrottledOnce: leadId(9_000_005),
-    graphTokenRejected: leadId(9_000_006),
+    pending: metaLeadId(9_000_001),
+    alreadySubscribed: metaLeadId(9_000_002),
+    terminated: metaLeadId(9_000_003),
+    graphThrottledOnce: metaLeadId(9_000_004),
+    busThrottledOnce: metaLeadId(9_000_005),
+    graphTokenRejected: metaLeadId(9_000_006),
   };
   writeLead(standInDir, branchIds.alreadySubscribed, ACTIVE_EMAIL);
   writeLead(standInDir, branchIds.terminated, ENDED_EMAIL);
@@ -146,7 +155,7 @@ export async function benchMetaLeads(options: {
 
   try {
     // ── latency: one lead per webhook at a steady rate ──
-    const ids = Array.from({ length: options.events }, (_, n) => leadId(n));
+    const ids = Array.from({ length: options.events }, (_, n) => metaLeadId(n));
     const bodies = ids.map(leadgenBody);
     const answeredAt = new Map<string, number>();
     const answerMs: number[] = [];

@@ -15,14 +15,16 @@ import { type BranchResult, COUNTING_RULE, countS3, measureBranch } from "./bran
  */
 
 export type TriageBranch = "urgent" | "tireKicker" | "support" | "spam";
-const MESSAGES: Record<TriageBranch, string> = {
+/** A lead message per branch, each classified into its branch by the offline classifier. */
+export const MESSAGES: Record<TriageBranch, string> = {
   urgent: "We need a quote for 40 licenses by Friday",
   tireKicker: "Just looking around for now, could you send some general info about pricing?",
   support: "I can't log in to my account since yesterday, the password reset email never arrives.",
   spam: "Boost your SEO ranking today! Cheap backlinks and guest posts at http://seo-deals.example",
 };
 
-function body(leadId: string, message: string): string {
+/** A Close `lead.created` webhook for `leadId` whose message (`description`) is `message`, with a contact. */
+export function triageLeadBody(leadId: string, message: string): string {
   const webhook = JSON.parse(leadBody(leadId, "Bench Buyer Inc"));
   webhook.event.data.description = message;
   webhook.event.data.contacts = [
@@ -94,7 +96,7 @@ export async function benchTriage(options: { events: number; ratePerSecond: numb
       ids.map(async (id, i) => {
         const wait = started + (i * 1000) / options.ratePerSecond - performance.now();
         if (wait > 0) await sleep(wait);
-        const status = await post(runtime, body(id, MESSAGES.urgent));
+        const status = await post(runtime, triageLeadBody(id, MESSAGES.urgent));
         if (status !== 202) throw new Error(`ingest answered ${status} for ${id}`);
         answeredAt.set(id, performance.now());
       }),
@@ -115,7 +117,7 @@ export async function benchTriage(options: { events: number; ratePerSecond: numb
         engine,
         s3,
         name,
-        send: () => post(runtime, body(name, message)),
+        send: () => post(runtime, triageLeadBody(name, message)),
       });
     }
     return {
