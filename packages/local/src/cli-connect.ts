@@ -367,15 +367,26 @@ async function connectCrm(target: Target, deps: ConnectDeps): Promise<number> {
 
 async function connectHubSpot(target: Target, deps: ConnectDeps): Promise<number> {
   const { runHubSpotSetup } = await import("../../flows/linkedin-replies/src/hubspot-setup");
+  const { hubspotPropertiesOf, selectFlows } = await import("../../flows/registry");
   if (target.stage) {
     const values = await settingsFor(target, deps, ["HUBSPOT_TOKEN"]);
     need(values, ["HUBSPOT_TOKEN"], "connect hubspot");
-    const env = { ...values, HUBSPOT_BASE_URL: values.HUBSPOT_BASE_URL || "https://api.hubapi.com" };
-    for (const line of await runHubSpotSetup(env)) deps.out(line);
+    const env: Record<string, string | undefined> = {
+      ...values,
+      HUBSPOT_BASE_URL: values.HUBSPOT_BASE_URL || "https://api.hubapi.com",
+    };
+    // The stage's flows: LEADRELAY_FLOWS from its settings (announce alone when unset, as a deploy).
+    const properties = hubspotPropertiesOf(selectFlows(env.LEADRELAY_FLOWS, ["announce"]), env);
+    for (const line of await runHubSpotSetup(env, undefined, properties)) deps.out(line);
     return 0;
   }
-  const localUrl = deps.env.HUBSPOT_BASE_URL?.trim() ? undefined : localInfo().url;
-  for (const line of await runHubSpotSetup(deps.env, localUrl)) deps.out(line);
+  const local = deps.env.HUBSPOT_BASE_URL?.trim() ? undefined : localInfo();
+  // The running runtime's flows when it serves HubSpot, else LEADRELAY_FLOWS (every flow when unset).
+  const chosen = local?.flows?.length
+    ? local.flows.map((flow) => flow.id).join(",")
+    : deps.env.LEADRELAY_FLOWS;
+  const properties = hubspotPropertiesOf(selectFlows(chosen, "all"), deps.env);
+  for (const line of await runHubSpotSetup(deps.env, local?.url, properties)) deps.out(line);
   return 0;
 }
 

@@ -4,7 +4,6 @@ import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import { readStage, StageError } from "./cli-stage";
 import { dataDir, LOCAL_CREDENTIALS, localInfo } from "./cli-target";
 import { type DoctorReport, type DoctorSettings, diagnose } from "./doctor";
-import { hubspotPropertiesOf } from "./hubspot-declarations";
 import { secretFile } from "./local-secrets";
 import type { RuntimeSettingsView } from "./runtime-settings";
 import { secretNamesOf } from "./runtime-settings";
@@ -183,9 +182,14 @@ export async function runDoctor(argv: string[], deps: DoctorDeps): Promise<numbe
             { stage: flags.stage, app: flags.app, region: flags.region, outputs: flags.outputs },
             deps,
           );
+    const { hubspotPropertiesOf } = await import("../../flows/registry");
+    // The properties the chosen flows write with these settings (TRIAGE_SOURCES, HUBSPOT_TRIAGE_PROPERTY).
+    const hubspotProperties = hubspotPropertiesOf(target.flows, target.settings.values).map(
+      ({ type, definition }) => ({ type, name: definition.name }),
+    );
     const report = await diagnose(target.flows, target.settings, {
       postTest: flags["post-test"] === true,
-      hubspotProperties: await hubspotPropertiesOf(target.flows.map((flow) => flow.id)),
+      hubspotProperties,
       check: deps.timeoutMs === undefined ? undefined : { timeoutMs: deps.timeoutMs },
     });
     if (flags.json) deps.out(JSON.stringify(report, null, 2));

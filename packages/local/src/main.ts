@@ -5,7 +5,6 @@ import { createConsole } from "@leadrelay/console";
 import { executionFacts, executionStory } from "@leadrelay/console/execution-story";
 import { describeExecution, executionHistory } from "@leadrelay/console/lead-operations";
 import { holdsOfDefinition } from "@leadrelay/console/state-machine-holds";
-import { runHubSpotSetup } from "../../flows/linkedin-replies/src/hubspot-setup";
 import { selectFlows } from "../../flows/registry";
 import { claimDataDir, releaseDataDir } from "./data-dir-lock";
 import { sendDemoEvents } from "./demo-events";
@@ -33,8 +32,6 @@ function holdsOf(runtime: Runtime): Array<{ flow: string; state: string; seconds
 /** One event of every flow (one lead per triage label), then the Slack messages and what each execution came to. */
 async function demo(runtime: Runtime) {
   const print = (line = "") => process.stdout.write(`${line}\n`);
-  // linkedin-replies writes its own HubSpot properties: create them on the stand-in first, as `pnpm leadrelay hubspot setup` does.
-  if (runtime.webhooks.lgm && !process.env.HUBSPOT_BASE_URL) await runHubSpotSetup({}, runtime.url);
   print(`demo: one event of every flow (${runtime.flows.map((flow) => flow.id).join(", ")})`);
   const sent = await sendDemoEvents(runtime);
   for (const event of sent) {

@@ -42,7 +42,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engines: Record<string, LocalStepFunctions> = {}; // filled by the flows, served by the local AWS
   const aws = await startLocalAws({ dataDir, url, engines, transport: settings.LEADRELAY_AWS_TRANSPORT });
   const { kit, store } = aws;
-  const standIns = startStandIns({ settings, dataDir, url, store, print });
+  const standIns = startStandIns({ settings, dataDir, url, store, print, flows });
   const generatedSecrets = fillSourceSecrets(flows, settings, dataDir);
   settings.BUCKET_NAME = LOCAL_BUCKET;
   // Failure and quota alerts go to the Slack stand-in unless told, never to the flows' own channel.

@@ -9,7 +9,7 @@ import { formatReport, runDoctor } from "../src/cli-doctor";
 import type { DoctorReport } from "../src/doctor";
 import type { Runtime } from "../src/runtime";
 import { type SendsCommands, stageSecrets } from "../src/stage-secrets";
-import { REPO_ROOT, startTestRuntime, tempDir } from "./harness";
+import { REPO_ROOT, runCli, startTestRuntime, tempDir } from "./harness";
 
 /**
  * `leadrelay doctor` against a running local runtime (its settings endpoint, its stand-ins) and
@@ -64,11 +64,6 @@ describe("doctor against the local runtime and its stand-ins", () => {
         TRIAGE_SOURCES: "close,hubspot",
       },
     });
-    // The HubSpot properties linkedin-replies writes exist once set up, as with a real portal.
-    const setup = await withDataDir(dataDir, () =>
-      runConnect(["hubspot"], { env: { LEADRELAY_DATA_DIR: dataDir }, out: () => {}, err: () => {} }),
-    );
-    expect(setup).toBe(0);
   }, 60_000);
   afterAll(async () => {
     await runtime?.stop();
@@ -101,6 +96,47 @@ describe("doctor against the local runtime and its stand-ins", () => {
     });
     expect(actionsOf(report, "triage")["read-lead"]?.reason).toContain("not verified");
     expect(result.out).not.toContain("runtime-only-close-key");
+    // A fresh HubSpot stand-in holds what linkedin-replies writes, as a portal after `connect hubspot`.
+    expect(actionsOf(report, "linkedin-replies").contact?.reason).toMatch(
+      /hubspot \(stand-in\): portal \d+ \(DEVELOPER_TEST\), 3 properties present/,
+    );
+  });
+
+  it("runs as `pnpm leadrelay doctor` on a fresh runtime with stand-ins only and exits 0", async () => {
+    const { code, stdout, stderr } = await runCli(["doctor"], { LEADRELAY_DATA_DIR: dataDir });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    for (const flow of FLOWS)
+      for (const action of flow.actions)
+        expect(stdout).toMatch(new RegExp(`^${flow.id}\\s+${action.id}\\s+(ok|skipped)\\s`, "m"));
+    expect(stdout).toMatch(/^\d+ ok, 1 skipped, 0 broken$/m);
+  }, 60_000);
+
+  it("an archived HubSpot property is broken, named with the command that creates it; connect hubspot mends it", async () => {
+    const archive = await fetch(
+      `${runtime.url}/_local/hubspot/crm/v3/properties/deals/leadrelay_lgm_campaign`,
+      { method: "DELETE", headers: { authorization: "Bearer local-hubspot-token" } },
+    );
+    expect(archive.status).toBe(204);
+    const broken = await doctor(dataDir, ["--json"]);
+    expect(broken.code).toBe(1);
+    const contact = actionsOf(JSON.parse(broken.out) as DoctorReport, "linkedin-replies").contact;
+    expect(contact?.status).toBe("broken");
+    expect(contact?.reason).toContain("missing properties deals.leadrelay_lgm_campaign");
+    expect(contact?.reason).toContain("connect hubspot");
+
+    const lines: string[] = [];
+    const setup = await withDataDir(dataDir, () =>
+      runConnect(["hubspot"], {
+        env: { LEADRELAY_DATA_DIR: dataDir },
+        out: (line) => lines.push(line),
+        err: () => {},
+      }),
+    );
+    expect(setup).toBe(0);
+    expect(lines.join("\n")).toMatch(/deals\s+leadrelay_lgm_campaign\s+created/);
+    expect(lines.join("\n")).toMatch(/contacts\s+leadrelay_linkedin_url\s+exists/);
+    expect((await doctor(dataDir, [])).code).toBe(0);
   });
 
   it("prints a table (no colour unless asked) whose rows name flow, action, status and reason", async () => {

@@ -4,6 +4,7 @@ import { executionHistory } from "../../../console/src/lead-operations";
 
 import type { Runtime, RuntimeOptions } from "../../../local/src/runtime";
 import { post, startTestRuntime, tempDir } from "../../../local/test/harness";
+import { CUSTOM_PROPERTIES } from "../src/domain/hubspot-properties";
 import { runHubSpotSetup } from "../src/hubspot-setup";
 import type { CrmState } from "./support";
 
@@ -13,7 +14,7 @@ export const FLOW = "linkedin-replies";
 
 /**
  * The local runtime with only this flow, its stand-ins for HubSpot and LGM (unless `env` points
- * elsewhere), short retry intervals, and the HubSpot properties set up (unless `setUp: false`).
+ * elsewhere), short retry intervals, and the HubSpot properties set up (archived with `setUp: false`).
  */
 export async function startFlowRuntime(
   options: {
@@ -35,6 +36,18 @@ export async function startFlowRuntime(
       body: JSON.stringify({ searchLagMs: options.searchLagMs ?? 2_000 }),
     });
     if (options.setUp !== false) await runHubSpotSetup({}, runtime.url);
+    else {
+      // The stand-in starts with the flow's properties (as after `hubspot setup`): archive them, as
+      // someone could in a real portal, to be where a portal is before setup.
+      for (const { type, definition } of CUSTOM_PROPERTIES) {
+        const archived = await fetch(
+          `${runtime.url}/_local/hubspot/crm/v3/properties/${type}/${definition.name}`,
+          { method: "DELETE", headers: { authorization: "Bearer local-hubspot-token" } },
+        );
+        if (archived.status !== 204)
+          throw new Error(`could not archive ${definition.name}: ${archived.status}`);
+      }
+    }
   }
   return Object.assign(runtime, { standInDir });
 }

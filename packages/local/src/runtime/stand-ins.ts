@@ -1,4 +1,5 @@
 import type { ObjectStore } from "@leadrelay/core";
+import type { FlowSpec } from "@leadrelay/functions/flow-spec";
 import { VENDOR_STAND_INS } from "../stand-ins";
 import { parseStandInLimits } from "../stand-ins/rate-limit";
 import { type SlackMessageEntry, slackMessagesOf, slackStandIn } from "../stand-ins/slack";
@@ -33,13 +34,15 @@ export function startStandIns(options: {
   url: string;
   store: ObjectStore;
   print: Print;
+  /** The chosen flows (the HubSpot stand-in holds the properties they write). */
+  flows?: readonly FlowSpec[];
   /** The specs to serve; every vendor's (VENDOR_STAND_INS) besides Slack by default. */
   specs?: readonly StandInSpec[];
 }): StandIns {
   const { settings } = options;
   const specs = options.specs ?? [
     slackStandIn(options.print),
-    ...VENDOR_STAND_INS.map((make) => make(settings)),
+    ...VENDOR_STAND_INS.map((make) => make(settings, options.flows)),
   ];
   const limits = parseStandInLimits(settings.LEADRELAY_STANDIN_LIMITS);
   for (const slug of Object.keys(limits)) {

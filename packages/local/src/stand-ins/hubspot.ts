@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { HubSpotObjectType, HubSpotPropertyDefinition } from "@leadrelay/core";
 import {
   associationsOf,
   badRequest,
@@ -151,10 +152,15 @@ function route(request: StandInRequest, context: StandInContext): StandInReply {
   }
   if (parts[0] === "crm" && parts[1] === "v3" && parts[2] === "properties" && parts.length === 5) {
     const type = parts[3];
-    if (!isObjectType(type) || request.method !== "GET") throw notFound(`Unknown object type ${type ?? ""}`);
-    const property = crm.customProperties[type].find((candidate) => candidate.name === parts[4]);
+    if (!isObjectType(type) || (request.method !== "GET" && request.method !== "DELETE"))
+      throw notFound(`Unknown object type ${type ?? ""}`);
+    const index = crm.customProperties[type].findIndex((candidate) => candidate.name === parts[4]);
+    const property = crm.customProperties[type][index];
     if (!property) throw notFound(`Unable to find property ${parts[4]}`);
-    return ok(property);
+    if (request.method === "GET") return ok(property);
+    // HubSpot moves an archived property to its recycling bin (204): writes naming it fail again.
+    crm.customProperties[type].splice(index, 1);
+    return { status: 204 };
   }
   if (parts.join("/") === "oauth/v2/private-apps/get/access-token-info" && request.method === "POST")
     return ok({
@@ -179,17 +185,47 @@ function route(request: StandInRequest, context: StandInContext): StandInReply {
   throw notFound(`No HubSpot endpoint ${request.method} ${request.path} in the stand-in`);
 }
 
+export interface HubSpotStandInOptions {
+  /**
+   * Custom properties the stand-in holds from its first start (the chosen flows' declarations):
+   * a team on stand-ins starts where `connect hubspot` leaves a real portal. One missing from a kept
+   * state is added at the next start; one archived (`DELETE /crm/v3/properties/…`) stays archived
+   * until then.
+   */
+  properties?: ReadonlyArray<{ type: HubSpotObjectType; definition: HubSpotPropertyDefinition }>;
+}
+
+/** Adds each declared property the CRM lacks; what is there (or built in) is left alone. */
+function holdProperties(crm: CrmState, properties: HubSpotStandInOptions["properties"] = []): boolean {
+  let added = false;
+  for (const { type, definition } of properties) {
+    if (!isObjectType(type) || crm.customProperties[type].some((p) => p.name === definition.name)) continue;
+    try {
+      createProperty(crm, type, definition);
+      added = true;
+    } catch (error) {
+      // A built-in name is already there: nothing to add.
+      if (!(error instanceof CrmError)) throw error;
+    }
+  }
+  return added;
+}
+
 /**
  * HubSpot (when HUBSPOT_BASE_URL is unset): a stateful CRM enforcing HubSpot's rules (see
- * hubspot-crm.ts). `GET /_local/hubspot/_state` shows its contacts, deals, notes and associations
- * (read only); `PUT /_local/hubspot/_settings {"searchLagMs": N}` sets how far search lags writes.
+ * hubspot-crm.ts), holding the properties the chosen flows write (`options.properties`).
+ * `GET /_local/hubspot/_state` shows its contacts, deals, notes and associations (read only);
+ * `PUT /_local/hubspot/_settings {"searchLagMs": N}` sets how far search lags writes.
  */
-export function hubspotStandIn(): StandInSpec {
+export function hubspotStandIn(options: HubSpotStandInOptions = {}): StandInSpec {
   return {
     slug: "hubspot",
     title: "HubSpot",
     baseUrlVariable: "HUBSPOT_BASE_URL",
     fills: (url) => ({ HUBSPOT_BASE_URL: url, HUBSPOT_TOKEN: LOCAL_HUBSPOT_TOKEN }),
+    prepare(context) {
+      if (holdProperties(crmStateOf(context.state), options.properties)) context.save();
+    },
     respond(request, context) {
       const crm = crmStateOf(context.state);
       if (request.path === "/_state") {

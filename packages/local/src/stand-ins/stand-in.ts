@@ -65,6 +65,12 @@ export interface StandInSpec {
   fills?: (url: string) => Record<string, string>;
   /** The variable that points a flow at the real vendor; unset → this stand-in. */
   baseUrlVariable?: string;
+  /**
+   * Completes the kept state when the stand-in starts, so it begins where a user of stand-ins
+   * expects it (the HubSpot stand-in holds the properties the chosen flows write, as after
+   * `connect hubspot`). Runs on every start; must leave what is already there alone.
+   */
+  prepare?(context: StandInContext): void;
   respond(request: StandInRequest, context: StandInContext): StandInReply | Promise<StandInReply>;
 }
 
@@ -199,6 +205,7 @@ export function createStandIn(
     now,
     requests: () => recorded,
   };
+  spec.prepare?.(context);
 
   function record(request: StandInRequest, status: number, scripted: boolean, throttled = false) {
     lastId += 1;
