@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +8,7 @@ import { formatReport, runDoctor } from "../src/cli-doctor";
 import type { DoctorReport } from "../src/doctor";
 import type { Runtime } from "../src/runtime";
 import { type SendsCommands, stageSecrets } from "../src/stage-secrets";
-import { REPO_ROOT, runCli, startTestRuntime, tempDir } from "./harness";
+import { runCli, startTestRuntime, tempDir } from "./harness";
 
 /**
  * `leadrelay doctor` against a running local runtime (its settings endpoint, its stand-ins) and
@@ -246,21 +245,21 @@ describe("doctor with a real-looking Twilio that refuses the credentials", () =>
     expect(sms?.reason).toContain("also ON_CALL_PHONE is not set");
   });
 
-  it("runs as `pnpm leadrelay doctor` and exits 1 (the CLI's dispatch)", async () => {
-    const code = await new Promise<number>((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "packages/local/src/cli.ts", "doctor"],
-        {
-          cwd: REPO_ROOT,
-          env: { ...process.env, LEADRELAY_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: TWILIO_TOKEN },
-          timeout: 60_000,
-        },
-        (error) => resolve(error ? Number(error.code ?? 1) : 0),
-      );
-    });
-    expect(code).toBe(1);
-  }, 60_000);
+  it("runs as `pnpm leadrelay doctor` and exits 1, naming the variables and the action (the CLI's dispatch)", async () => {
+    const env = { LEADRELAY_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: TWILIO_TOKEN };
+    const table = await runCli(["doctor"], env);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/^triage\s+sms\s+broken\s+twilio: Twilio refused the credentials/m);
+    expect(table.stdout).toMatch(
+      /1 broken — fix the variables named above \(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN/,
+    );
+    expect(table.stdout).not.toContain(TWILIO_TOKEN);
+    const json = await runCli(["doctor", "--json"], env);
+    expect(json.code).toBe(1);
+    const sms = actionsOf(JSON.parse(json.stdout) as DoctorReport, "triage").sms;
+    expect(sms).toMatchObject({ status: "broken" });
+    expect(sms?.variables).toEqual(expect.arrayContaining(["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]));
+  }, 90_000);
 });
 
 describe("doctor --stage (outputs file, SST secrets over a fake SSM)", () => {
