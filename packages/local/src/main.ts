@@ -105,14 +105,17 @@ async function main() {
     isDemo && !process.env.LEADRELAY_DATA_DIR
       ? mkdtempSync(join(tmpdir(), "leadrelay-demo-"))
       : env.LEADRELAY_DATA_DIR;
+  // First thing: the folder's lock, so a second start at the same moment sees this one.
   const claim = await claimDataDir(dataDir);
   if (claim.kind === "held") {
     const { pid, port } = claim.holder;
     process.stderr.write(
-      `leadrelay: already running on ${dataDir} (pid ${pid}, port ${port}); stop it first, or start another with its own LEADRELAY_DATA_DIR and PORT\n`,
+      `leadrelay: already running on ${dataDir} (pid ${pid}, ${port ? `port ${port}` : "still starting"}); stop it first, or start another with its own LEADRELAY_DATA_DIR and PORT\n`,
     );
     process.exit(1);
   }
+  // However this process ends short of kill -9 (a stop, a failed start), the folder is free again.
+  process.on("exit", () => releaseDataDir(dataDir));
   const chosenFlows = selectFlows(process.env.LEADRELAY_FLOWS || undefined, "all");
   const reusable = savedSecretNames(dataDir, process.env, chosenFlows);
   const startedAt = performance.now();

@@ -37,6 +37,27 @@ describe("pnpm start tells the truth at start-up", () => {
     }
   }, 90_000);
 
+  it("two starts at the same moment on one folder: exactly one runs, the other names the folder and its pid", async () => {
+    const dataDir = tempDir();
+    const env = { PORT: "0", LEADRELAY_DATA_DIR: dataDir, LEADRELAY_FLOWS: "announce" };
+    const runs = [spawnRuntime(env), spawnRuntime(env)];
+    try {
+      const loser = await Promise.race(runs.map((run) => run.exited.then(() => run)));
+      const winner = runs.find((run) => run !== loser);
+      expect(await loser.exited).toBe(1);
+      const webhookUrl = await winner?.ready();
+      expect(lines(loser.output())).toHaveLength(1);
+      expect(lines(loser.output())[0]).toMatch(
+        new RegExp(
+          `^leadrelay: already running on ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(pid ${winner?.child.pid}, (port \\d+|still starting)\\); stop it first`,
+        ),
+      );
+      expect((await fetch(new URL("/healthz", webhookUrl))).status).toBe(200);
+    } finally {
+      for (const run of runs) run.child.kill("SIGKILL");
+    }
+  }, 90_000);
+
   it("takes over the record a kill -9 left, and reports the kept secrets as reused, not generated", async () => {
     const dataDir = tempDir();
     const env = { LEADRELAY_DATA_DIR: dataDir, LEADRELAY_FLOWS: "announce", CLOSE_WEBHOOK_SECRET: "" };
