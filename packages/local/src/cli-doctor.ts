@@ -99,7 +99,7 @@ export async function localSettings(
 
 async function stageSettings(
   flags: { stage: string; app?: string; region?: string; outputs?: string },
-  deps: DoctorDeps,
+  deps: Pick<DoctorDeps, "env" | "stageSecrets">,
 ): Promise<{ flows: FlowSpec[]; settings: DoctorSettings; where: string }> {
   const { env } = deps;
   const app = flags.app ?? "leadrelay";
@@ -132,6 +132,32 @@ async function stageSettings(
     where: `stage ${flags.stage} in ${region}${deployed ? "" : " (no outputs yet: not deployed?)"}`,
     settings: { values, held: new Set(), standIns: new Set(), region, aws: () => ({ region }) },
   };
+}
+
+/**
+ * Doctor's report for the running local runtime (no `stage`) or a stage; what `doctor` prints and
+ * what `smoke` runs first. Throws StageError (or NoLocalRuntime) when the target cannot be read.
+ */
+export async function doctorReport(
+  flags: { stage?: string; app?: string; region?: string; outputs?: string },
+  deps: Pick<DoctorDeps, "env" | "stageSecrets" | "timeoutMs">,
+  options: { postTest?: boolean } = {},
+): Promise<{ report: DoctorReport; where: string }> {
+  const target =
+    flags.stage === undefined
+      ? await localSettings(deps.env)
+      : await stageSettings({ ...flags, stage: flags.stage }, deps);
+  const { hubspotPropertiesOf } = await import("../../flows/registry");
+  // The properties the chosen flows write with these settings (TRIAGE_SOURCES, HUBSPOT_TRIAGE_PROPERTY).
+  const hubspotProperties = hubspotPropertiesOf(target.flows, target.settings.values).map(
+    ({ type, definition }) => ({ type, name: definition.name }),
+  );
+  const report = await diagnose(target.flows, target.settings, {
+    postTest: options.postTest === true,
+    hubspotProperties,
+    check: deps.timeoutMs === undefined ? undefined : { timeoutMs: deps.timeoutMs },
+  });
+  return { report, where: target.where };
 }
 
 const COLOURS = { ok: "\u001b[32m", skipped: "\u001b[33m", broken: "\u001b[31m" } as const;
@@ -175,26 +201,14 @@ export async function runDoctor(argv: string[], deps: DoctorDeps): Promise<numbe
     if (parsed.positionals.length > 0) throw new DoctorUsage(`unexpected ${parsed.positionals.join(" ")}`);
     if (flags.stage !== undefined && !/^[a-z0-9][a-z0-9-]*$/i.test(flags.stage))
       throw new DoctorUsage(`--stage is a stage name, not ${flags.stage}`);
-    const target =
-      flags.stage === undefined
-        ? await localSettings(deps.env)
-        : await stageSettings(
-            { stage: flags.stage, app: flags.app, region: flags.region, outputs: flags.outputs },
-            deps,
-          );
-    const { hubspotPropertiesOf } = await import("../../flows/registry");
-    // The properties the chosen flows write with these settings (TRIAGE_SOURCES, HUBSPOT_TRIAGE_PROPERTY).
-    const hubspotProperties = hubspotPropertiesOf(target.flows, target.settings.values).map(
-      ({ type, definition }) => ({ type, name: definition.name }),
+    const { report, where } = await doctorReport(
+      { stage: flags.stage, app: flags.app, region: flags.region, outputs: flags.outputs },
+      deps,
+      { postTest: flags["post-test"] === true },
     );
-    const report = await diagnose(target.flows, target.settings, {
-      postTest: flags["post-test"] === true,
-      hubspotProperties,
-      check: deps.timeoutMs === undefined ? undefined : { timeoutMs: deps.timeoutMs },
-    });
     if (flags.json) deps.out(JSON.stringify(report, null, 2));
     else {
-      deps.out(`leadrelay doctor — ${target.where}`);
+      deps.out(`leadrelay doctor — ${where}`);
       deps.out("");
       for (const line of formatReport(report, deps.colour === true)) deps.out(line);
       if (

@@ -6,17 +6,20 @@ import {
   STATUS_CHANGE_DETAIL_TYPE,
   STATUS_CHANGE_SOURCE,
 } from "@leadrelay/functions/alerts/status-change-event";
+import { doctorReport } from "./cli-doctor";
 import { dataDir, localInfo } from "./cli-target";
+import type { DoctorReport } from "./doctor";
 import { savedSecret } from "./local-secrets";
 import { closeHeaders, sampleBody } from "./sample-request";
 
 /**
- * `leadrelay smoke [--stage X] [--alert-test]`: after a deploy (or against `pnpm start`), every
+ * `leadrelay smoke [--stage X] [--alert-test]`: after a deploy (or against `pnpm start`), first
+ * `doctor` (a broken credential stops smoke there, before any request reaches the stage), then every
  * source's URL answers as it must to a request that can start nothing — a wrong signature 401, a
- * wrong LGM path token 404, Meta's handshake echoing the challenge — then `doctor`, then (with
- * --alert-test) one failure alert from a synthetic event marked TEST. No lead is created, no
- * execution starts or fails, no vendor action is taken: every request is one a source refuses
- * before storing anything, or the read-only handshake.
+ * wrong LGM path token 404, Meta's handshake echoing the challenge — then (with --alert-test) one
+ * failure alert from a synthetic event marked TEST. No lead is created, no execution starts or
+ * fails, no vendor action is taken: every request is one a source refuses before storing anything,
+ * or the read-only handshake, and doctor's checks are reads.
  */
 
 export type CheckStatus = "ok" | "failed" | "skipped";
@@ -39,7 +42,7 @@ export interface SmokeTarget {
   /** The stage's failure-alert function, invoked with `event`. */
   invokeAlert(event: Record<string, unknown>): Promise<AlertResult>;
   /** `doctor` for the same target; undefined when it cannot run here. */
-  doctor?: () => Promise<SmokeCheck>;
+  doctor?: () => Promise<DoctorReport>;
 }
 
 const random = (bytes = 16) => randomBytes(bytes).toString("hex");
@@ -210,19 +213,38 @@ export function testAlertEvent(target: Pick<SmokeTarget, "flows" | "region">, no
   };
 }
 
+/** Doctor's verdict as smoke checks: one line, and one per broken action with its variables and fix. */
+async function doctorChecks(target: SmokeTarget): Promise<SmokeCheck[]> {
+  if (!target.doctor) return [{ check: "doctor", status: "skipped", detail: "no doctor for this target" }];
+  let report: DoctorReport;
+  try {
+    report = await target.doctor();
+  } catch (error) {
+    return [{ check: "doctor", status: "failed", detail: `could not run: ${(error as Error).message}` }];
+  }
+  const rows = report.flows.flatMap(({ flow, actions }) => actions.map((action) => ({ flow, ...action })));
+  const broken = rows.filter((row) => row.status === "broken");
+  const skipped = rows.filter((row) => row.status === "skipped").length;
+  return [
+    {
+      check: "doctor",
+      status: broken.length > 0 ? "failed" : "ok",
+      detail: `${rows.length - broken.length - skipped} ok, ${skipped} skipped, ${broken.length} broken`,
+    },
+    ...broken.map((row) => ({
+      check: `doctor: ${row.flow} ${row.action}`,
+      status: "failed" as const,
+      detail: `${row.reason} (${row.variables.join(", ")})`,
+    })),
+  ];
+}
+
 export async function runSmoke(target: SmokeTarget, options: { alertTest: boolean }): Promise<SmokeCheck[]> {
-  const checks: SmokeCheck[] = [];
+  // Doctor first: with a broken credential the stage cannot pass, and nothing is sent to it.
+  const checks = await doctorChecks(target);
+  if (checks.some((check) => check.status === "failed")) return checks;
   for (const [source, url] of Object.entries(target.webhooks))
     checks.push(...(await probeSource(source, url, target)));
-  checks.push(
-    target.doctor
-      ? await target.doctor()
-      : {
-          check: "doctor",
-          status: "skipped",
-          detail: "the doctor command is not available in this build (smoke.ts: SmokeTarget.doctor)",
-        },
-  );
   if (options.alertTest) {
     const event = testAlertEvent(target);
     try {
@@ -254,12 +276,16 @@ function describe(outcome: { status: string; reason?: string; error?: string } |
 
 export function formatChecks(where: string, checks: readonly SmokeCheck[]): string[] {
   const width = Math.max(...checks.map((check) => check.check.length));
+  const stoppedAtDoctor = checks.every((check) => check.check.startsWith("doctor"));
+  const failed = checks.some((check) => check.status === "failed");
   return [
     `smoke: ${where}`,
     ...checks.map((check) => `  ${check.status.padEnd(7)} ${check.check.padEnd(width)}  ${check.detail}`),
-    checks.some((check) => check.status === "failed")
-      ? "smoke: FAILED"
-      : "smoke: passed (nothing was created, no vendor was called)",
+    failed && stoppedAtDoctor
+      ? "smoke: FAILED at doctor — nothing was sent to the stage; fix the variables named above and run smoke again"
+      : failed
+        ? "smoke: FAILED"
+        : "smoke: passed (nothing was created, no vendor action was taken)",
   ];
 }
 
@@ -276,6 +302,7 @@ export async function localSmokeTarget(env: Record<string, string | undefined>):
     region: info.region,
     flows,
     secret: async (name) => env[name] || savedSecret(folder, name),
+    doctor: async () => (await doctorReport({}, { env })).report,
     async invokeAlert(event) {
       const [{ build }, { createLogger }] = await Promise.all([
         import("@leadrelay/functions/alerts/notify-failure"),
@@ -308,7 +335,13 @@ export async function localSmokeTarget(env: Record<string, string | undefined>):
 /** A deployed stage: its outputs (.sst/outputs.json), its secrets (SSM, SST v2 paths), its alert Lambda. */
 export async function stageSmokeTarget(
   stage: string,
-  options: { app: string; outputsFile: string; region?: string; alertFunction?: string },
+  options: {
+    app: string;
+    outputsFile: string;
+    region?: string;
+    alertFunction?: string;
+    env?: Record<string, string | undefined>;
+  },
 ): Promise<SmokeTarget> {
   const { resolveStageTarget, stageOutputs } = await import("@leadrelay/console/stage-target");
   const { readFileSync } = await import("node:fs");
@@ -335,6 +368,13 @@ export async function stageSmokeTarget(
     webhooks,
     region,
     flows: resolved.flows,
+    doctor: async () =>
+      (
+        await doctorReport(
+          { stage, app: options.app, region, outputs: options.outputsFile },
+          { env: options.env ?? process.env },
+        )
+      ).report,
     async secret(name) {
       const { GetParameterCommand, SSMClient } = await import("@aws-sdk/client-ssm");
       const ssm = new SSMClient({ region });
@@ -381,8 +421,9 @@ export async function stageSmokeTarget(
 // ── the command ──────────────────────────────────────────────────────────────
 
 export const SMOKE_USAGE = `  leadrelay smoke [--stage X] [--alert-test]
-                                        every source's URL answers as it must (no lead, no vendor call),
-                                        doctor, and with --alert-test one failure alert marked TEST`;
+                                        doctor first (a broken credential stops it before any request),
+                                        then every source's URL answers as it must (no lead, no vendor
+                                        action), and with --alert-test one failure alert marked TEST`;
 
 const parseSmokeArgs = (args: readonly string[]) =>
   parseArgs({

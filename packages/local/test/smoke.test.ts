@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startVendorServer, type VendorServer } from "../../functions/test/adapters/vendor-server";
 import type { Runtime } from "../src/runtime";
 import { runSmoke, type SmokeTarget } from "../src/smoke";
 import { runCli, startTestRuntime, tempDir } from "./harness";
@@ -39,7 +40,9 @@ describe("leadrelay smoke against the local runtime", () => {
     expect(stdout).toMatch(/ok\s+meta: subscription handshake\s+200, the challenge echoed/);
     expect(stdout).toMatch(/ok\s+meta: wrong signature\s+401/);
     expect(stdout).toMatch(/ok\s+lgm: path without the token\s+404/);
-    expect(stdout).toMatch(/skipped\s+doctor/);
+    // Doctor ran first, against the runtime's stand-ins: nothing broken.
+    expect(stdout).toMatch(/ok\s+doctor\s+\d+ ok, \d+ skipped, 0 broken/);
+    expect(stdout.indexOf("doctor")).toBeLessThan(stdout.indexOf("close: wrong signature"));
     expect(stdout).toMatch(/ok\s+alert: test alert\s+TEST-smoke-\S+: Slack sent/);
     expect(stdout).toContain("smoke: passed");
     expect(code).toBe(0);
@@ -52,8 +55,12 @@ describe("leadrelay smoke against the local runtime", () => {
     const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
     expect(metrics).toMatch(/leadrelay_webhooks_total\{[^}]*status="401"[^}]*\} [1-9]/);
     expect(metrics).not.toMatch(/leadrelay_webhooks_total\{[^}]*status="20[12]"[^}]*\} [1-9]/);
-    for (const slug of ["twilio", "brevo", "zendesk", "hubspot", "close", "meta"]) {
-      expect(runtime.standIns[slug]?.requests() ?? []).toHaveLength(0);
+    // The vendors heard only doctor's reads (HubSpot's token info is a POST that changes nothing).
+    for (const slug of ["twilio", "brevo", "zendesk", "hubspot", "close", "meta", "lgm", "llm"]) {
+      const writes = (runtime.standIns[slug]?.requests() ?? []).filter(
+        (request) => request.method !== "GET" && !request.path.endsWith("/access-token-info"),
+      );
+      expect(writes.map((request) => `${slug} ${request.method} ${request.path}`)).toEqual([]);
     }
   }, 120_000);
 
@@ -67,6 +74,54 @@ describe("leadrelay smoke against the local runtime", () => {
     const usage = await smoke(folder, "--stgae", "prod");
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("leadrelay smoke [--stage X] [--alert-test]");
+  }, 120_000);
+});
+
+describe("smoke against a runtime whose Twilio credentials are refused", () => {
+  let runtime: Runtime;
+  let dataDir: string;
+  let twilio: VendorServer;
+
+  beforeAll(async () => {
+    twilio = await startVendorServer(() => ({
+      status: 401,
+      json: { code: 20003, message: "Authenticate", status: 401 },
+    }));
+    dataDir = tempDir();
+    runtime = await startTestRuntime({
+      dataDir,
+      flows: "announce,triage",
+      env: {
+        TWILIO_BASE_URL: twilio.url,
+        TWILIO_ACCOUNT_SID: `AC${"7".repeat(32)}`,
+        TWILIO_AUTH_TOKEN: "refused-token",
+        TWILIO_FROM: "+15550100000",
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await runtime?.stop();
+    await twilio?.close();
+  });
+
+  it("stops with doctor's finding and sends nothing to the stage, not even with --alert-test", async () => {
+    const before = runtime.slackMessages.length;
+    const { code, stdout } = await runCli(["smoke", "--alert-test"], {
+      LEADRELAY_DATA_DIR: dataDir,
+      TWILIO_AUTH_TOKEN: "refused-token",
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/failed\s+doctor\s+\d+ ok, \d+ skipped, 1 broken/);
+    expect(stdout).toMatch(
+      /failed\s+doctor: triage sms\s+twilio: Twilio refused the credentials.*\(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN/,
+    );
+    expect(stdout).toContain("smoke: FAILED at doctor — nothing was sent to the stage");
+    expect(stdout).not.toContain("wrong signature");
+    expect(stdout).not.toContain("refused-token");
+    // No webhook request reached the runtime, no alert was sent.
+    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    expect(metrics).not.toMatch(/leadrelay_webhooks_total\{[^}]*\} [1-9]/);
+    expect(runtime.slackMessages.length).toBe(before);
   }, 120_000);
 });
 
