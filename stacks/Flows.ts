@@ -3,7 +3,7 @@ import { type StackContext, use } from "sst/constructs";
 import { FlowMachine, pascal } from "./FlowMachine";
 import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
-import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
+import { afterDeployNotes, checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
 import { budgetSettings, budgetTable } from "./vendor-budgets";
 
@@ -16,8 +16,10 @@ export async function Flows({ app, stack }: StackContext) {
   // A real deploy reads which secrets the stage has (SSM): a required one missing stops it here,
   // an optional one missing is not bound (its action is skipped). Offline, every secret is bound.
   const secretsSet = context.offline
-    ? new Set([...needs.required, ...needs.optional])
+    ? new Set([...needs.required, ...needs.optional, ...needs.afterDeploy.keys()])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
+  // A webhook secret the vendor makes at registration may be unset on the first deploy: say what sets it.
+  if (!context.offline) for (const note of afterDeployNotes(app.stage, needs, secretsSet)) console.warn(note);
   const machines: Record<string, FlowMachine> = {};
   const table = budgetTable(stack);
   for (const flow of flows) {

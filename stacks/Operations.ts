@@ -32,7 +32,11 @@ export async function Operations({ app, stack }: StackContext) {
   const settings = operationsSettings(process.env);
   const context = deployContext(app.stage, app.mode);
   // The alert posts to Slack on every stage; BREVO_API_KEY is bound only when the stage has it.
-  const needs = { required: new Set(["SLACK_WEBHOOK_URL"]), optional: new Set(["BREVO_API_KEY"]) };
+  const needs = {
+    required: new Set(["SLACK_WEBHOOK_URL"]),
+    optional: new Set(["BREVO_API_KEY"]),
+    afterDeploy: new Map<string, string>(),
+  };
   const secretsSet = context.offline
     ? new Set([...needs.required, ...needs.optional])
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));

@@ -18,6 +18,11 @@ export interface SecretNeeds {
   required: Set<string>;
   /** An action is skipped without these: bound only when set. */
   optional: Set<string>;
+  /**
+   * A source's secrets the vendor makes once the webhook is registered at the deployed URL (Close's
+   * key), each with the command that sets it: bound even unset, the deploy goes on and says so.
+   */
+  afterDeploy: Map<string, string>;
 }
 
 /** `env` chooses the sources of a flow whose sources are a setting (TRIAGE_SOURCES): only theirs are required. */
@@ -27,8 +32,15 @@ export function secretNeeds(
 ): SecretNeeds {
   const required = new Set<string>();
   const optional = new Set<string>();
+  const afterDeploy = new Map<string, string>();
   for (const flow of flows) {
-    for (const source of flowSources(flow, env)) for (const name of source.secrets) required.add(name);
+    for (const source of flowSources(flow, env)) {
+      for (const name of source.secrets) {
+        const command = source.setAfterDeploy?.[name];
+        if (command) afterDeploy.set(name, command);
+        else required.add(name);
+      }
+    }
     // Only the Tasks its definition calls with these settings: triage's Close Tasks (CLOSE_API_KEY)
     // are not in a HubSpot-only definition, its HubSpot ones (HUBSPOT_TOKEN) only with hubspot.
     const called = new Set(
@@ -40,8 +52,22 @@ export function secretNeeds(
       for (const name of task.optionalSecrets ?? []) optional.add(name);
     }
   }
-  for (const name of required) optional.delete(name);
-  return { required, optional };
+  for (const name of required) {
+    optional.delete(name);
+    afterDeploy.delete(name);
+  }
+  for (const name of afterDeploy.keys()) optional.delete(name);
+  return { required, optional, afterDeploy };
+}
+
+/** What the deploy says about each set-after-deploy secret that is not set yet. */
+export function afterDeployNotes(stage: string, needs: SecretNeeds, set: ReadonlySet<string>): string[] {
+  return [...needs.afterDeploy]
+    .filter(([name]) => !set.has(name))
+    .map(
+      ([name, command]) =>
+        `NOTE: ${name} is not set for stage "${stage}" yet: after this deploy run '${command} --stage ${stage}' (it registers the webhook and sets it). Until then that webhook answers 503 and the sender retries.`,
+    );
 }
 
 export type ParameterReader = (names: string[]) => Promise<Set<string>>;
@@ -70,7 +96,7 @@ export async function checkSecrets(
   needs: SecretNeeds,
   read: ParameterReader,
 ): Promise<Set<string>> {
-  const names = [...needs.required, ...needs.optional];
+  const names = [...needs.required, ...needs.optional, ...needs.afterDeploy.keys()];
   const found = await read(names.flatMap((name) => secretParameters(context.app, context.stage, name)));
   const set = new Set(
     names.filter((name) => secretParameters(context.app, context.stage, name).some((p) => found.has(p))),

@@ -341,6 +341,13 @@ export interface SourceSpec {
   handler: string;
   /** Env names of the source's secrets (SST secrets on AWS; generated locally when unset). */
   secrets: readonly string[];
+  /**
+   * Secrets the vendor makes when the webhook is registered, which needs the deployed URL: each
+   * with the command that sets it (Close's signature key: `pnpm leadrelay connect close`). A deploy
+   * binds them even unset; until one is set the ingest answers 503 naming it and the command (the
+   * sender retries), and `doctor --stage` reports it.
+   */
+  setAfterDeploy?: Readonly<Record<string, string>>;
   /** Env names of plain settings the source reads (passed to the ingest Lambda when set). */
   settings?: readonly string[];
   maxBodyBytes: number;

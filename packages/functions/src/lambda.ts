@@ -26,9 +26,24 @@ const ssmFromEnvironment: SecretStoreFactory = async () =>
  * again on every cold start attempt, so a throttled or failed read is retried by the Task's Retry
  * (as `SecretsUnavailable`) instead of failing every later invocation of the container.
  */
-export async function runtimeEnv(store: SecretStoreFactory = ssmFromEnvironment): Promise<Env> {
+export async function runtimeEnv(
+  store: SecretStoreFactory = ssmFromEnvironment,
+  mayBeUnset: readonly string[] = [],
+): Promise<Env> {
   if (boundSecrets(process.env).length === 0) return process.env;
-  return { ...process.env, ...(await resolveSecrets(process.env, await store())) };
+  const resolved = await resolveSecrets(process.env, await store(), mayBeUnset);
+  const env: Env = { ...process.env, ...resolved };
+  // SST's placeholder is not a value: a secret allowed to be unset reads as unset.
+  for (const name of mayBeUnset) if (!(name in resolved)) delete env[name];
+  return env;
+}
+
+export interface LambdaHandlerOptions {
+  /**
+   * Bound secrets this function works without until they are set (a source's `setAfterDeploy`):
+   * while one is unset, the next invocation reads SSM again instead of keeping the build.
+   */
+  mayBeUnset?: readonly string[];
 }
 
 /** One invocation log line with duration, the error name on failure (what ASL matches), never the payload. */
@@ -60,17 +75,25 @@ export function lambdaHandler<E, R>(
   service: string,
   build: HandlerBuild<E, R>,
   secrets: SecretStoreFactory = ssmFromEnvironment,
+  options: LambdaHandlerOptions = {},
 ) {
   const log = createLogger(service);
+  const mayBeUnset = options.mayBeUnset ?? [];
   let built: Promise<(event: E) => Promise<R>> | undefined;
   const resolve = () => {
-    built ??= runtimeEnv(secrets)
-      .then((env) => build(env, { log, aws: lambdaAwsConfig }))
+    if (built) return built;
+    const current = runtimeEnv(secrets, mayBeUnset)
+      .then((env) => {
+        // Not kept while a secret it may lack is unset: the next request looks again.
+        if (mayBeUnset.some((name) => !env[name])) built = undefined;
+        return build(env, { log, aws: lambdaAwsConfig });
+      })
       .catch((error: unknown) => {
         built = undefined;
         throw error;
       });
-    return built;
+    built = current;
+    return current;
   };
   return middy<E, R>(async (event: E) => {
     const handler = await resolve();

@@ -5,7 +5,7 @@ import { createSfnClient, createSfnStarter } from "./adapters/sfn-starter";
 import { readConfig } from "./config";
 import { type SourceAnswer, type SourceSpec, stateMachineArnVariable } from "./flow-spec";
 import { json } from "./http-response";
-import { type Env, lambdaHandler, type TaskKit } from "./lambda";
+import { type Env, lambdaHandler, type SecretStoreFactory, type TaskKit } from "./lambda";
 import { createLogger, type Logger } from "./log";
 
 /** The API Gateway v2 fields ingest reads (the local runtime builds the same shape). */
@@ -31,6 +31,30 @@ export interface IngestDeps {
   settings?: Record<string, string | undefined>;
   clock?: Clock;
   log?: Logger;
+  /** The stage (SST_STAGE on AWS), named in the command that sets a missing secret. */
+  stage?: string;
+}
+
+/**
+ * A source's secret made at registration (`setAfterDeploy`) that is not set yet: 503, so the sender
+ * delivers again later (Close retries for 72 h), with the secret and the command that sets it in the
+ * body and the log. Nothing is stored or started.
+ */
+function secretNotSet(deps: IngestDeps, log: Logger): APIGatewayProxyStructuredResultV2 | undefined {
+  const pending = Object.entries(deps.source.setAfterDeploy ?? {}).filter(
+    ([name]) => !deps.secrets[name]?.trim(),
+  );
+  if (pending.length === 0) return undefined;
+  const stage = deps.stage ? ` --stage ${deps.stage}` : "";
+  const fix = pending.map(([name, command]) => `${name}: run '${command}${stage}'`).join("; ");
+  const error = `${pending.map(([name]) => name).join(", ")} not set for this stage (${fix}); deliveries are refused with 503 until then, and the sender retries`;
+  log.error("webhook secret not set", {
+    source: deps.source.id,
+    missing: pending.map(([name]) => name),
+    fix,
+  });
+  const answer = json(503, { error });
+  return { ...answer, headers: { ...answer.headers, "retry-after": "300" } };
 }
 
 function answer(result: SourceAnswer): APIGatewayProxyStructuredResultV2 {
@@ -71,6 +95,8 @@ export function createSourceIngest(deps: IngestDeps) {
     const headers: Record<string, string | undefined> = {};
     // API Gateway v2 lower-cases names; a direct Lambda invocation may not.
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const unset = secretNotSet(deps, log);
+    if (unset) return unset;
     const now = clock();
     const verdict = source.receive(
       {
@@ -179,9 +205,12 @@ export function sourceHandlerBuild(source: SourceSpec) {
       secrets: Object.fromEntries(source.secrets.map((name) => [name, env[name]])),
       settings: Object.fromEntries((source.settings ?? []).map((name) => [name, env[name]])),
       log: kit.log,
+      stage: env.SST_STAGE,
     });
 }
 
-export function sourceHandler(source: SourceSpec) {
-  return lambdaHandler(`ingest-${source.id}`, sourceHandlerBuild(source));
+export function sourceHandler(source: SourceSpec, secrets?: SecretStoreFactory) {
+  return lambdaHandler(`ingest-${source.id}`, sourceHandlerBuild(source), secrets, {
+    mayBeUnset: Object.keys(source.setAfterDeploy ?? {}),
+  });
 }

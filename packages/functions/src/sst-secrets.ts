@@ -47,8 +47,15 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** Every bound secret's value by name; SecretsUnavailable when SSM fails or one is not set. */
-export async function resolveSecrets(env: Env, store: ParameterStore): Promise<Record<string, string>> {
+/**
+ * Every bound secret's value by name; SecretsUnavailable when SSM fails or one is not set, except
+ * those in `mayBeUnset` (a source's secrets set after the first deploy), which are left out.
+ */
+export async function resolveSecrets(
+  env: Env,
+  store: ParameterStore,
+  mayBeUnset: readonly string[] = [],
+): Promise<Record<string, string>> {
   const bound = boundSecrets(env);
   const resolved: Record<string, string> = {};
   const toFetch: string[] = [];
@@ -68,7 +75,9 @@ export async function resolveSecrets(env: Env, store: ParameterStore): Promise<R
     }
     if (missing.length === 0) return resolved;
     const second = await read(store, missing.map(fallback));
-    const unset = missing.filter((name) => second.values[fallback(name)] === undefined);
+    const unset = missing.filter(
+      (name) => second.values[fallback(name)] === undefined && !mayBeUnset.includes(name),
+    );
     for (const name of missing) {
       const value = second.values[fallback(name)];
       if (value !== undefined) resolved[name] = value;

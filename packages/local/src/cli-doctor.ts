@@ -130,7 +130,14 @@ async function stageSettings(
   return {
     flows,
     where: `stage ${flags.stage} in ${region}${deployed ? "" : " (no outputs yet: not deployed?)"}`,
-    settings: { values, held: new Set(), standIns: new Set(), region, aws: () => ({ region }) },
+    settings: {
+      values,
+      held: new Set(),
+      standIns: new Set(),
+      region,
+      stage: { name: flags.stage, deployed },
+      aws: () => ({ region }),
+    },
   };
 }
 

@@ -19,7 +19,7 @@ import {
   runCheck,
 } from "@leadrelay/functions/adapters/vendor-check";
 import { checkZendesk } from "@leadrelay/functions/adapters/zendesk-check";
-import { chosenActions, type FlowAction, type FlowSpec } from "@leadrelay/functions/flow-spec";
+import { chosenActions, type FlowAction, type FlowSpec, flowSources } from "@leadrelay/functions/flow-spec";
 
 /**
  * `leadrelay doctor`'s judgement: for each chosen flow and each action it declares, one status —
@@ -52,6 +52,8 @@ export interface DoctorSettings {
   /** Variables served by a local stand-in. */
   standIns: ReadonlySet<string>;
   region: string;
+  /** With `--stage`: its name, and whether it is deployed (it has outputs). */
+  stage?: { name: string; deployed: boolean };
   /** The AWS clients' configuration (locally: the runtime's endpoints and fixed credentials). */
   aws(service: "sesv2" | "events"): AwsClientConfig;
 }
@@ -254,6 +256,39 @@ function runVendorCheck(key: string, settings: DoctorSettings, options: DoctorOp
   }
 }
 
+/**
+ * A stage's webhook whose secret the vendor makes at registration (`setAfterDeploy`: Close's key)
+ * and that is not set: before the first deploy that is the expected order (skipped, with the command
+ * to run after it); once deployed the webhook answers 503 to every delivery (broken).
+ */
+function webhookSecretRows(flow: FlowSpec, settings: DoctorSettings): ActionReport[] {
+  const stage = settings.stage;
+  if (!stage) return [];
+  const rows: ActionReport[] = [];
+  for (const source of flowSources(flow, settings.values)) {
+    for (const [name, command] of Object.entries(source.setAfterDeploy ?? {})) {
+      if (isSet(settings, name)) continue;
+      const run = `'${command} --stage ${stage.name}'`;
+      rows.push(
+        stage.deployed
+          ? {
+              action: `${source.id} webhook`,
+              status: "broken",
+              reason: `${name} is not set: every delivery is answered 503 (the sender retries) — fix: run ${run}`,
+              variables: [name],
+            }
+          : {
+              action: `${source.id} webhook`,
+              status: "skipped",
+              reason: `${name} is not set yet: after the first deploy run ${run}, which registers the webhook and sets it`,
+              variables: [name],
+            },
+      );
+    }
+  }
+  return rows;
+}
+
 export async function diagnose(
   flows: readonly FlowSpec[],
   settings: DoctorSettings,
@@ -262,7 +297,7 @@ export async function diagnose(
   const checks = new Map<string, Promise<CheckResult>>();
   const report: DoctorReport = { ok: true, flows: [] };
   for (const flow of flows) {
-    const actions: ActionReport[] = [];
+    const actions: ActionReport[] = webhookSecretRows(flow, settings);
     // An action of a source the stage did not choose (triage's HubSpot ones) is not part of it.
     const chosen = new Set(chosenActions(flow, settings.values));
     for (const action of flow.actions) {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConsole } from "@leadrelay/console";
@@ -184,18 +184,26 @@ async function main() {
   for (const gap of vendorGaps(process.env, runtime.settings, chosenFlows, specs))
     out(`  missing   ${formatVendorGap(gap)}`);
   const kept = Object.keys(runtime.generatedSecrets);
-  const reused = kept.filter((name) => reusable.has(name));
+  // Close's own key, stored by `connect close`: neither generated nor merely reused.
+  const fromClose =
+    existsSync(join(dataDir, "connect", "close.json")) && reusable.has("CLOSE_WEBHOOK_SECRET");
+  const reused = kept.filter((name) => reusable.has(name) && !(fromClose && name === "CLOSE_WEBHOOK_SECRET"));
   const generated = kept.filter((name) => !reusable.has(name));
-  if (generated.length > 0) {
-    out(
-      `\nGenerated ${generated.join(", ")} (not set; kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
+  // The secrets' lines, one blank line above the first.
+  const secretLines: string[] = [];
+  if (fromClose && kept.includes("CLOSE_WEBHOOK_SECRET"))
+    secretLines.push(
+      `CLOSE_WEBHOOK_SECRET is the signature key of Close's subscription, stored by 'connect close' in ${dataDir}.`,
     );
-  }
-  if (reused.length > 0) {
-    out(
-      `${generated.length > 0 ? "" : "\n"}Reused ${reused.join(", ")} (generated at an earlier start, kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
+  if (generated.length > 0)
+    secretLines.push(
+      `Generated ${generated.join(", ")} (not set; kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
     );
-  }
+  if (reused.length > 0)
+    secretLines.push(
+      `Reused ${reused.join(", ")} (generated at an earlier start, kept in ${dataDir}, shown by 'pnpm leadrelay secrets').`,
+    );
+  if (secretLines.length > 0) out(`\n${secretLines.join("\n")}`);
   if (runtime.webhooks.close) {
     out("Send a signed sample lead: pnpm leadrelay send   (the same as curl: pnpm leadrelay curl)");
   }

@@ -342,5 +342,54 @@ describe("doctor --stage (outputs file, SST secrets over a fake SSM)", () => {
     expect(actionsOf(report, "triage").email).toMatchObject({ status: "skipped", variables: ["EMAIL_FROM"] });
     const me = vendor.requests.find((request) => request.url.startsWith("/api/v1/me/"));
     expect(me?.headers.authorization).toBe(`Basic ${Buffer.from("stage-close-key:").toString("base64")}`);
+    // Deployed without Close's webhook key: its webhook answers 503 until connect close sets it.
+    for (const flow of ["announce", "triage"]) {
+      expect(actionsOf(report, flow)["close webhook"]).toEqual({
+        action: "close webhook",
+        status: "broken",
+        reason:
+          "CLOSE_WEBHOOK_SECRET is not set: every delivery is answered 503 (the sender retries) — fix: run 'pnpm leadrelay connect close --stage prod'",
+        variables: ["CLOSE_WEBHOOK_SECRET"],
+      });
+    }
+  });
+
+  it("before the first deploy the missing Close webhook key is expected: skipped, naming the command for after it", async () => {
+    const result = await withDataDir(dataDir, () => {
+      const lines: string[] = [];
+      return runDoctor(["--stage", "prod", "--json", "--outputs", join(dataDir, "no-outputs.json")], {
+        env: { OWNER_BASE_URL: vendor.url, LEADRELAY_FLOWS: "announce" },
+        out: (line) => lines.push(line),
+        err: (line) => lines.push(line),
+        stageSecrets: (app, stage) => stageSecrets({ app, stage, ssm }),
+        timeoutMs: 2_000,
+      }).then((code) => ({ code, out: lines.join("\n") }));
+    });
+    const report = JSON.parse(result.out) as DoctorReport;
+    expect(actionsOf(report, "announce")["close webhook"]).toMatchObject({
+      status: "skipped",
+      variables: ["CLOSE_WEBHOOK_SECRET"],
+    });
+    expect(actionsOf(report, "announce")["close webhook"]?.reason).toContain(
+      "after the first deploy run 'pnpm leadrelay connect close --stage prod'",
+    );
+    expect(result.code).toBe(0);
+
+    parameters.set("/sst/leadrelay/prod/Secret/CLOSE_WEBHOOK_SECRET/value", "ab".repeat(32));
+    try {
+      const set = await withDataDir(dataDir, () => {
+        const lines: string[] = [];
+        return runDoctor(["--stage", "prod", "--json", "--outputs", join(dataDir, "outputs.json")], {
+          env: { OWNER_BASE_URL: vendor.url },
+          out: (line) => lines.push(line),
+          err: () => {},
+          stageSecrets: (app, stage) => stageSecrets({ app, stage, ssm }),
+          timeoutMs: 2_000,
+        }).then(() => JSON.parse(lines.join("\n")) as DoctorReport);
+      });
+      expect(actionsOf(set, "announce")["close webhook"]).toBeUndefined();
+    } finally {
+      parameters.delete("/sst/leadrelay/prod/Secret/CLOSE_WEBHOOK_SECRET/value");
+    }
   });
 });

@@ -88,9 +88,16 @@ beforeAll(async () => {
     retryIntervalMs: 10,
     env: { TRIAGE_SOURCES: "close,hubspot", HUBSPOT_CLIENT_SECRET: CLIENT_SECRET },
   });
-  // What `pnpm leadrelay hubspot setup` does for triage: its label property, an enumeration.
+  // The stand-in starts where `pnpm leadrelay hubspot setup` leaves a portal: with triage's label
+  // property (chosen by TRIAGE_SOURCES=…hubspot), an enumeration of the four labels.
   for (const { type, definition } of triageHubSpotProperties()) {
-    expect((await api("POST", `/crm/v3/properties/${type}`, definition)).status).toBe(201);
+    const held = await api("GET", `/crm/v3/properties/${type}/${definition.name}`);
+    expect(held.status).toBe(200);
+    expect(held.json).toMatchObject({
+      name: definition.name,
+      type: "enumeration",
+      options: definition.options,
+    });
   }
 });
 afterAll(() => runtime.stop());

@@ -22,6 +22,8 @@ export const closeSource: SourceSpec = {
   routes: ["POST /webhook/close"],
   handler: "packages/functions/src/sources/close.handler",
   secrets: ["CLOSE_WEBHOOK_SECRET"],
+  // Close makes the key when the subscription is created, which needs this stage's URL.
+  setAfterDeploy: { CLOSE_WEBHOOK_SECRET: "pnpm leadrelay connect close" },
   maxBodyBytes: CLOSE_MAX_BODY_BYTES,
   storage: [rawEventKey("*")],
   receive(request, { secrets, now }) {
