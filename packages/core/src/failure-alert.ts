@@ -92,6 +92,11 @@ export function alertMarkerKey(
   return `alerts/${hash}${run}${channel === "email" ? ".email" : ""}.json`;
 }
 
+/** Slack's link syntax: `|` and `>` would end the URL early (percent-encoded); `&` is Slack's escape. */
+function slackLink(url: string, label: string): string {
+  return `<${url.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|${label}>`;
+}
+
 export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
   const businessKey = businessKeyOfExecutionName(failure.name);
   const replay = businessKey === failure.name ? undefined : failure.name;
@@ -120,14 +125,7 @@ export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
         })),
       },
       { type: "section", text: { type: "mrkdwn", text: `*Cause*\n${escapeSlack(cause)}` } },
-      {
-        type: "section",
-        // Slack's link syntax: `|` and `>` would end the URL early (percent-encoded); `&` is Slack's escape.
-        text: {
-          type: "mrkdwn",
-          text: `<${link.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|Open the execution>`,
-        },
-      },
+      { type: "section", text: { type: "mrkdwn", text: slackLink(link, "Open the execution") } },
     ],
   };
 
@@ -147,4 +145,67 @@ export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
     ].join("\n"),
   };
   return { businessKey, slack, email };
+}
+
+/** An action a Task skipped (a credential or setting missing), alerted with LEADRELAY_ALERT_ON_SKIPPED=true. */
+export interface SkippedActionNotice {
+  flow: string;
+  /** The action's id in its flow (`sms`) and what a person reads ("Text the on-call rep"). */
+  action: string;
+  title: string;
+  /** Why, as the Task said it: the variable or setting ("TWILIO_AUTH_TOKEN is not set"). */
+  reason: string;
+  /** Where a person finds the flow's executions (the AWS console, or the local console). */
+  link: string;
+}
+
+/**
+ * Where the alert of one skipped action of one Task run is marked as sent: a Task retried or
+ * redriven runs with the very same input, so flow, action and that input name it (a Lambda learns
+ * neither its execution's ARN nor its name from Step Functions).
+ */
+export function skippedAlertMarkerKey(flow: string, action: string, taskInput: string): string {
+  const hash = createHash("sha256").update(`${flow}\u0000${action}\u0000${taskInput}`).digest("hex");
+  return `alerts/skipped/${hash}.json`;
+}
+
+/** The same channels and look as a failure alert: the execution still succeeded, without this action. */
+export function buildSkippedAlert(notice: SkippedActionNotice): Omit<FailureAlert, "businessKey"> {
+  const what = `${displayLine(notice.flow)}: ${displayLine(notice.title, 80)} skipped`;
+  const fields: Array<[label: string, value: string]> = [
+    ["Flow", displayLine(notice.flow)],
+    ["Action", `${displayLine(notice.title)} (${displayLine(notice.action)})`],
+    ["Reason", displayLine(notice.reason, MAX_CAUSE_CHARACTERS)],
+    ["Execution", "succeeded without this action"],
+  ];
+  const link = notice.link;
+  const slack: SlackMessage = {
+    text: escapeSlack(`leadrelay: ${what} (${displayLine(notice.reason, 120)})`),
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: `Action ${what}`.slice(0, 150), emoji: false } },
+      {
+        type: "section",
+        fields: fields.map(([label, value]) => ({
+          type: "mrkdwn",
+          text: `*${label}*\n${escapeSlack(value)}`,
+        })),
+      },
+      { type: "section", text: { type: "mrkdwn", text: slackLink(link, "Open the flow's executions") } },
+    ],
+  };
+  const email: AlertEmail = {
+    subject: `[leadrelay] ${what} (${displayLine(notice.reason, 80)})`,
+    text: `${fields.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\nOpen the flow's executions: ${link}\n`,
+    html: [
+      `<h2>Action ${escapeHtml(what)}</h2>`,
+      "<table>",
+      ...fields.map(
+        ([label, value]) =>
+          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+      ),
+      "</table>",
+      `<p><a href="${escapeHtml(link)}">Open the flow's executions</a></p>`,
+    ].join("\n"),
+  };
+  return { slack, email };
 }
