@@ -159,14 +159,17 @@ export interface SkippedActionNotice {
   link: string;
 }
 
+/** The prefix of a flow's skipped-action alert markers: under the flow's own keys, so IAM keeps flows apart. */
+export const skippedAlertMarkers = (flow: string) => `flows/${flow}/skipped-alerts/`;
+
 /**
  * Where the alert of one skipped action of one Task run is marked as sent: a Task retried or
  * redriven runs with the very same input, so flow, action and that input name it (a Lambda learns
  * neither its execution's ARN nor its name from Step Functions).
  */
 export function skippedAlertMarkerKey(flow: string, action: string, taskInput: string): string {
-  const hash = createHash("sha256").update(`${flow}\u0000${action}\u0000${taskInput}`).digest("hex");
-  return `alerts/skipped/${hash}.json`;
+  const hash = createHash("sha256").update(`${action}\u0000${taskInput}`).digest("hex");
+  return `${skippedAlertMarkers(flow)}${hash}.json`;
 }
 
 /** The same channels and look as a failure alert: the execution still succeeded, without this action. */

@@ -10,7 +10,7 @@ import { type AlertChannels, alertEmailFromEnv, deliverAlert } from "./alert-cha
 /**
  * The alert of a skipped action, sent by the Task that skipped it (LEADRELAY_ALERT_ON_SKIPPED=true,
  * no other Lambda involved) on the failure alerts' channels, once per flow, action and Task input:
- * `alerts/skipped/<sha256>.json` (and `.email.json`) is created before each send, so a Task retried
+ * `flows/<flow>/skipped-alerts/<sha256>.json` (and `.email.json`) is created before each send, so a Task retried
  * after its skip, or redriven, never alerts twice.
  */
 export function createSkippedAlerter(
