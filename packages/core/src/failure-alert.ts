@@ -97,6 +97,29 @@ function slackLink(url: string, label: string): string {
   return `<${url.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|${label}>`;
 }
 
+/** An alert's email: its lines as text, and as an HTML table under a heading; the link last. */
+function alertEmail(
+  subject: string,
+  heading: string,
+  lines: ReadonlyArray<[label: string, value: string]>,
+  link: { url: string; label: string },
+): AlertEmail {
+  return {
+    subject,
+    text: `${lines.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\n${link.label}: ${link.url}\n`,
+    html: [
+      `<h2>${escapeHtml(heading)}</h2>`,
+      "<table>",
+      ...lines.map(
+        ([label, value]) =>
+          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+      ),
+      "</table>",
+      `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`,
+    ].join("\n"),
+  };
+}
+
 export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
   const businessKey = businessKeyOfExecutionName(failure.name);
   const replay = businessKey === failure.name ? undefined : failure.name;
@@ -130,20 +153,12 @@ export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
   };
 
   const lines = [...fields, ["Cause", cause] as [string, string]];
-  const email: AlertEmail = {
-    subject: `[leadrelay] ${what}: ${displayLine(businessKey, 80)} (${displayLine(error, 80)})`,
-    text: `${lines.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\nOpen the execution: ${link}\n`,
-    html: [
-      `<h2>Flow ${escapeHtml(what)}</h2>`,
-      "<table>",
-      ...lines.map(
-        ([label, value]) =>
-          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
-      ),
-      "</table>",
-      `<p><a href="${escapeHtml(link)}">Open the execution</a></p>`,
-    ].join("\n"),
-  };
+  const email = alertEmail(
+    `[leadrelay] ${what}: ${displayLine(businessKey, 80)} (${displayLine(error, 80)})`,
+    `Flow ${what}`,
+    lines,
+    { url: link, label: "Open the execution" },
+  );
   return { businessKey, slack, email };
 }
 
@@ -196,19 +211,14 @@ export function buildSkippedAlert(notice: SkippedActionNotice): Omit<FailureAler
       { type: "section", text: { type: "mrkdwn", text: slackLink(link, "Open the flow's executions") } },
     ],
   };
-  const email: AlertEmail = {
-    subject: `[leadrelay] ${what} (${displayLine(notice.reason, 80)})`,
-    text: `${fields.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\nOpen the flow's executions: ${link}\n`,
-    html: [
-      `<h2>Action ${escapeHtml(what)}</h2>`,
-      "<table>",
-      ...fields.map(
-        ([label, value]) =>
-          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
-      ),
-      "</table>",
-      `<p><a href="${escapeHtml(link)}">Open the flow's executions</a></p>`,
-    ].join("\n"),
-  };
+  const email = alertEmail(
+    `[leadrelay] ${what} (${displayLine(notice.reason, 80)})`,
+    `Action ${what}`,
+    fields,
+    {
+      url: link,
+      label: "Open the flow's executions",
+    },
+  );
   return { slack, email };
 }
