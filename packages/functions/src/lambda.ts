@@ -2,7 +2,6 @@ import middy from "@middy/core";
 import { type AwsClientConfig, type AwsService, lambdaAwsConfig } from "./aws-clients";
 import { isSqsEvent } from "./budget-consumer";
 import { createLogger, type Logger } from "./log";
-import { skipReportingFromEnv, withSkipReports } from "./skipped-report";
 import { boundSecrets, type ParameterStore, resolveSecrets } from "./sst-secrets";
 
 export type Env = Record<string, string | undefined>;
@@ -66,11 +65,7 @@ export function lambdaHandler<E, R>(
   let built: Promise<(event: E) => Promise<R>> | undefined;
   const resolve = () => {
     built ??= runtimeEnv(secrets)
-      .then(async (env) => {
-        const kit = { log, aws: lambdaAwsConfig };
-        // A Task that skips one of its flow's actions says so in CloudWatch (and alerts, when asked).
-        return withSkipReports(build(env, kit), await skipReportingFromEnv(env, kit));
-      })
+      .then((env) => build(env, { log, aws: lambdaAwsConfig }))
       .catch((error: unknown) => {
         built = undefined;
         throw error;

@@ -15,6 +15,7 @@ import {
   type TaskAction,
   taskActions,
 } from "../src/task-actions";
+import { taskHandler } from "../src/task-handler";
 import { clock, FakeSlack, MemoryStore } from "./fakes";
 
 const silent = createLogger("test", { level: "silent" });
@@ -160,7 +161,7 @@ describe("the ActionsSkipped embedded metric", () => {
     });
   });
 
-  describe("from a Task Lambda (lambdaHandler)", () => {
+  describe("from a Task Lambda (taskHandler)", () => {
     let lines: string[];
     beforeEach(() => {
       lines = [];
@@ -174,7 +175,7 @@ describe("the ActionsSkipped embedded metric", () => {
       vi.unstubAllEnvs();
     });
     const task = (result: unknown) =>
-      lambdaHandler(
+      taskHandler(
         "test-send-sms",
         () => async () => result,
         async () => ({
@@ -196,6 +197,19 @@ describe("the ActionsSkipped embedded metric", () => {
       expect(metricLines()).toMatchObject([
         { Stage: "prod", Flow: "triage", Action: "sms", [ACTIONS_SKIPPED_METRIC]: 1 },
       ]);
+    });
+
+    it("is a Task's only: a plain lambdaHandler (a source's ingest) reports nothing", async () => {
+      vi.stubEnv(FLOW_ENV, "triage");
+      vi.stubEnv(ACTIONS_ENV, encodeTaskActions(actionsOf("Sms")));
+      vi.stubEnv("LOG_LEVEL", "silent");
+      const plain = lambdaHandler(
+        "test-ingest",
+        () => async () => ({ action: "sms", status: "skipped", reason: "x" }),
+        async () => ({ getParameters: async () => ({ values: {}, invalid: [] }) }),
+      );
+      await plain({}, {} as never);
+      expect(metricLines()).toEqual([]);
     });
 
     it("logs none when the action was done, or the Lambda performs no action", async () => {
