@@ -11,11 +11,13 @@ import { Construct } from "constructs";
 import { type FunctionProps, Function as SstFunction, type Stack } from "sst/constructs";
 import { configuredDefinition, type FlowSpec, type TaskSpec } from "../packages/functions/src/flow-spec";
 import { taskPlaceholders } from "../packages/functions/src/state-machine";
+import { taskActions } from "../packages/functions/src/task-actions";
 import { existenceChecks, objectAccess } from "./bucket-grants";
 import { functionLogGroup } from "./log-retention";
 import { acceptFunctionFindings, acceptStateMachineFindings } from "./nag";
 import { secretOf } from "./secrets";
 import { sesSendGrant } from "./ses-identity";
+import { type SkippedAlertChannels, skipReporting } from "./skipped-alerts";
 import { removalPolicyFor } from "./stage-policy";
 import { VendorBudgetQueues } from "./vendor-budgets";
 
@@ -33,6 +35,8 @@ export interface FlowMachineProps {
   eventBus?: { eventBusArn: string; eventBusName: string };
   /** The stage's vendor budget table (vendor-budgets.ts), made when a flow first needs it. */
   budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
+  /** LEADRELAY_ALERT_ON_SKIPPED=true: each Task that skips an action alerts (skipped-alerts.ts). */
+  skippedAlerts?: SkippedAlertChannels;
 }
 
 /**
@@ -70,7 +74,10 @@ export class FlowMachine extends Construct implements FlowView {
     this.stateMachineName = props.stateMachineName;
     this.settings = settings;
 
-    const functionProps = (task: TaskSpec): FunctionProps & { logGroup: logs.ILogGroup } => {
+    const functionProps = (
+      placeholder: string,
+      task: TaskSpec,
+    ): FunctionProps & { logGroup: logs.ILogGroup } => {
       const environment: Record<string, string> = {};
       for (const name of task.env ?? []) if (settings[name] !== undefined) environment[name] = settings[name];
       if (task.storage?.length) environment.BUCKET_NAME = bucket.bucketName;
@@ -88,15 +95,27 @@ export class FlowMachine extends Construct implements FlowView {
       }
       // Only the sender's own identities: without EMAIL_FROM the function sends nothing by SES.
       if (task.sendsEmail && settings.EMAIL_FROM) permissions.push(sesSendGrant(scope, settings.EMAIL_FROM));
+      const secrets = [
+        ...(task.secrets ?? []),
+        ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name)),
+      ];
+      // What a Task that skips one of the flow's actions reports (ActionsSkipped, and the alert when asked).
+      const reporting = skipReporting(scope, {
+        flow,
+        actions: taskActions(flow, this.definition, placeholder),
+        stateMachineName: props.stateMachineName,
+        bucket,
+        alerts: props.skippedAlerts,
+      });
+      // The Task's own settings win (the alert's email settings are the same stage's anyway).
+      for (const [name, value] of Object.entries(reporting.environment)) environment[name] ??= value;
+      permissions.push(...reporting.permissions);
       return {
         handler: task.handler,
         logGroup: functionLogGroup(this, task.id, props.stage),
         ...(task.timeoutSeconds ? { timeout: task.timeoutSeconds } : {}),
         environment,
-        bind: [
-          ...(task.secrets ?? []),
-          ...(task.optionalSecrets ?? []).filter((name) => props.secretsSet.has(name)),
-        ].map((name) => secretOf(scope, name)),
+        bind: [...new Set([...secrets, ...reporting.secrets])].map((name) => secretOf(scope, name)),
         permissions,
       };
     };
@@ -112,7 +131,7 @@ export class FlowMachine extends Construct implements FlowView {
           placeholder,
           // SST wants a Function id unique in the whole app (it names SSM parameters after it), and two
           // flows may both have a "FetchLead".
-          new SstFunction(this, `${pascal(flow.id)}${task.id}`, functionProps(task)),
+          new SstFunction(this, `${pascal(flow.id)}${task.id}`, functionProps(placeholder, task)),
         ]),
     );
 

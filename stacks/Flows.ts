@@ -5,6 +5,7 @@ import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { afterDeployNotes, checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
+import { skippedAlertChannels } from "./skipped-alerts";
 import { budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
@@ -13,6 +14,12 @@ export async function Flows({ app, stack }: StackContext) {
   const context = deployContext(app.stage, app.mode);
   const flows = deployedFlows(app.stage, process.env);
   const needs = secretNeeds(flows, process.env);
+  // LEADRELAY_ALERT_ON_SKIPPED=true: a skipping Task posts to the failure alerts' Slack webhook.
+  if (skippedAlertChannels(process.env, new Set())) {
+    needs.required.add("SLACK_WEBHOOK_URL");
+    needs.optional.delete("SLACK_WEBHOOK_URL");
+    if (!needs.required.has("BREVO_API_KEY")) needs.optional.add("BREVO_API_KEY");
+  }
   // A real deploy reads which secrets the stage has (SSM): a required one missing stops it here,
   // an optional one missing is not bound (its action is skipped). Offline, every secret is bound.
   const secretsSet = context.offline
@@ -20,6 +27,7 @@ export async function Flows({ app, stack }: StackContext) {
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   // A webhook secret the vendor makes at registration may be unset on the first deploy: say what sets it.
   if (!context.offline) for (const note of afterDeployNotes(app.stage, needs, secretsSet)) console.warn(note);
+  const skippedAlerts = skippedAlertChannels(process.env, secretsSet);
   const machines: Record<string, FlowMachine> = {};
   const table = budgetTable(stack);
   for (const flow of flows) {
@@ -30,6 +38,7 @@ export async function Flows({ app, stack }: StackContext) {
       settings: { ...settingsFor(flow, process.env, context), ...budgetSettings(process.env) },
       budgetTable: table,
       secretsSet,
+      skippedAlerts,
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),
     });

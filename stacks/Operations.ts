@@ -63,6 +63,7 @@ export async function Operations({ app, stack }: StackContext) {
   const dashboardName = app.logicalPrefixedName("operations");
   operationsDashboard(stack, {
     dashboardName,
+    stage: app.stage,
     machines,
     api: api.cdk.httpApi,
     // Only this stack's own Lambda. A flow's task Lambdas and the sources' ingest Lambdas show in the

@@ -5,6 +5,7 @@ import {
   type aws_lambda as lambda,
 } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { ACTIONS_SKIPPED_METRIC, METRICS_NAMESPACE } from "../packages/functions/src/skipped-report";
 import type { FlowView } from "./FlowMachine";
 
 const PERIOD = Duration.minutes(5);
@@ -25,6 +26,8 @@ const accountWide = (metricName: string) =>
 
 export interface DashboardProps {
   dashboardName: string;
+  /** The stage: the ActionsSkipped metrics carry it as a dimension. */
+  stage: string;
   machines: readonly FlowView[];
   api: apigw.IHttpApi;
   /** The Lambdas of the stage outside Flows (ingest, alerts), by the name the dashboard shows. */
@@ -78,6 +81,23 @@ export function operationsDashboard(scope: Construct, props: DashboardProps): cl
         props.api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(50), label: "p50" }),
         props.api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(99), label: "p99" }),
       ],
+    }),
+  );
+  // What each flow's Tasks skipped (a credential or setting missing): the metric they log themselves.
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: "Actions skipped (a credential or setting missing; see each execution)",
+      width: 24,
+      left: props.machines.map(
+        (machine) =>
+          new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: ACTIONS_SKIPPED_METRIC,
+            dimensionsMap: { Stage: props.stage, Flow: machine.flow.id },
+            ...sum,
+            label: machine.flow.id,
+          }),
+      ),
     }),
   );
   const functions = Object.entries(props.functions);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FLOWS } from "../../packages/flows/registry";
 import { configuredDefinition } from "../../packages/functions/src/flow-spec";
 import type { AslDefinition } from "../../packages/functions/src/state-machine";
+import { taskActions } from "../../packages/functions/src/task-actions";
 
 /** Every state name of a definition, Parallel branches included. */
 function stateNames(definition: Pick<AslDefinition, "States">): Set<string> {
@@ -51,6 +52,25 @@ describe("each flow's declared actions", () => {
         for (const name of [...action.requires, ...(action.enabledBy ? [action.enabledBy] : [])])
           expect(given, `${flow.id}/${action.id} requires ${name}`).toContain(name);
       }
+    },
+  );
+
+  it.each(FLOWS.map((flow) => [flow.id, flow] as const))(
+    "%s: every action is some Task's, found where its Lambda's result holds it (what the Task reports skipped)",
+    (_id, flow) => {
+      const definition = configuredDefinition(flow, settings);
+      const found = Object.keys(flow.tasks).flatMap((placeholder) =>
+        taskActions(flow, definition, placeholder).map((action) => `${action.id} ${action.at}`),
+      );
+      expect(new Set(found.map((entry) => entry.split(" ")[0]))).toEqual(
+        new Set(flow.actions.map((action) => action.id)),
+      );
+      // Every Lambda's result is the action's own record, but triage's note Tasks' (`{…, crm}`).
+      const nested = found.filter((entry) => !entry.endsWith(" $"));
+      if (flow.id === "triage") {
+        expect(nested.length).toBeGreaterThan(0);
+        for (const entry of nested) expect(entry).toMatch(/ \$\.crm$/);
+      } else expect(nested).toEqual([]);
     },
   );
 });

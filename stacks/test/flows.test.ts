@@ -10,6 +10,7 @@ import {
   TRANSIENT_TASK_ERRORS,
 } from "../../packages/functions/src/flow-spec";
 import { type AslDefinition, allStates, taskPlaceholders } from "../../packages/functions/src/state-machine";
+import { taskActions } from "../../packages/functions/src/task-actions";
 import { logRetentionDays } from "../log-retention";
 import { TEST_STAGE } from "../stage-policy";
 import { catchProblems, retryGaps, timeoutProblems, unknownErrorNames } from "./asl-checks";
@@ -364,6 +365,12 @@ describe.each(machines)("flow $flow.id", ({ id: machineId, flow, properties }) =
       for (const name of boundSecrets(task)) expected[`SST_Secret_value_${name}`] = "__FETCH_FROM_SSM__";
       if (task.storage?.length) expected.BUCKET_NAME = BUCKET;
       if (task.publishesEvents) expected.EVENT_BUS_NAME = BUS;
+      // Which of the flow's actions it performs, so it can report one it skipped (ActionsSkipped).
+      const actions = taskActions(flow, deployed, placeholder);
+      if (actions.length > 0) {
+        expected.LEADRELAY_FLOW = flow.id;
+        expected.LEADRELAY_ACTIONS = JSON.stringify(actions);
+      }
       const environment = app.environmentOf(functionId());
       expect(
         Object.fromEntries(

@@ -256,6 +256,8 @@ export const TEST_ENV: Readonly<Record<string, string | undefined>> = {
   EMAIL_PROVIDER: undefined,
   BREVO_BASE_URL: undefined,
   ALERT_EMAIL_TO: undefined,
+  // Skipped actions are counted, not alerted (skipped-alerts.test.ts builds a flow with alerts on).
+  LEADRELAY_ALERT_ON_SKIPPED: undefined,
   ...TEST_SOURCE_SETTINGS,
   HUBSPOT_WEBHOOK_URL: undefined,
   HUBSPOT_OWN_APP_IDS: undefined,

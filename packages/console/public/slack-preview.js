@@ -27,8 +27,33 @@ function control(content) {
   return safeLink(decodeSlack(target), decodeSlack(label ?? target), { class: "slack-link" });
 }
 
-/** mrkdwn → nodes. */
+/**
+ * mrkdwn → nodes. A line that starts with `>` is a quote in Slack (the `>` is markup, not text; one
+ * the sender meant as text arrives escaped, `&gt;`): consecutive ones become one blockquote.
+ */
 export function mrkdwn(text, depth = 0) {
+  if (depth > 0 || !/(^|\n)>/.test(text)) return inline(text, depth);
+  const nodes = [];
+  const lines = text.split("\n");
+  for (let start = 0; start < lines.length; ) {
+    const quote = (lines[start] ?? "").startsWith(">");
+    let end = start;
+    while (end < lines.length && (lines[end] ?? "").startsWith(">") === quote) end++;
+    const part = lines.slice(start, end);
+    if (quote) {
+      nodes.push(
+        h("blockquote", { class: "slack-quote" }, ...inline(part.map((line) => line.slice(1)).join("\n"), 1)),
+      );
+    } else {
+      // The line break before a quote is the quote's own (a block).
+      nodes.push(...inline(part.join("\n"), 0));
+    }
+    start = end;
+  }
+  return nodes;
+}
+
+function inline(text, depth) {
   const nodes = [];
   let last = 0;
   for (const match of text.matchAll(TOKEN)) {

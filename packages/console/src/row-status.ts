@@ -58,6 +58,9 @@ export type HoldOf = (state: string) => number | undefined;
  * and a failed Lambda attempt since then means the state is being retried.
  */
 export function runningStatus(recentNewestFirst: readonly HistoryEventLike[], holdOf: HoldOf): RowStatus {
+  // Inside a Parallel (or Map) several states run at once: each branch's is named, not only the newest.
+  const branches = branchStatus(recentNewestFirst);
+  if (branches) return branches;
   let failure: { error?: string; cause?: string } | undefined;
   let failedAttempts = 0;
   for (const event of recentNewestFirst) {
@@ -89,6 +92,63 @@ export function runningStatus(recentNewestFirst: readonly HistoryEventLike[], ho
   }
   // The window ended inside a long run of retries: the state's entry is older than what we read.
   return failure ? { status: "retrying", error: failure.error, failedAttempts } : { status: "running" };
+}
+
+const CONTAINERS = new Set(["ParallelStateEntered", "MapStateEntered"]);
+const failureOf = (event: HistoryEventLike) =>
+  event.type === "LambdaFunctionFailed"
+    ? (event.lambdaFunctionFailedEventDetails ?? {})
+    : event.type === "LambdaFunctionTimedOut"
+      ? (event.lambdaFunctionTimedOutEventDetails ?? { error: "States.Timeout" })
+      : undefined;
+
+/**
+ * The states open in several branches at once, from the window's entries and exits (oldest first):
+ * undefined unless two or more are (then the plain reading above applies). A failed attempt belongs
+ * to the state its branch entered last (`previousEventId` leads back to it; Step Functions links each
+ * event to the previous one of its own branch), and makes that state "retrying".
+ */
+function branchStatus(recentNewestFirst: readonly HistoryEventLike[]): RowStatus | undefined {
+  const oldestFirst = [...recentNewestFirst].reverse();
+  const byId = new Map(
+    oldestFirst.filter((event) => event.id !== undefined).map((event) => [event.id, event]),
+  );
+  const open = new Map<string, { failures: number; error?: string }>();
+  const stateOf = (event: HistoryEventLike): string | undefined => {
+    let current: HistoryEventLike | undefined = event;
+    for (let hops = 0; current && hops < recentNewestFirst.length; hops++) {
+      if (current.type?.endsWith("StateEntered")) return current.stateEnteredEventDetails?.name;
+      current = current.previousEventId === undefined ? undefined : byId.get(current.previousEventId);
+    }
+    return undefined;
+  };
+  for (const event of oldestFirst) {
+    const type = event.type ?? "";
+    if (type.endsWith("StateEntered") && !CONTAINERS.has(type)) {
+      const name = event.stateEnteredEventDetails?.name;
+      if (name) open.set(name, { failures: 0 });
+    } else if (type.endsWith("StateExited")) {
+      const name = event.stateExitedEventDetails?.name;
+      if (name) open.delete(name);
+    } else {
+      const failure = failureOf(event);
+      const state = failure ? stateOf(event) : undefined;
+      const entry = state === undefined ? undefined : open.get(state);
+      if (failure && entry) {
+        entry.failures++;
+        entry.error = failure.error;
+      }
+    }
+  }
+  if (open.size < 2) return undefined;
+  const retrying = [...open].filter(([, entry]) => entry.failures > 0);
+  if (retrying.length === 0) return { status: "running", state: [...open.keys()].join(" + ") };
+  return {
+    status: "retrying",
+    state: retrying.map(([name]) => name).join(" + "),
+    error: retrying[0]?.[1].error,
+    failedAttempts: retrying.reduce((sum, [, entry]) => sum + entry.failures, 0),
+  };
 }
 
 /** Status of an execution that stopped, from DescribeExecution / ListExecutions fields. */

@@ -59,6 +59,76 @@ describe("row status of a running execution, from its newest events", () => {
     expect(runningStatus(newestFirst, holds)).toEqual({ status: "running", state: "MergeAndStore" });
   });
 
+  describe("inside a Parallel (triage's AlertHumans: TextOnCall and PostUrgentSlack at once)", () => {
+    /** Step Functions' events, newest first: each linked to the previous event of its own branch. */
+    const history = (failing: boolean) => {
+      const events = [
+        {
+          id: 10,
+          previousEventId: 9,
+          type: "ParallelStateEntered",
+          stateEnteredEventDetails: { name: "AlertHumans" },
+        },
+        { id: 11, previousEventId: 10, type: "ParallelStateStarted" },
+        {
+          id: 12,
+          previousEventId: 11,
+          type: "TaskStateEntered",
+          stateEnteredEventDetails: { name: "TextOnCall" },
+        },
+        {
+          id: 13,
+          previousEventId: 11,
+          type: "TaskStateEntered",
+          stateEnteredEventDetails: { name: "PostUrgentSlack" },
+        },
+        { id: 14, previousEventId: 12, type: "LambdaFunctionScheduled" },
+        { id: 15, previousEventId: 13, type: "LambdaFunctionScheduled" },
+        ...(failing
+          ? [
+              {
+                id: 16,
+                previousEventId: 14,
+                type: "LambdaFunctionFailed",
+                lambdaFunctionFailedEventDetails: { error: "ServiceUnavailable", cause: "{}" },
+              },
+              { id: 17, previousEventId: 15, type: "LambdaFunctionSucceeded" },
+              {
+                id: 18,
+                previousEventId: 17,
+                type: "TaskStateExited",
+                stateExitedEventDetails: { name: "PostUrgentSlack" },
+              },
+              { id: 19, previousEventId: 16, type: "LambdaFunctionScheduled" },
+              {
+                id: 20,
+                previousEventId: 18,
+                type: "TaskStateEntered",
+                stateEnteredEventDetails: { name: "SlackPosted" },
+              },
+            ]
+          : []),
+      ];
+      return events.reverse();
+    };
+
+    it("names the state running in each branch, not only the one entered last", () => {
+      expect(runningStatus(history(false), holds)).toEqual({
+        status: "running",
+        state: "TextOnCall + PostUrgentSlack",
+      });
+    });
+
+    it("says which branch's state is retrying (the failure's own branch), not the one entered last", () => {
+      expect(runningStatus(history(true), holds)).toEqual({
+        status: "retrying",
+        state: "TextOnCall",
+        error: "ServiceUnavailable",
+        failedAttempts: 1,
+      });
+    });
+  });
+
   it("names the stopped statuses as sales-ops reads them", () => {
     expect(stoppedStatus("SUCCEEDED")).toEqual({ status: "notified" });
     expect(stoppedStatus("FAILED", "OwnerNeverAssigned", "no owner")).toEqual({

@@ -92,6 +92,34 @@ export function alertMarkerKey(
   return `alerts/${hash}${run}${channel === "email" ? ".email" : ""}.json`;
 }
 
+/** Slack's link syntax: `|` and `>` would end the URL early (percent-encoded); `&` is Slack's escape. */
+function slackLink(url: string, label: string): string {
+  return `<${url.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|${label}>`;
+}
+
+/** An alert's email: its lines as text, and as an HTML table under a heading; the link last. */
+function alertEmail(
+  subject: string,
+  heading: string,
+  lines: ReadonlyArray<[label: string, value: string]>,
+  link: { url: string; label: string },
+): AlertEmail {
+  return {
+    subject,
+    text: `${lines.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\n${link.label}: ${link.url}\n`,
+    html: [
+      `<h2>${escapeHtml(heading)}</h2>`,
+      "<table>",
+      ...lines.map(
+        ([label, value]) =>
+          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+      ),
+      "</table>",
+      `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>`,
+    ].join("\n"),
+  };
+}
+
 export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
   const businessKey = businessKeyOfExecutionName(failure.name);
   const replay = businessKey === failure.name ? undefined : failure.name;
@@ -120,31 +148,77 @@ export function buildFailureAlert(failure: ExecutionFailure): FailureAlert {
         })),
       },
       { type: "section", text: { type: "mrkdwn", text: `*Cause*\n${escapeSlack(cause)}` } },
-      {
-        type: "section",
-        // Slack's link syntax: `|` and `>` would end the URL early (percent-encoded); `&` is Slack's escape.
-        text: {
-          type: "mrkdwn",
-          text: `<${link.replace(/[|<>\s]/g, encodeURIComponent).replaceAll("&", "&amp;")}|Open the execution>`,
-        },
-      },
+      { type: "section", text: { type: "mrkdwn", text: slackLink(link, "Open the execution") } },
     ],
   };
 
   const lines = [...fields, ["Cause", cause] as [string, string]];
-  const email: AlertEmail = {
-    subject: `[leadrelay] ${what}: ${displayLine(businessKey, 80)} (${displayLine(error, 80)})`,
-    text: `${lines.map(([label, value]) => `${label}: ${value}`).join("\n")}\n\nOpen the execution: ${link}\n`,
-    html: [
-      `<h2>Flow ${escapeHtml(what)}</h2>`,
-      "<table>",
-      ...lines.map(
-        ([label, value]) =>
-          `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
-      ),
-      "</table>",
-      `<p><a href="${escapeHtml(link)}">Open the execution</a></p>`,
-    ].join("\n"),
-  };
+  const email = alertEmail(
+    `[leadrelay] ${what}: ${displayLine(businessKey, 80)} (${displayLine(error, 80)})`,
+    `Flow ${what}`,
+    lines,
+    { url: link, label: "Open the execution" },
+  );
   return { businessKey, slack, email };
+}
+
+/** An action a Task skipped (a credential or setting missing), alerted with LEADRELAY_ALERT_ON_SKIPPED=true. */
+export interface SkippedActionNotice {
+  flow: string;
+  /** The action's id in its flow (`sms`) and what a person reads ("Text the on-call rep"). */
+  action: string;
+  title: string;
+  /** Why, as the Task said it: the variable or setting ("TWILIO_AUTH_TOKEN is not set"). */
+  reason: string;
+  /** Where a person finds the flow's executions (the AWS console, or the local console). */
+  link: string;
+}
+
+/** The prefix of a flow's skipped-action alert markers: under the flow's own keys, so IAM keeps flows apart. */
+export const skippedAlertMarkers = (flow: string) => `flows/${flow}/skipped-alerts/`;
+
+/**
+ * Where the alert of one skipped action of one Task run is marked as sent: a Task retried or
+ * redriven runs with the very same input, so flow, action and that input name it (a Lambda learns
+ * neither its execution's ARN nor its name from Step Functions).
+ */
+export function skippedAlertMarkerKey(flow: string, action: string, taskInput: string): string {
+  const hash = createHash("sha256").update(`${action}\u0000${taskInput}`).digest("hex");
+  return `${skippedAlertMarkers(flow)}${hash}.json`;
+}
+
+/** The same channels and look as a failure alert: the execution still succeeded, without this action. */
+export function buildSkippedAlert(notice: SkippedActionNotice): Omit<FailureAlert, "businessKey"> {
+  const what = `${displayLine(notice.flow)}: ${displayLine(notice.title, 80)} skipped`;
+  const fields: Array<[label: string, value: string]> = [
+    ["Flow", displayLine(notice.flow)],
+    ["Action", `${displayLine(notice.title)} (${displayLine(notice.action)})`],
+    ["Reason", displayLine(notice.reason, MAX_CAUSE_CHARACTERS)],
+    ["Execution", "succeeded without this action"],
+  ];
+  const link = notice.link;
+  const slack: SlackMessage = {
+    text: escapeSlack(`leadrelay: ${what} (${displayLine(notice.reason, 120)})`),
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: `Action ${what}`.slice(0, 150), emoji: false } },
+      {
+        type: "section",
+        fields: fields.map(([label, value]) => ({
+          type: "mrkdwn",
+          text: `*${label}*\n${escapeSlack(value)}`,
+        })),
+      },
+      { type: "section", text: { type: "mrkdwn", text: slackLink(link, "Open the flow's executions") } },
+    ],
+  };
+  const email = alertEmail(
+    `[leadrelay] ${what} (${displayLine(notice.reason, 80)})`,
+    `Action ${what}`,
+    fields,
+    {
+      url: link,
+      label: "Open the flow's executions",
+    },
+  );
+  return { slack, email };
 }

@@ -38,6 +38,11 @@ export const LocalEnv = z.object({
   LEADRELAY_MEMBERS_DIR: z.string().min(1).optional(),
   /** Local only: where failure alerts go (default: the Slack stand-in, whatever SLACK_WEBHOOK_URL is). */
   ALERT_SLACK_WEBHOOK_URL: optionalUrl,
+  /** Each Task that skips an action (a credential or setting missing) also alerts, as failures do. */
+  LEADRELAY_ALERT_ON_SKIPPED: z
+    .string()
+    .refine((value) => /^(true|false)$/i.test(value.trim()), "must be true or false")
+    .optional(),
   NOTIFY_UNASSIGNED: z
     .enum(["true", "false", "1", "0"], "must be true or false")
     .default("true")

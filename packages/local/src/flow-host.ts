@@ -1,19 +1,25 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  createSlackPoster,
   type FlowSpec,
   type HandlerBuild,
   LAMBDA_TIMEOUT_SECONDS,
+  storeFromEnv,
   type TaskKit,
   type TaskSpec,
 } from "@leadrelay/functions";
+import { alertEmailFromEnv } from "@leadrelay/functions/alerts/alert-channels";
+import { createSkippedAlerter } from "@leadrelay/functions/alerts/skipped-alert";
 import { budgetQueuePlaceholder, configuredDefinition } from "@leadrelay/functions/flow-spec";
+import { alertOnSkipped, type SkipReporting, withSkipReports } from "@leadrelay/functions/skipped-report";
 import {
   allStates,
   budgetedTaskPlaceholder,
   substituteArns,
   taskPlaceholders,
 } from "@leadrelay/functions/state-machine";
+import { type TaskAction, taskActions } from "@leadrelay/functions/task-actions";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
 import type { TaskSlots } from "./task-slots";
 import type { VendorGates } from "./vendor-gate";
@@ -70,6 +76,41 @@ export interface HostOptions {
   lambdaTimeoutSeconds?: number;
   /** The runtime's vendor budgets, shared by every flow: a Task with `calls` waits there before its slot. */
   gates?: VendorGates;
+  /**
+   * LEADRELAY_ALERT_ON_SKIPPED=true: each Task that skips an action alerts, as on AWS, here to the
+   * failure alerts' Slack (ALERT_SLACK_WEBHOOK_URL or the stand-in), linking to the console.
+   */
+  skippedAlerts?: { slackWebhookUrl: string; consoleUrl: string };
+}
+
+/**
+ * The Task's reporting of skipped actions (the reporter the Lambda entry adds on AWS): locally only
+ * the alert, `/metrics` counts the actions of every execution already.
+ */
+function localSkipReporting(
+  flow: FlowSpec,
+  actions: TaskAction[],
+  options: HostOptions,
+): SkipReporting | undefined {
+  const alerts = options.skippedAlerts;
+  if (!alerts || !alertOnSkipped(options.settings) || actions.length === 0) return undefined;
+  const env = { ...options.settings, SLACK_WEBHOOK_URL: alerts.slackWebhookUrl };
+  return {
+    flow: flow.id,
+    actions,
+    log: options.kit.log,
+    alert: createSkippedAlerter(
+      {
+        store: storeFromEnv(env, options.kit),
+        slack: createSlackPoster(alerts.slackWebhookUrl),
+        ...alertEmailFromEnv(env, options.kit),
+      },
+      {
+        flow: flow.id,
+        link: `${alerts.consoleUrl}/console?flow=${encodeURIComponent(flow.id)}&status=skipped`,
+      },
+    ),
+  };
 }
 
 /**
@@ -85,7 +126,10 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
   const functions: Record<string, TaskHandler> = {};
   for (const [placeholder, task] of Object.entries(flow.tasks)) {
     const build = await loadBuild(task.handler);
-    functions[placeholder] = build(taskEnv(task, options.settings), options.kit);
+    functions[placeholder] = withSkipReports(
+      build(taskEnv(task, options.settings), options.kit),
+      localSkipReporting(flow, taskActions(flow, definition, placeholder), options),
+    );
   }
   const arns: Record<string, string> = {};
   for (const [placeholder, task] of Object.entries(flow.tasks)) {

@@ -168,6 +168,14 @@ describe("console for sales ops, every flow, in a real browser", () => {
     const slack = await seen(page.locator("#slack"));
     expect(slack).toContain("Urgent buyer");
     expect(slack).toContain("New lead");
+    // The urgent card as Slack draws it: the message a quote (no literal ">"), the company said once.
+    const urgentCard = page.locator("#slack figure.slack-message", { hasText: "Urgent buyer" });
+    const card = await seen(urgentCard);
+    expect(card).not.toMatch(/^\s*>/m);
+    expect(await urgentCard.locator("blockquote.slack-quote").count()).toBe(1);
+    // The demo lead has no contact name: Close's lead name is the person and company both, said once.
+    expect(card.split("Marta Ruiz — Ruiz Freight")).toHaveLength(2);
+    expect(card).toMatch(/Company\s+—/);
     expect(leakIn(text)).toBe("");
     await shot(page, "lead-urgent");
   }, 30_000);

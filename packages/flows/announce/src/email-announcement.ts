@@ -10,7 +10,8 @@ import { emailSenderFromEnv, missingEmailCredentials } from "@leadrelay/function
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { atMostOnce } from "@leadrelay/functions/at-most-once";
 import { missingVariables, readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { emailNoticeKey, leadAnnouncementEmail } from "./domain/lead-email";
 import { EmailAnnouncementInput } from "./task-input";
 
@@ -100,4 +101,4 @@ export const build: HandlerBuild = (env, kit) => {
     missing,
   });
 };
-export const handler = lambdaHandler("email-announcement", build);
+export const handler = taskHandler("email-announcement", build);

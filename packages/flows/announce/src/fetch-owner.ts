@@ -1,7 +1,8 @@
 import type { OwnerDirectory, OwnerRecord } from "@leadrelay/core";
 import { createHttpOwnerDirectory } from "@leadrelay/functions/adapters/owner-directory";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { ExecutionInput } from "./task-input";
 
 /** One lookup per invocation; waiting for the owner is the state machine's Retry, not a loop here. */
@@ -18,4 +19,4 @@ export const build: HandlerBuild = (env) => {
     owners: createHttpOwnerDirectory(config.OWNER_BASE_URL, { timeoutMs: config.HTTP_TIMEOUT_MS }),
   });
 };
-export const handler = lambdaHandler("fetch-owner", build);
+export const handler = taskHandler("fetch-owner", build);

@@ -7,7 +7,8 @@ import {
   summarizeLead,
 } from "@leadrelay/core";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { FetchRawInput } from "./task-input";
 
 /** Reads the stored webhook and hands on a small summary of it (never the raw body: 256 KiB state limit). */
@@ -28,4 +29,4 @@ export function createFetchRaw(deps: { store: ObjectStore }) {
 }
 
 export const build: HandlerBuild = (env, kit) => createFetchRaw({ store: storeFromEnv(env, kit) });
-export const handler = lambdaHandler("fetch-raw", build);
+export const handler = taskHandler("fetch-raw", build);

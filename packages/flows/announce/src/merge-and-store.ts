@@ -7,7 +7,8 @@ import {
   RawEventMissing,
 } from "@leadrelay/core";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { MergeInput } from "./task-input";
 
 /** Deterministic: the same input writes the same object, so a retry or a replay is harmless. */
@@ -25,4 +26,4 @@ export function createMergeAndStore(deps: { store: ObjectStore }) {
 }
 
 export const build: HandlerBuild = (env, kit) => createMergeAndStore({ store: storeFromEnv(env, kit) });
-export const handler = lambdaHandler("merge-and-store", build);
+export const handler = taskHandler("merge-and-store", build);

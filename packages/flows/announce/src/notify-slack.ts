@@ -12,8 +12,9 @@ import {
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
 import { createLogger, type Logger } from "@leadrelay/functions/log";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { NotifyInput } from "./task-input";
 
 /** `notified/{lead_id}.json`: what was posted, when, and whether Slack confirmed it. */
@@ -85,4 +86,4 @@ export const build: HandlerBuild = (env, kit) => {
     log: kit.log,
   });
 };
-export const handler = lambdaHandler("notify-slack", build);
+export const handler = taskHandler("notify-slack", build);

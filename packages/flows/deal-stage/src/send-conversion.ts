@@ -3,7 +3,8 @@ import { createConversionsApi, GRAPH_BASE_URL } from "@leadrelay/functions/adapt
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { atMostOnce } from "@leadrelay/functions/at-most-once";
 import { missingVariables, readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { loadDeal } from "./deal-record";
 import { conversionEvent } from "./domain/conversion-event";
 import { OutcomeUncertain } from "./domain/errors";
@@ -101,4 +102,4 @@ export const build: HandlerBuild = (env, kit) => {
     defaultPhoneCountryCode: config.DEFAULT_PHONE_COUNTRY_CODE,
   });
 };
-export const handler = lambdaHandler("send-conversion", build);
+export const handler = taskHandler("send-conversion", build);

@@ -8,7 +8,8 @@ import {
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { atMostOnce } from "@leadrelay/functions/at-most-once";
 import { missingVariables, readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { loadDeal } from "./deal-record";
 import { OutcomeUncertain } from "./domain/errors";
 import { dealBusinessKey, emailMarkerKey } from "./domain/keys";
@@ -113,4 +114,4 @@ export const build: HandlerBuild = (env, kit) => {
     templateId: config.BREVO_PROPERTY_TEMPLATE_ID,
   });
 };
-export const handler = lambdaHandler("send-property-email", build);
+export const handler = taskHandler("send-property-email", build);

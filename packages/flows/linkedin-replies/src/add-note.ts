@@ -6,7 +6,8 @@ import {
   type ObjectStore,
 } from "@leadrelay/core";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { ReplyUnreadable } from "./domain/errors";
 import { noteMarkerKey } from "./domain/keys";
 import { escapeHtml, noteBody, replyRefLine } from "./domain/note-body";
@@ -86,4 +87,4 @@ export const build: HandlerBuild = (env, kit) => {
     ...(hubspot.crm ? { crm: hubspot.crm } : { skipReason: hubspot.skipReason }),
   });
 };
-export const handler = lambdaHandler("add-note", build);
+export const handler = taskHandler("add-note", build);

@@ -7,7 +7,8 @@ import {
 } from "@leadrelay/core";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { campaignKey, DEAL_READ_PROPERTIES, dealProperties, isOpenDealFor } from "./domain/deal";
 import { dealMarkerKey } from "./domain/keys";
 import type { ReplySummary } from "./domain/reply";
@@ -104,4 +105,4 @@ export const build: HandlerBuild = (env, kit) => {
     stage: config.HUBSPOT_DEAL_STAGE,
   });
 };
-export const handler = lambdaHandler("ensure-deal", build);
+export const handler = taskHandler("ensure-deal", build);

@@ -2,8 +2,9 @@ import { type LgmApi, type ObjectStore, ServiceQuotaExhausted, ServiceRejected }
 import { createLgmApi } from "@leadrelay/functions/adapters/lgm";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
 import { createLogger, type Logger } from "@leadrelay/functions/log";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { type ApiMessage, findMessage, mergeCanonical } from "./domain/canonical-reply";
 import { ReplyUnreadable } from "./domain/errors";
 import { replyExecutionName, replyRecordKey } from "./domain/keys";
@@ -127,4 +128,4 @@ export const build: HandlerBuild = (env, kit) => {
     log: kit.log,
   });
 };
-export const handler = lambdaHandler("fetch-conversation", build);
+export const handler = taskHandler("fetch-conversation", build);

@@ -1,6 +1,7 @@
 import { businessKeyOfExecutionName, type Clock, type HubSpotCrm, type ObjectStore } from "@leadrelay/core";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { contactProperties } from "./domain/contact-properties";
 import { ReplyWithoutIdentity } from "./domain/errors";
 import { LINKEDIN_URL_PROPERTY } from "./domain/hubspot-properties";
@@ -159,4 +160,4 @@ export const build: HandlerBuild = (env, kit) => {
     ...(hubspot.crm ? { crm: hubspot.crm } : { skipReason: hubspot.skipReason }),
   });
 };
-export const handler = lambdaHandler("upsert-contact", build);
+export const handler = taskHandler("upsert-contact", build);

@@ -2,7 +2,8 @@ import type { Clock, MemberDirectory, ObjectStore } from "@leadrelay/core";
 import { createMemberDirectory } from "@leadrelay/functions/adapters/member-directory";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { leadRecordKey } from "./domain/keys";
 import { type Category, categoryOf, type Membership, membershipOf } from "./domain/membership";
 import { normaliseEmail } from "./domain/meta-lead";
@@ -59,4 +60,4 @@ export const build: HandlerBuild = (env, kit) => {
       : undefined,
   });
 };
-export const handler = lambdaHandler("categorize", build);
+export const handler = taskHandler("categorize", build);

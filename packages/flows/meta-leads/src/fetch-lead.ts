@@ -2,7 +2,8 @@ import { type LeadAdsReader, type ObjectStore, RawEventMissing } from "@leadrela
 import { createLeadAdsReader } from "@leadrelay/functions/adapters/meta-lead-ads";
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { missingVariables, readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { leadRecordKey } from "./domain/keys";
 import type { WebhookIds } from "./domain/lead-event";
 import { changeAt, readLeadgenChange } from "./domain/leadgen-webhook";
@@ -86,4 +87,4 @@ export const build: HandlerBuild = (env, kit) => {
       : undefined,
   });
 };
-export const handler = lambdaHandler("fetch-lead", build);
+export const handler = taskHandler("fetch-lead", build);

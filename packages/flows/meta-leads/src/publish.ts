@@ -3,8 +3,9 @@ import { createEventPublisher } from "@leadrelay/functions/adapters/event-publis
 import { storeFromEnv } from "@leadrelay/functions/adapters/s3-store";
 import { atMostOnce } from "@leadrelay/functions/at-most-once";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
 import { createLogger, type Logger } from "@leadrelay/functions/log";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { leadRecordKey } from "./domain/keys";
 import { leadEvent } from "./domain/lead-event";
 import { PublishInput } from "./task-input";
@@ -64,4 +65,4 @@ export const build: HandlerBuild = (env, kit) => {
     log: kit.log,
   });
 };
-export const handler = lambdaHandler("publish", build);
+export const handler = taskHandler("publish", build);

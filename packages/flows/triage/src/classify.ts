@@ -1,7 +1,8 @@
 import type { ChatCompletions } from "@leadrelay/core";
 import { createOpenAiChat } from "@leadrelay/functions/adapters/openai-chat";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import type { TriageLabel } from "./domain/labels";
 import { buildTriageRequest, parseTriageAnswer, type TriageRequest } from "./domain/llm-prompt";
 import { classifyLocally, type LocalVerdict } from "./domain/local-classifier";
@@ -112,4 +113,4 @@ export const build: HandlerBuild = (env) => {
     model: config.LLM_MODEL,
   });
 };
-export const handler = lambdaHandler("triage-classify", build);
+export const handler = taskHandler("triage-classify", build);

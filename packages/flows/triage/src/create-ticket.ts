@@ -1,7 +1,8 @@
 import { deterministicUuid, type TicketDesk } from "@leadrelay/core";
 import { createZendeskTicketDesk } from "@leadrelay/functions/adapters/zendesk-tickets";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
 import type { ActionResult } from "./domain/actions";
@@ -59,4 +60,4 @@ export const build: HandlerBuild = (env, kit) => {
       : undefined;
   return createCreateTicket({ ...actionDeps(env, kit), desk });
 };
-export const handler = lambdaHandler("triage-create-ticket", build);
+export const handler = taskHandler("triage-create-ticket", build);

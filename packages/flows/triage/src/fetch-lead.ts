@@ -1,4 +1,5 @@
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import type { TriageCrm } from "./crm-branches";
 import { type TriageLead, triageLeadFrom } from "./domain/triage-lead";
 import { CRM_NAME, crmOf, otherCrmLead, type TriageCrms, triageCrmsFromEnv } from "./lead-crm";
@@ -33,4 +34,4 @@ export function createFetchLead(deps: { crms: TriageCrms; serves?: TriageCrm }) 
 /** FetchLead: a Close lead (`GET /lead/{id}/`, CLOSE_API_KEY). */
 export const build: HandlerBuild = (env) =>
   createFetchLead({ crms: triageCrmsFromEnv(env, "close"), serves: "close" });
-export const handler = lambdaHandler("triage-fetch-lead", build);
+export const handler = taskHandler("triage-fetch-lead", build);

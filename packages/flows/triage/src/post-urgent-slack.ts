@@ -1,7 +1,8 @@
 import type { SlackPoster } from "@leadrelay/core";
 import { createSlackPoster } from "@leadrelay/functions/adapters/slack-poster";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
 import type { ActionResult } from "./domain/actions";
@@ -27,4 +28,4 @@ export const build: HandlerBuild = (env, kit) => {
     slack: url ? createSlackPoster(url, { timeoutMs: config.HTTP_TIMEOUT_MS }) : undefined,
   });
 };
-export const handler = lambdaHandler("triage-post-urgent-slack", build);
+export const handler = taskHandler("triage-post-urgent-slack", build);

@@ -1,4 +1,5 @@
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { actionDeps } from "./action-settings";
 import { triageCrmsFromEnv } from "./lead-crm";
 import { createRecordOutcome } from "./record-outcome";
@@ -10,4 +11,4 @@ export const build: HandlerBuild = (env, kit) =>
     crms: triageCrmsFromEnv(env, "hubspot"),
     serves: "hubspot",
   });
-export const handler = lambdaHandler("triage-record-in-hubspot", build);
+export const handler = taskHandler("triage-record-in-hubspot", build);

@@ -1,5 +1,6 @@
 import type { LeadCrm } from "@leadrelay/core";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import * as z from "zod/mini";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
@@ -67,4 +68,4 @@ export function createRecordOutcome(deps: ActionDeps & { crms: TriageCrms; serve
 /** RecordOutcome: the Close lead's field and note (CLOSE_API_KEY). */
 export const build: HandlerBuild = (env, kit) =>
   createRecordOutcome({ ...actionDeps(env, kit), crms: triageCrmsFromEnv(env, "close"), serves: "close" });
-export const handler = lambdaHandler("triage-record-outcome", build);
+export const handler = taskHandler("triage-record-outcome", build);

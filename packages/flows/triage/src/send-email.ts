@@ -1,7 +1,8 @@
 import { deterministicUuid, type EmailSender } from "@leadrelay/core";
 import { emailSenderFromEnv, missingEmailCredentials } from "@leadrelay/functions/adapters/email-sender";
 import { readConfig, readEnv } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
 import type { ActionResult } from "./domain/actions";
@@ -75,4 +76,4 @@ export const build: HandlerBuild = (env, kit) => {
     caseStudyUrls: settings.TRIAGE_CASE_STUDY_URLS,
   });
 };
-export const handler = lambdaHandler("triage-send-email", build);
+export const handler = taskHandler("triage-send-email", build);

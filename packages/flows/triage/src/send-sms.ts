@@ -1,7 +1,8 @@
 import type { SmsSender } from "@leadrelay/core";
 import { createTwilioSmsSender } from "@leadrelay/functions/adapters/twilio-sms";
 import { readConfig } from "@leadrelay/functions/config";
-import { type HandlerBuild, lambdaHandler } from "@leadrelay/functions/lambda";
+import type { HandlerBuild } from "@leadrelay/functions/lambda";
+import { taskHandler } from "@leadrelay/functions/task-handler";
 import { actionDeps } from "./action-settings";
 import { type ActionDeps, runAction } from "./action-task";
 import type { ActionResult } from "./domain/actions";
@@ -60,4 +61,4 @@ export const build: HandlerBuild = (env, kit) => {
     onCall: config.ON_CALL_PHONE,
   });
 };
-export const handler = lambdaHandler("triage-send-sms", build);
+export const handler = taskHandler("triage-send-sms", build);

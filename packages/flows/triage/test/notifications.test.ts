@@ -47,6 +47,21 @@ describe("the urgent Slack post", () => {
     expect(shown).toContain("&lt;!channel&gt;");
     expect(shown).toContain("<https://app.close.com/lead/lead_abc123/|Jane Doe>");
   });
+
+  it("names the company once: a lead named after its person, or 'Person — Company', does not repeat the person", () => {
+    const named = urgentSlackMessage(lead("call me", { name: "Acme", company: "Acme" }), "local");
+    expect(named.text).toBe("Urgent buyer: Acme wants to buy now");
+    expect(JSON.stringify(named.blocks)).toContain('"*Company*\\n—"');
+    const formName = urgentSlackMessage(
+      lead("call me", { name: "Marta Ruiz", company: "Marta Ruiz — Ruiz Freight" }),
+      "local",
+    );
+    expect(formName.text).toBe("Urgent buyer: Marta Ruiz (Ruiz Freight) wants to buy now");
+    expect(JSON.stringify(formName.blocks)).toContain('"*Company*\\nRuiz Freight"');
+    const both = urgentSlackMessage(lead("call me"), "local");
+    expect(both.text).toBe("Urgent buyer: Jane Doe (Acme &lt;Robotics&gt; &amp; Co) wants to buy now");
+    expect(JSON.stringify(both.blocks)).toContain("*Company*\\nAcme &lt;Robotics&gt; &amp; Co");
+  });
 });
 
 describe("the email to a tire kicker", () => {

@@ -4,22 +4,20 @@ import {
   businessKeyOfExecutionName,
   type Clock,
   deterministicUuid,
-  type EmailSender,
   executionConsoleUrl,
   isAlertedStatus,
   isValidLeadId,
-  type ObjectStore,
-  type SlackPoster,
 } from "@leadrelay/core";
 import * as z from "zod/mini";
-import { emailSenderFromEnv, missingEmailCredentials } from "../adapters/email-sender";
 import { storeFromEnv } from "../adapters/s3-store";
 import { createSlackPoster } from "../adapters/slack-poster";
-import { atMostOnce, type OnceOutcome } from "../at-most-once";
-import { EnvSchema, missingVariables, readConfig, readEnv } from "../config";
+import { EnvSchema, readConfig, readEnv } from "../config";
 import { type HandlerBuild, lambdaHandler } from "../lambda";
 import { createLogger, type Logger } from "../log";
+import { type AlertChannels, alertEmailFromEnv, type ChannelOutcome, deliverAlert } from "./alert-channels";
 import { ExecutionStatusChange } from "./status-change-event";
+
+export type { AlertEmailChannel, ChannelOutcome } from "./alert-channels";
 
 /**
  * The failure alert of every flow: the EventBridge rule on Step Functions' "Execution Status
@@ -29,9 +27,6 @@ import { ExecutionStatusChange } from "./status-change-event";
  * least once and Lambda retries a failed asynchronous invocation, so a marker per channel
  * (`alerts/<sha256 of the execution ARN>…json`) is created before each send.
  */
-
-/** Brevo keeps an idempotency key 30 minutes: a dangling email marker younger than that is safely retried with it. */
-const BREVO_IDEMPOTENCY_WINDOW_MS = 25 * 60_000;
 
 const AlertSettings = {
   /** `flow=stateMachineArn` pairs, comma-separated: which flow a state machine is. */
@@ -46,13 +41,6 @@ const AlertSettings = {
   SLACK_WEBHOOK_URL: z.optional(EnvSchema.SLACK_WEBHOOK_URL),
 };
 
-export type ChannelOutcome =
-  | { status: "sent" | "already-sent"; at: string }
-  /** An earlier attempt began sending and never confirmed it: not sent again. */
-  | { status: "uncertain"; since: string }
-  | { status: "skipped"; reason: string }
-  | { status: "failed"; error: string };
-
 export type AlertResult =
   | { status: "ignored"; reason: string }
   | {
@@ -64,19 +52,7 @@ export type AlertResult =
       email: ChannelOutcome;
     };
 
-export interface AlertEmailChannel {
-  sender: EmailSender;
-  from: string;
-  to: string;
-}
-
-export interface NotifyFailureDeps {
-  store: ObjectStore;
-  /** Absent: no Slack webhook is configured, the Slack alert is skipped (and logged). */
-  slack?: SlackPoster;
-  /** Absent: no email (ALERT_EMAIL_TO unset, or `emailSkipped` says what is missing). */
-  email?: AlertEmailChannel;
-  emailSkipped?: string;
+export interface NotifyFailureDeps extends AlertChannels {
   /** State machine ARN → flow id. An unknown state machine is named by its own name. */
   flows: ReadonlyMap<string, string>;
   /** The console the link points to; the AWS console when absent. */
@@ -100,21 +76,6 @@ export function parseAlertFlows(value: string): Map<string, string> {
 export function consolePageUrl(consoleUrl: string, name: string, flow: string): string {
   const page = isValidLeadId(businessKeyOfExecutionName(name)) ? "lead" : "key";
   return `${consoleUrl}/console/${page}/${encodeURIComponent(name)}?flow=${encodeURIComponent(flow)}`;
-}
-
-function outcomeOf(settled: PromiseSettledResult<ChannelOutcome>): ChannelOutcome {
-  if (settled.status === "fulfilled") return settled.value;
-  const error = settled.reason;
-  return {
-    status: "failed",
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  };
-}
-
-function channelOutcome(outcome: OnceOutcome<unknown>): ChannelOutcome {
-  return outcome.status === "uncertain"
-    ? { status: "uncertain", since: outcome.since }
-    : { status: outcome.status, at: outcome.at };
 }
 
 export function createNotifyFailure(deps: NotifyFailureDeps) {
@@ -148,52 +109,27 @@ export function createNotifyFailure(deps: NotifyFailureDeps) {
         : executionConsoleUrl(detail.executionArn),
     });
 
-    const slack = async (): Promise<ChannelOutcome> => {
-      const poster = deps.slack;
-      if (!poster) return { status: "skipped", reason: "SLACK_WEBHOOK_URL is not set" };
-      const key = alertMarkerKey(detail.executionArn, redriveCount, "slack");
-      return channelOutcome(await atMostOnce(deps.store, key, () => poster.post(alert.slack), { clock }));
-    };
-    const email = async (): Promise<ChannelOutcome> => {
-      const channel = deps.email;
-      if (!channel) return { status: "skipped", reason: deps.emailSkipped ?? "ALERT_EMAIL_TO is not set" };
-      const key = alertMarkerKey(detail.executionArn, redriveCount, "email");
-      const outcome = await atMostOnce(
-        deps.store,
-        key,
-        () =>
-          channel.sender.send(
-            {
-              from: { email: channel.from, name: "leadrelay alerts" },
-              to: { email: channel.to },
-              ...alert.email,
-              tags: ["leadrelay", "alert"],
-            },
-            deterministicUuid("alert", detail.executionArn, String(redriveCount)),
-          ),
-        {
-          clock,
-          idempotencyWindowMs: channel.sender.provider === "brevo" ? BREVO_IDEMPOTENCY_WINDOW_MS : 0,
-        },
-      );
-      return channelOutcome(outcome);
-    };
-
-    // Neither channel waits for or depends on the other.
-    const [slackSettled, emailSettled] = await Promise.allSettled([slack(), email()]);
+    const delivery = await deliverAlert(
+      { ...deps, clock },
+      alert,
+      {
+        slack: alertMarkerKey(detail.executionArn, redriveCount, "slack"),
+        email: alertMarkerKey(detail.executionArn, redriveCount, "email"),
+      },
+      deterministicUuid("alert", detail.executionArn, String(redriveCount)),
+    );
     const result: AlertResult = {
       status: "alerted",
       flow,
       businessKey: alert.businessKey,
       executionArn: detail.executionArn,
-      slack: outcomeOf(slackSettled),
-      email: outcomeOf(emailSettled),
+      slack: delivery.slack,
+      email: delivery.email,
     };
-    const failed = [slackSettled, emailSettled].find((settled) => settled.status === "rejected");
-    if (failed) {
+    if ("failure" in delivery) {
       log.error("failure alert not delivered; the invocation is retried", result);
       // The channel that went out keeps its marker, so the retry repeats only the one that failed.
-      throw failed.reason;
+      throw delivery.failure;
     }
     log.info("failure alert", result);
     return result;
@@ -201,29 +137,14 @@ export function createNotifyFailure(deps: NotifyFailureDeps) {
 }
 
 export const build: HandlerBuild = (env, kit) => {
-  const config = readConfig(["ALERT_EMAIL_TO", "EMAIL_FROM", "HTTP_TIMEOUT_MS"], env);
+  const config = readConfig(["HTTP_TIMEOUT_MS"], env);
   const settings = readEnv(AlertSettings, env);
-  let email: AlertEmailChannel | undefined;
-  let emailSkipped: string | undefined;
-  if (config.ALERT_EMAIL_TO) {
-    const missing = [...missingVariables(env, ["EMAIL_FROM"]), ...missingEmailCredentials(env)];
-    if (missing.length > 0) {
-      emailSkipped = `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`;
-    } else {
-      email = {
-        sender: emailSenderFromEnv(env, kit),
-        from: config.EMAIL_FROM as string,
-        to: config.ALERT_EMAIL_TO,
-      };
-    }
-  }
   return createNotifyFailure({
     store: storeFromEnv(env, kit),
     slack: settings.SLACK_WEBHOOK_URL
       ? createSlackPoster(settings.SLACK_WEBHOOK_URL, { timeoutMs: config.HTTP_TIMEOUT_MS })
       : undefined,
-    email,
-    emailSkipped,
+    ...alertEmailFromEnv(env, kit),
     flows: parseAlertFlows(settings.ALERT_FLOWS),
     consoleUrl: settings.ALERT_CONSOLE_URL,
     log: kit.log,

@@ -63,6 +63,8 @@ export async function hostFlows(
     dataDir: string;
     retryIntervalMs?: number;
     alertWebhookUrl: string;
+    /** The runtime's URL: a skipped action's alert links to its console (no such alerts without it). */
+    url?: string;
     print: Print;
   },
 ): Promise<HostedFlows> {
@@ -81,6 +83,10 @@ export async function hostFlows(
       retryIntervalMs: options.retryIntervalMs ?? numberSetting(settings.LEADRELAY_RETRY_INTERVAL_MS),
       slots,
       gates: vendorGates.gates,
+      // LEADRELAY_ALERT_ON_SKIPPED=true: a skipping Task alerts where failures are alerted.
+      ...(options.url
+        ? { skippedAlerts: { slackWebhookUrl: options.alertWebhookUrl, consoleUrl: options.url } }
+        : {}),
     });
   }
   const list = () => Object.values(engines);

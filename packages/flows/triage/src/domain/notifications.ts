@@ -15,9 +15,8 @@ const firstName = (lead: TriageLead) => (lead.name ?? "").split(/\s+/)[0] || "th
 
 /** "URGENT lead Jane Doe (Acme) "We need a quote…" https://app.close.com/lead/…/" — never more than 320 characters. */
 export function urgentSms(lead: TriageLead): string {
-  const who = [lead.name, lead.company && lead.company !== lead.name ? `(${lead.company})` : null]
-    .filter(Boolean)
-    .join(" ");
+  const company = companyBesides(lead);
+  const who = [lead.name, company ? `(${company})` : null].filter(Boolean).join(" ");
   const head = cut(`URGENT lead ${who || lead.leadId}`, 120);
   const tail = ` ${lead.closeUrl}`;
   const room = MAX_SMS_LENGTH - Array.from(head).length - Array.from(tail).length - 3;
@@ -25,17 +24,32 @@ export function urgentSms(lead: TriageLead): string {
   return `${head}${snippet}${tail}`;
 }
 
+/**
+ * The company as said next to the person: a Close lead is named after its company, often "Person —
+ * Company" by web forms, or the person alone when there is no company; neither repeats the name.
+ */
+export function companyBesides(lead: Pick<TriageLead, "name" | "company">): string | null {
+  const { name, company } = lead;
+  if (company === null || name === null) return company;
+  if (company.trim().toLowerCase() === name.trim().toLowerCase()) return null;
+  const prefix = company.slice(0, name.length);
+  if (prefix.toLowerCase() !== name.toLowerCase()) return company;
+  const rest = /^\s*(?:—|–|-|\||\/|,|:)\s*(.+)$/.exec(company.slice(name.length))?.[1]?.trim();
+  return rest || company;
+}
+
 export function urgentSlackMessage(lead: TriageLead, classifier: string): SlackMessage {
   const name = lead.name === null ? "—" : `<${lead.closeUrl}|${slackValue(lead.name)}>`;
+  const company = companyBesides(lead);
   const fields: Array<[string, string]> = [
     ["Lead", name],
-    ["Company", slackValue(lead.company)],
+    ["Company", slackValue(company)],
     ["Email", slackValue(lead.email)],
     ["Phone", slackValue(lead.phone)],
     ["Lead ID", slackValue(lead.leadId)],
     ["Classified by", slackValue(classifier)],
   ];
-  const text = `Urgent buyer: ${slackValue(lead.name)} (${slackValue(lead.company)}) wants to buy now`;
+  const text = `Urgent buyer: ${slackValue(lead.name)}${company ? ` (${slackValue(company)})` : ""} wants to buy now`;
   return {
     text,
     blocks: [
