@@ -14,6 +14,7 @@ import {
   type TaskKit,
 } from "@leadrelay/functions";
 import type { LocalStepFunctions } from "../local-step-functions";
+import { createFileObjectStorage } from "../object-storage";
 import { createLocalS3, type LocalS3 } from "../s3-server";
 import { createSfnFacade } from "../sfn-facade";
 import type { AwsTransport, RequestHandler } from "./types";
@@ -62,7 +63,7 @@ export async function startLocalAws(options: {
 }): Promise<LocalAws> {
   const { url } = options;
   const s3 = await createLocalS3({
-    directory: join(options.dataDir, "s3"),
+    storage: createFileObjectStorage(join(options.dataDir, "s3"), LOCAL_BUCKET),
     bucket: LOCAL_BUCKET,
     mount: S3_MOUNT,
   });
