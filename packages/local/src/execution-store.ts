@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HistoryEvent } from "./history";
 
@@ -22,23 +22,42 @@ export interface ExecutionRecord {
   events: HistoryEvent[];
 }
 
-/**
- * One JSON file per execution under `<dir>/executions/`. Writes are atomic (temp file + rename)
- * and coalesced: at most one write per execution in flight, the latest state always lands.
- */
-export class ExecutionStore {
-  private readonly dir: string;
-  private readonly writing = new Map<string, Promise<void>>();
-  private readonly dirty = new Set<string>();
-  private readonly soon = new Map<string, { timer: NodeJS.Timeout; record: ExecutionRecord }>();
+/** What stays in memory of a finished execution: enough to list it (and to find its record). */
+export type ExecutionSummary = Pick<
+  ExecutionRecord,
+  "name" | "status" | "startDate" | "stopDate" | "redriveCount" | "redriveDate"
+>;
 
-  constructor(directory: string) {
-    this.dir = directory;
+export const summaryOf = (record: ExecutionSummary): ExecutionSummary => ({
+  name: record.name,
+  status: record.status,
+  startDate: record.startDate,
+  stopDate: record.stopDate,
+  redriveCount: record.redriveCount,
+  redriveDate: record.redriveDate,
+});
+
+/** Where one state machine's execution records are kept: the journal, or a file per execution. */
+export interface ExecutionStorage {
+  /** One execution as last written. */
+  read(name: string): ExecutionRecord | undefined;
+  /** Resolves once the record would survive the process being killed. */
+  write(record: ExecutionRecord): Promise<void>;
+  /** Every execution's summary, without reading its history. */
+  summaries(): ExecutionSummary[];
+  remove(name: string): Promise<void>;
+}
+
+/**
+ * The layout before the journal: one JSON file per execution under `<directory>/`, written as temp
+ * file + rename. Kept to read a data folder of that layout when it moves into the journal.
+ */
+export class FileExecutionStorage implements ExecutionStorage {
+  constructor(private readonly dir: string) {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** One execution as last written (a finished execution's history is read from here when asked). */
-  load(name: string): ExecutionRecord | undefined {
+  read(name: string): ExecutionRecord | undefined {
     try {
       return JSON.parse(readFileSync(join(this.dir, `${name}.json`), "utf8")) as ExecutionRecord;
     } catch {
@@ -46,18 +65,50 @@ export class ExecutionStore {
     }
   }
 
-  loadAll(): ExecutionRecord[] {
+  /** Every record in the folder (a hand-edited, unreadable one is named and skipped). */
+  all(): ExecutionRecord[] {
     const records: ExecutionRecord[] = [];
     for (const file of readdirSync(this.dir)) {
       if (!file.endsWith(".json")) continue;
       try {
         records.push(JSON.parse(readFileSync(join(this.dir, file), "utf8")) as ExecutionRecord);
       } catch {
-        // A torn file cannot happen with rename, but a hand-edited one can: skip it, keep the rest.
         process.stderr.write(`leadrelay: skipping unreadable execution file ${file}\n`);
       }
     }
     return records;
+  }
+
+  summaries(): ExecutionSummary[] {
+    return this.all().map(summaryOf);
+  }
+
+  async write(record: ExecutionRecord): Promise<void> {
+    const file = join(this.dir, `${record.name}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(record));
+    await rename(temp, file);
+  }
+
+  async remove(name: string): Promise<void> {
+    await rm(join(this.dir, `${name}.json`), { force: true });
+  }
+}
+
+/**
+ * An engine's execution records over an `ExecutionStorage`, with writes coalesced: at most one
+ * write per execution in flight, the latest state always lands.
+ */
+export class ExecutionStore {
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly dirty = new Set<string>();
+  private readonly soon = new Map<string, { timer: NodeJS.Timeout; record: ExecutionRecord }>();
+
+  constructor(readonly storage: ExecutionStorage) {}
+
+  /** One execution as last written (a finished execution's history is read from here when asked). */
+  load(name: string): ExecutionRecord | undefined {
+    return this.storage.read(name);
   }
 
   /** Resolves once a write that includes the record's current state has landed. */
@@ -72,12 +123,7 @@ export class ExecutionStore {
     // The loop of the write in flight sees the dirty mark and writes the newest state before it resolves.
     if (inFlight) return inFlight;
     const write = (async () => {
-      while (this.dirty.delete(record.name)) {
-        const file = join(this.dir, `${record.name}.json`);
-        const temp = `${file}.${process.pid}.tmp`;
-        await writeFile(temp, JSON.stringify(record));
-        await rename(temp, file);
-      }
+      while (this.dirty.delete(record.name)) await this.storage.write(record);
     })().finally(() => this.writing.delete(record.name));
     this.writing.set(record.name, write);
     return write;

@@ -20,6 +20,7 @@ import {
   taskPlaceholders,
 } from "@leadrelay/functions/state-machine";
 import { type TaskAction, taskActions } from "@leadrelay/functions/task-actions";
+import type { ExecutionStorage } from "./execution-store";
 import { LocalStepFunctions, type TaskHandler } from "./local-step-functions";
 import type { TaskSlots } from "./task-slots";
 import type { VendorGates } from "./vendor-gate";
@@ -67,7 +68,8 @@ export interface HostOptions {
   settings: Env;
   kit: TaskKit;
   region: string;
-  dataDir: string;
+  /** Where this flow's execution records are kept (the runtime's journal). */
+  executions: ExecutionStorage;
   retryIntervalMs?: number;
   taskConcurrency?: number;
   /** One pool of task slots for every flow of the runtime, like an account's Lambda concurrency. */
@@ -182,6 +184,6 @@ export async function hostFlow(flow: FlowSpec, options: HostOptions): Promise<Lo
     retryIntervalMs: options.retryIntervalMs,
     taskConcurrency: options.taskConcurrency,
     slots: options.slots,
-    executionsDir: join(options.dataDir, "executions", flow.id),
+    executions: options.executions,
   });
 }

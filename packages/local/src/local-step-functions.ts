@@ -1,7 +1,15 @@
 import { LAMBDA_TIMEOUT_SECONDS } from "@leadrelay/functions/flow-spec";
 import { type AslDefinition, type AslState, allStates } from "@leadrelay/functions/state-machine";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from "./execution-store";
+import {
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ExecutionStorage,
+  ExecutionStore,
+  type ExecutionSummary,
+  FileExecutionStorage,
+  summaryOf,
+} from "./execution-store";
 import { type EngineEvent, type EventDraft, type HistoryEvent, HistoryRecorder } from "./history";
 import { TaskSlots, withTimeout } from "./task-slots";
 
@@ -44,8 +52,10 @@ export interface LocalStepFunctionsOptions {
     string,
     <T>(run: () => Promise<T>, inSlot: (work: () => Promise<T>) => Promise<T>) => Promise<T>
   >;
-  /** Where the executions' JSON files live (one folder per state machine). */
-  executionsDir: string;
+  /** Where the execution records are kept (the runtime's journal)… */
+  executions?: ExecutionStorage;
+  /** …or a folder with a JSON file per execution (tests). */
+  executionsDir?: string;
   now?: () => number;
 }
 
@@ -58,23 +68,12 @@ interface Running {
 export type ExecutionListener = (record: ExecutionRecord, event: HistoryEvent) => void;
 
 /**
- * What stays in memory of a finished execution once it is on disk: enough to list it. Its input,
- * output and history are read from the store when asked, so memory follows what is running.
+ * What stays in memory of a finished execution once it is stored is its summary: enough to list
+ * it. Its input, output and history are read from the store when asked, so memory follows what is
+ * running.
  */
-type ExecutionSummary = Pick<
-  ExecutionRecord,
-  "name" | "status" | "startDate" | "stopDate" | "redriveCount" | "redriveDate"
->;
 type Held = ExecutionRecord | ExecutionSummary;
 const isFull = (record: Held): record is ExecutionRecord => "events" in record;
-const summaryOf = (record: ExecutionRecord): ExecutionSummary => ({
-  name: record.name,
-  status: record.status,
-  startDate: record.startDate,
-  stopDate: record.stopDate,
-  redriveCount: record.redriveCount,
-  redriveDate: record.redriveDate,
-});
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** How long intermediate history events may wait to be written (terminal ones are written at once). */
@@ -114,7 +113,11 @@ export class LocalStepFunctions {
     const account = options.account ?? "000000000000";
     this.stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${options.stateMachineName}`;
     this.arnPrefix = `arn:aws:states:${region}:${account}:execution:${options.stateMachineName}:`;
-    this.store = new ExecutionStore(options.executionsDir);
+    const storage =
+      options.executions ??
+      (options.executionsDir ? new FileExecutionStorage(options.executionsDir) : undefined);
+    if (!storage) throw new Error(`${options.stateMachineName}: no storage for its executions`);
+    this.store = new ExecutionStore(storage);
     this.now = options.now ?? Date.now;
     this.slots = options.slots ?? new TaskSlots(options.taskConcurrency ?? 4);
     this.taskTimeouts = {};
@@ -137,13 +140,22 @@ export class LocalStepFunctions {
     return this.options.definition;
   }
 
-  /** Loads persisted executions and resumes those that were RUNNING where they stopped. */
+  /**
+   * Loads the stored executions' summaries and resumes those that were RUNNING where they stopped:
+   * only a running execution's whole record (its history) is read.
+   */
   resumeAll(): { loaded: number; resumed: number } {
-    const records = this.store.loadAll();
+    const records = this.store.storage.summaries();
     let resumed = 0;
-    for (const record of records) {
-      if (record.status !== "RUNNING") {
-        this.records.set(record.name, summaryOf(record));
+    for (const summary of records) {
+      if (summary.status !== "RUNNING") {
+        this.records.set(summary.name, summaryOf(summary));
+        continue;
+      }
+      const record = this.store.load(summary.name);
+      if (!record) {
+        process.stderr.write(`leadrelay: execution ${summary.name} is unreadable, not resumed\n`);
+        this.records.set(summary.name, summaryOf(summary));
         continue;
       }
       this.records.set(record.name, record);

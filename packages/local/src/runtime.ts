@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import type { LocalStepFunctions } from "./local-step-functions";
+import { openLocalStorage } from "./local-storage";
 import { watchFlows } from "./runtime/flow-watch";
 import { chooseFlows, hostFlows, moveUnflowedExecutions } from "./runtime/flows";
 import { runtimeInfo, writeRuntimeInfo } from "./runtime/info";
@@ -39,8 +40,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const server = await startServer(options.port, print);
   const { url } = server;
 
+  const storage = await openLocalStorage(dataDir, { env: settings, print }); // one journal: objects, executions
   const engines: Record<string, LocalStepFunctions> = {}; // filled by the flows, served by the local AWS
-  const aws = await startLocalAws({ dataDir, url, engines, transport: settings.LEADRELAY_AWS_TRANSPORT });
+  const objects = storage.objects;
+  const aws = await startLocalAws({ objects, url, engines, transport: settings.LEADRELAY_AWS_TRANSPORT });
   const { kit, store } = aws;
   const standIns = startStandIns({ settings, dataDir, url, store, print, flows });
   const generatedSecrets = fillSourceSecrets(flows, settings, dataDir);
@@ -48,7 +51,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Failure and quota alerts go to the Slack stand-in unless told, never to the flows' own channel.
   const alertWebhookUrl = settings.ALERT_SLACK_WEBHOOK_URL ?? `${url}/_local/slack`;
   const flowOptions = { engines, settings, kit, dataDir, url, alertWebhookUrl, print };
-  const hosted = await hostFlows(flows, { ...flowOptions, retryIntervalMs });
+  const hosted = await hostFlows(flows, { ...flowOptions, retryIntervalMs, executions: storage.executions });
   const { metrics, alerts, ...watch } = watchFlows(flows, flowOptions);
   const sources = await mountSources(flows, { ...flowOptions, onAnswer: metrics.webhook });
 
@@ -85,7 +88,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     resumed,
     async stop() {
       // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
-      for (const part of [hosted, watch, server, standIns, aws]) await part.close();
+      for (const part of [hosted, watch, server, standIns, aws, storage]) await part.close();
     },
   };
 }

@@ -1,11 +1,12 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import { rawEventKey, signCloseWebhook } from "@leadrelay/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { decodeRecord } from "../src/journal";
 import type { Runtime } from "../src/runtime";
 import { closeHeaders } from "../src/sample-request";
 import {
@@ -833,13 +834,19 @@ describe("bad input on POST /webhook/close", () => {
       expect(Buffer.from((await raw.Body?.transformToByteArray()) ?? []).equals(body), leadId).toBe(true);
     }
 
-    // On disk as well: every file the embedded S3 wrote is under the bucket's own directory.
-    const s3Root = join(dataDir, "s3");
-    const filesUnder = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-        entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [relative(s3Root, join(dir, entry.name))],
-      );
-    for (const file of filesUnder(s3Root)) expect(file.startsWith(`${runtime.bucket}/`), file).toBe(true);
+    // On disk as well: every object record the journal holds is under the bucket, none elsewhere.
+    const journalDir = join(dataDir, "journal");
+    const objectKeys: string[] = [];
+    for (const segment of readdirSync(journalDir).filter((name) => name.endsWith(".log"))) {
+      const bytes = readFileSync(join(journalDir, segment));
+      for (let at = 0, record = decodeRecord(bytes, 0); record; record = decodeRecord(bytes, at)) {
+        if (record.key.startsWith("o/")) objectKeys.push(record.key);
+        at += record.length;
+      }
+    }
+    expect(objectKeys.length).toBeGreaterThanOrEqual(keys.length);
+    for (const key of objectKeys) expect(key.startsWith(`o/${runtime.bucket}/`), key).toBe(true);
+    expect(readdirSync(dataDir)).not.toContain("s3");
   });
 
   it.each(cases.filter((c) => c.status === 202 && c.stored))(

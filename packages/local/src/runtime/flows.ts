@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { FlowSpec, TaskKit } from "@leadrelay/functions";
 import { selectFlows } from "../../../flows/registry";
+import type { ExecutionStorage } from "../execution-store";
 import { hostFlow } from "../flow-host";
 import type { LocalStepFunctions } from "../local-step-functions";
 import { TaskSlots } from "../task-slots";
@@ -60,7 +61,8 @@ export async function hostFlows(
     engines: Record<string, LocalStepFunctions>;
     settings: Env;
     kit: TaskKit;
-    dataDir: string;
+    /** Where each flow's execution records are kept (the data folder's journal). */
+    executions: (flow: string) => ExecutionStorage;
     retryIntervalMs?: number;
     alertWebhookUrl: string;
     /** The runtime's URL: a skipped action's alert links to its console (no such alerts without it). */
@@ -79,7 +81,7 @@ export async function hostFlows(
       settings,
       kit: options.kit,
       region: LOCAL_REGION,
-      dataDir: options.dataDir,
+      executions: options.executions(flow.id),
       retryIntervalMs: options.retryIntervalMs ?? numberSetting(settings.LEADRELAY_RETRY_INTERVAL_MS),
       slots,
       gates: vendorGates.gates,

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ObjectStore } from "@leadrelay/core";
@@ -14,7 +13,7 @@ import {
   type TaskKit,
 } from "@leadrelay/functions";
 import type { LocalStepFunctions } from "../local-step-functions";
-import { createFileObjectStorage } from "../object-storage";
+import type { ObjectStorage } from "../object-storage";
 import { createLocalS3, type LocalS3 } from "../s3-server";
 import { createSfnFacade } from "../sfn-facade";
 import type { AwsTransport, RequestHandler } from "./types";
@@ -50,20 +49,21 @@ export interface LocalAws extends LocalAwsHandles {
 }
 
 /**
- * The embedded S3 (one bucket under `<data dir>/s3`) and the Step Functions API over `engines`
+ * The embedded S3 (one bucket, its objects in `objects`) and the Step Functions API over `engines`
  * (filled in by the flows, read at every call), reached by the real SDK clients: the handlers'
  * in process (same SDK, no socket) unless `transport` is "loopback", the CLI's and the console's
  * over the loopback endpoints under `url`.
  */
 export async function startLocalAws(options: {
-  dataDir: string;
+  /** Where the bucket's objects are kept (the data folder's journal). */
+  objects: ObjectStorage;
   url: string;
   engines: Record<string, LocalStepFunctions>;
   transport?: string;
 }): Promise<LocalAws> {
   const { url } = options;
   const s3 = await createLocalS3({
-    storage: createFileObjectStorage(join(options.dataDir, "s3"), LOCAL_BUCKET),
+    storage: options.objects,
     bucket: LOCAL_BUCKET,
     mount: S3_MOUNT,
   });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@leadrelay/functions";
 import { describe, expect, it } from "vitest";
+import { FileExecutionStorage } from "../../src/execution-store";
 import { chooseFlows, hostFlows, moveUnflowedExecutions } from "../../src/runtime/flows";
 import { tempDir } from "../harness";
 
@@ -42,6 +43,7 @@ describe("the flows part", () => {
       aws: () => ({ endpoint: "http://127.0.0.1:9", region: "us-east-1" }),
     };
     const printed: string[] = [];
+    const executionsDir = tempDir();
     const hosted = await hostFlows(chooseFlows({ LEADRELAY_FLOWS: "announce,triage" }), {
       engines,
       settings: {
@@ -51,7 +53,7 @@ describe("the flows part", () => {
         CLOSE_RATE_LIMIT: "20/1s",
       },
       kit,
-      dataDir: tempDir(),
+      executions: (flow) => new FileExecutionStorage(join(executionsDir, flow)),
       alertWebhookUrl: "http://127.0.0.1:9/alerts",
       print: (line) => printed.push(line),
     });

@@ -3,21 +3,25 @@ import { ListStateMachinesCommand, StartExecutionCommand } from "@aws-sdk/client
 import { createS3Client, createSfnClient } from "@leadrelay/functions";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalStepFunctions } from "../../src/local-step-functions";
+import { type LocalStorage, openLocalStorage } from "../../src/local-storage";
 import { LOCAL_BUCKET, type LocalAws, startLocalAws } from "../../src/runtime/local-aws";
 import { type RuntimeServer, startServer } from "../../src/runtime/server";
 import { tempDir } from "../harness";
 
 let server: RuntimeServer;
 let aws: LocalAws;
+let storage: LocalStorage;
 afterEach(async () => {
   await server.close();
   await aws.close();
+  await storage.close();
 });
 
 async function start(transport?: string) {
   const engines: Record<string, LocalStepFunctions> = {};
   server = await startServer(0, () => {});
-  aws = await startLocalAws({ dataDir: tempDir(), url: server.url, engines, transport });
+  storage = await openLocalStorage(tempDir(), { print: () => {} });
+  aws = await startLocalAws({ objects: storage.objects, url: server.url, engines, transport });
   server.serve(async (req, res) => {
     const handler = aws.route((req.url ?? "/").split("?")[0] ?? "/");
     if (handler) return handler(req, res);
