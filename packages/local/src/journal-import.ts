@@ -71,7 +71,7 @@ export async function importOldLayout(dataDir: string, journal: Journal): Promis
       for (const file of filesUnder(join(s3Dir, bucket.name))) {
         const key = relative(join(s3Dir, bucket.name), file).split(sep).join("/");
         const body = readFileSync(file);
-        const meta: ObjectMeta = { t: statSync(file).mtimeMs, etag: etagOf(body), size: body.length };
+        const meta: ObjectMeta = { t: statSync(file).mtime.getTime(), etag: etagOf(body), size: body.length };
         await put(objectKey(bucket.name, key), body, meta);
         objects++;
       }
