@@ -1,5 +1,7 @@
 import { Duration, aws_events as events, aws_s3 as s3 } from "aws-cdk-lib";
 import type { StackContext } from "sst/constructs";
+import { FLOWS } from "../packages/flows/registry";
+import { DEFAULT_RETENTION_DAYS, expiringPrefixes } from "../packages/functions/src/retention";
 import { acceptBucketFindings } from "./nag";
 import { removalPolicyFor, retainsData } from "./stage-policy";
 
@@ -18,6 +20,14 @@ export function Storage({ app, stack }: StackContext) {
         noncurrentVersionExpiration: Duration.days(30),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },
+      // What one event left behind expires with Step Functions' history of it (90 days, longer than
+      // any source's redelivery window); what a flow declares retained (retainedKeys) never does.
+      // The local runtime applies the same (LEADRELAY_RETENTION_DAYS, packages/local retention.ts).
+      ...expiringPrefixes(FLOWS).map((prefix) => ({
+        id: `expire-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/-$/, "")}`,
+        prefix,
+        expiration: Duration.days(DEFAULT_RETENTION_DAYS),
+      })),
     ],
     removalPolicy: removalPolicyFor(app.stage),
     // A DESTROY bucket that still holds objects would make `sst remove` fail.

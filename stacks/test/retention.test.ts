@@ -181,3 +181,36 @@ describe("the bucket's fate when a stage is removed", () => {
     expect(Object.keys(template.findResources("Custom::S3AutoDeleteObjects"))).toHaveLength(1);
   });
 });
+
+describe("what one event left behind in the bucket expires with its history", () => {
+  it("expires every per-event prefix after 90 days, never a flow's retained state", async () => {
+    const synth = await synthesized();
+    const [, bucket] =
+      Object.entries(synth.test.Storage.Resources ?? {}).find(([, r]) => r.Type === "AWS::S3::Bucket") ?? [];
+    const rules = (
+      (bucket?.Properties ?? {}) as { LifecycleConfiguration?: { Rules?: Array<Record<string, unknown>> } }
+    ).LifecycleConfiguration?.Rules;
+    const expiring = Object.fromEntries(
+      (rules ?? [])
+        .filter((rule) => rule.Prefix !== undefined)
+        .map((rule) => [rule.Prefix as string, rule.ExpirationInDays]),
+    );
+    for (const prefix of [
+      "crm_event_",
+      "enriched/crm_event_",
+      "notified/",
+      "alerts/",
+      "flows/triage/",
+      "sources/lgm/",
+      "sources/meta/",
+      "flows/linkedin-replies/replies/",
+      "flows/linkedin-replies/notes/",
+    ])
+      expect(expiring[prefix], prefix).toBe(90);
+    // "At most one deal per contact and campaign" holds for as long as the contact exists.
+    for (const prefix of Object.keys(expiring)) {
+      expect("flows/linkedin-replies/contacts/x.json".startsWith(prefix), prefix).toBe(false);
+      expect("flows/linkedin-replies/deals/c/x.json".startsWith(prefix), prefix).toBe(false);
+    }
+  });
+});

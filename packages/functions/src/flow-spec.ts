@@ -196,6 +196,12 @@ export interface FlowSpec {
   configure?: (definition: AslDefinition, settings: Record<string, string | undefined>) => AslDefinition;
   /** ARN placeholder → the Lambda that plays it. */
   tasks: Record<string, TaskSpec>;
+  /**
+   * Key patterns of the flow's storage that hold business state beyond one event (e.g. "at most
+   * one deal per contact and campaign"): never expired by retention (retention.ts). Every other
+   * key of the flow's and its source's grants is per event and expires with its execution.
+   */
+  retainedKeys?: readonly string[];
   /** What the flow does through vendors, in the order it does them (see FlowAction). */
   actions: readonly FlowAction[];
   /** How its executions read to a person: key, title, outcome. */

@@ -428,6 +428,33 @@ export class LocalStepFunctions {
     return this.running.size;
   }
 
+  /** The records of the executions that are running (in memory whole). */
+  runningRecords(): ExecutionRecord[] {
+    return [...this.running.keys()]
+      .map((name) => this.records.get(name))
+      .filter((record): record is ExecutionRecord => record !== undefined && isFull(record));
+  }
+
+  /**
+   * Retention: removes every finished execution that stopped before `before` (epoch ms) from the
+   * index and from storage; a running one is never touched. Answers how many went.
+   */
+  async expireFinished(before: number): Promise<number> {
+    const gone: string[] = [];
+    for (const [name, record] of this.records) {
+      if (record.status === "RUNNING" || this.running.has(name)) continue;
+      if ((record.stopDate ?? record.startDate) >= before) continue;
+      gone.push(name);
+    }
+    if (gone.length === 0) return 0;
+    for (const name of gone) this.records.delete(name);
+    const left = this.byStart.filter((name) => this.records.has(name));
+    this.byStart.length = 0;
+    this.byStart.push(...left);
+    await Promise.all(gone.map((name) => this.store.storage.remove(name)));
+    return gone.length;
+  }
+
   /** Stops the engine without touching what is persisted: RUNNING executions resume on the next start. */
   async close(): Promise<void> {
     this.closing = true;

@@ -1,6 +1,9 @@
 import { mkdirSync } from "node:fs";
+import { expiringPrefixes, retentionDays } from "@leadrelay/functions/retention";
+import { FLOWS } from "../../flows/registry";
 import type { LocalStepFunctions } from "./local-step-functions";
 import { openLocalStorage } from "./local-storage";
+import { startRetention } from "./retention";
 import { watchFlows } from "./runtime/flow-watch";
 import { chooseFlows, hostFlows, moveUnflowedExecutions } from "./runtime/flows";
 import { runtimeInfo, writeRuntimeInfo } from "./runtime/info";
@@ -37,6 +40,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   moveUnflowedExecutions(dataDir);
   const settings = runtimeSettings(options);
   const flows = chooseFlows(settings);
+  const keepDays = retentionDays(settings);
   const server = await startServer(options.port, print);
   const { url } = server;
 
@@ -68,6 +72,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }),
   );
   const resumed = hosted.resumeAll();
+  const retention = startRetention(
+    {
+      objects,
+      bucket: LOCAL_BUCKET,
+      expiring: expiringPrefixes(FLOWS),
+      engines: () => Object.values(engines),
+      standIns: () => Object.values(standIns.bySlug),
+    },
+    { days: keepDays, print },
+  );
   watch.alertMissedEnds();
   writeRuntimeInfo(dataDir, info);
 
@@ -88,7 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     resumed,
     async stop() {
       // Engines first: RUNNING executions stay RUNNING on disk instead of failing on a closed socket.
-      for (const part of [hosted, watch, server, standIns, aws, storage]) await part.close();
+      for (const part of [retention, hosted, watch, server, standIns, aws, storage]) await part.close();
     },
   };
 }

@@ -22,6 +22,8 @@ export const linkedinRepliesFlow: FlowSpec = {
   source: lgmSource,
   asl,
   hubspotProperties: () => CUSTOM_PROPERTIES,
+  // A profile's contact and a campaign's deal are looked up by every later reply, however late.
+  retainedKeys: [KEY_PATTERNS.contacts, KEY_PATTERNS.deals],
   tasks: {
     FetchConversationFunctionArn: {
       id: "FetchConversation",

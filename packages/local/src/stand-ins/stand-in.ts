@@ -141,6 +141,8 @@ export interface StandIn {
   onRequest(listener: (request: RecordedRequest) => void): () => void;
   /** Writes what is pending (the last state, the request log) to disk. */
   close(): Promise<void>;
+  /** Retention: drops the requests received before `before` (epoch ms) from the log; answers how many. */
+  prune(before: number): Promise<number>;
 }
 
 export function createStandIn(
@@ -302,8 +304,43 @@ export function createStandIn(
     return send(res, { status: 201, json: { scripts } });
   }
 
+  async function prune(before: number): Promise<number> {
+    const old = (line: string) => {
+      try {
+        return Date.parse((JSON.parse(line) as RecordedRequest).at) < before;
+      } catch {
+        return false;
+      }
+    };
+    // The log is rewritten only once everything written to it is on disk (nothing buffered to lose).
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await new Promise<void>((resolve) => log.write("", () => resolve()));
+      if (log.writableLength > 0) continue;
+      let lines: string[];
+      try {
+        lines = readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+      } catch {
+        return 0;
+      }
+      const kept = lines.filter((line) => !old(line));
+      const removed = lines.length - kept.length;
+      if (removed === 0) return 0;
+      const temp = `${logFile}.${process.pid}.tmp`;
+      writeFileSync(temp, kept.map((line) => `${line}\n`).join(""));
+      renameSync(temp, logFile);
+      log.end();
+      log = createWriteStream(logFile, { flags: "a" });
+      logged = kept.length;
+      const firstKept = recorded.findIndex((entry) => Date.parse(entry.at) >= before);
+      recorded.splice(0, firstKept === -1 ? recorded.length : firstKept);
+      return removed;
+    }
+    return 0;
+  }
+
   return {
     spec,
+    prune,
     requests: () => recorded,
     async close() {
       if (saveTimer) {
