@@ -33,6 +33,8 @@ export interface FlowMachineProps {
   eventBus?: { eventBusArn: string; eventBusName: string };
   /** The stage's vendor budget table (vendor-budgets.ts), made when a flow first needs it. */
   budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
+  /** The stage's consumer of the budget dead-letter queues, made when a flow first needs it. */
+  budgetDeadLetters?: () => SstFunction;
 }
 
 /**
@@ -121,16 +123,22 @@ export class FlowMachine extends Construct implements FlowView {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: removalPolicyFor(props.stage),
     });
-    const { budgetTable } = props;
+    const { budgetTable, budgetDeadLetters } = props;
     this.budgets = new VendorBudgetQueues(this, "Budgets", {
       flow,
       definition: this.definition,
       functions: this.functions,
       settings,
       stateMachineName: props.stateMachineName,
+      stage: props.stage,
       table: () => {
         if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
         return budgetTable();
+      },
+      deadLetterConsumer: () => {
+        if (!budgetDeadLetters)
+          throw new Error(`${flow.id} has budgeted Tasks but the stage has no dead-letter consumer`);
+        return budgetDeadLetters();
       },
     });
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {

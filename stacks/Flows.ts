@@ -5,7 +5,7 @@ import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
-import { budgetSettings, budgetTable } from "./vendor-budgets";
+import { budgetDeadLetterConsumer, budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {
@@ -20,6 +20,7 @@ export async function Flows({ app, stack }: StackContext) {
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
   const table = budgetTable(stack);
+  const deadLetters = budgetDeadLetterConsumer(stack);
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,
@@ -27,6 +28,7 @@ export async function Flows({ app, stack }: StackContext) {
       eventBus,
       settings: { ...settingsFor(flow, process.env, context), ...budgetSettings(process.env) },
       budgetTable: table,
+      budgetDeadLetters: deadLetters,
       secretsSet,
       stage: app.stage,
       stateMachineName: app.logicalPrefixedName(flow.id),

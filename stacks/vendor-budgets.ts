@@ -12,13 +12,20 @@ import {
 } from "aws-cdk-lib";
 import { NagSuppressions } from "cdk-nag";
 import { Construct } from "constructs";
-import type { Function as SstFunction } from "sst/constructs";
+import { Function as SstFunction, type Stack as SstStack } from "sst/constructs";
+import { VENDOR_QUOTA_STOPPED_METRIC } from "../packages/functions/src/budget-consumer";
 import {
+  BUDGET_DEAD_LETTERS_HANDLER,
+  BUDGET_DELIVERY_FAILED_METRIC,
+} from "../packages/functions/src/budget-dead-letters";
+import {
+  BUDGET_MAX_DELIVERIES,
   BUDGET_TASK_TIMEOUT_SECONDS,
   budgetQueuePlaceholder,
   type FlowSpec,
   LAMBDA_TIMEOUT_SECONDS,
 } from "../packages/functions/src/flow-spec";
+import { METRIC_NAMESPACE } from "../packages/functions/src/metric-line";
 import {
   type AslDefinition,
   allStates,
@@ -27,10 +34,13 @@ import {
 import {
   applicableBudgets,
   BUDGET_VARIABLES,
+  type BudgetName,
   budgetedCalls,
   formatRate,
 } from "../packages/functions/src/vendor-budget";
 import type { AlarmTarget } from "./flow-alarms";
+import { functionLogGroup } from "./log-retention";
+import { acceptFunctionFindings } from "./nag";
 
 /**
  * Vendor budgets on AWS (issue 20). A budgeted Task is a callback Task (flow-spec.ts
@@ -39,8 +49,11 @@ import type { AlarmTarget } from "./flow-alarms";
  * keeps its own code and least-privilege role, and every Task of every flow calling one vendor
  * shares that vendor's sliding window: one item per vendor in the stage's budget table. A call
  * waiting for budget waits in SQS (a delayed re-send), not in Lambda, with no state transition
- * per wait. Each queue has a dead-letter queue; the Operations stack alarms on a queue whose
- * oldest message is too old and on any dead letter.
+ * per wait. Each queue has a dead-letter queue, consumed by the stage's one dead-letter Lambda,
+ * which fails the waiting Task at once (`BudgetDeliveryFailed`) instead of leaving it to its
+ * callback timeout. The Operations stack alarms on a queue whose oldest message is too old, on a
+ * dead letter (the BudgetDeliveryFailed metric, and one left unanswered in its queue), and on a
+ * vendor's quota stop (the VendorQuotaStopped metric).
  */
 
 /** The budget variables (`<VENDOR>_RATE_LIMIT`) set in the deploying shell. */
@@ -75,6 +88,25 @@ export function budgetTable(stack: Stack): () => dynamodb.Table {
   };
 }
 
+/**
+ * The stage's one consumer of the budget dead-letter queues (made on first use): a dead letter
+ * fails its Task at once. Its role may only `states:SendTaskFailure` on the state machines whose
+ * queues feed it (each VendorBudgetQueues adds its own) and consume those dead-letter queues.
+ */
+export function budgetDeadLetterConsumer(stack: SstStack): () => SstFunction {
+  let fn: SstFunction | undefined;
+  return () => {
+    if (!fn) {
+      fn = new SstFunction(stack, "BudgetDeadLetters", {
+        handler: BUDGET_DEAD_LETTERS_HANDLER,
+        logGroup: functionLogGroup(stack, "BudgetDeadLetters", stack.stage),
+      });
+      acceptFunctionFindings(fn);
+    }
+    return fn;
+  };
+}
+
 export interface BudgetQueue {
   taskId: string;
   queue: sqs.Queue;
@@ -92,6 +124,10 @@ export interface VendorBudgetProps {
   settings: Record<string, string | undefined>;
   /** The flow's state machine name: the consumers may answer its task tokens only. */
   stateMachineName: string;
+  /** The stage: a dimension of the budget metrics. */
+  stage: string;
+  /** The stage's dead-letter consumer (budgetDeadLetterConsumer). */
+  deadLetterConsumer: () => SstFunction;
 }
 
 /** The wait at which a queue counts as stuck: half the callback Task's TimeoutSeconds. */
@@ -101,9 +137,14 @@ export class VendorBudgetQueues extends Construct {
   /** Definition substitutions: `${<placeholder>BudgetQueue}` → the queue's URL. */
   readonly substitutions: Record<string, string> = {};
   readonly queues: BudgetQueue[] = [];
+  /** The budgets the Tasks of this flow draw on with these settings (a quota stop alarm per vendor). */
+  readonly vendors = new Set<BudgetName>();
+
+  private readonly stage: string;
 
   constructor(scope: Construct, id: string, props: VendorBudgetProps) {
     super(scope, id);
+    this.stage = props.stage;
     const budgets = applicableBudgets(props.settings);
     const stack = Stack.of(this);
     const placeholders = new Set(
@@ -120,11 +161,13 @@ export class VendorBudgetQueues extends Construct {
       // Named from the state machine's fixed name, so the Operations stack alarms on them by name and
       // imports nothing from Flows (taking a flow out must not delete an export in use, #22 finding 1).
       const queueName = `${props.stateMachineName}-${task.id}`;
+      for (const name of Object.keys(calls)) this.vendors.add(name as BudgetName);
       const deadLetters = new sqs.Queue(this, `${task.id}BudgetDeadLetters`, {
         queueName: `${queueName}-dead-letters`,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
+        visibilityTimeout: Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS),
       });
       const queue = new sqs.Queue(this, `${task.id}BudgetQueue`, {
         queueName,
@@ -136,7 +179,7 @@ export class VendorBudgetQueues extends Construct {
         retentionPeriod: Duration.days(1),
         // Redelivered only when the consumer itself failed (SQS, Step Functions or DynamoDB down):
         // waiting for budget is a fresh delayed message, not a redelivery.
-        deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: BUDGET_MAX_DELIVERIES },
       });
       // Enough consumers to keep the tightest budget busy at a ~1 s call, never a crowd (2 is the minimum).
       const perSecond = Math.max(
@@ -191,9 +234,34 @@ export class VendorBudgetQueues extends Construct {
           ],
         }),
       );
+      // A dead letter fails its Task at once (BudgetDeliveryFailed), not after the callback timeout.
+      props
+        .deadLetterConsumer()
+        .addEventSource(
+          new sources.SqsEventSource(deadLetters, { batchSize: 10, reportBatchItemFailures: true }),
+        );
       this.substitutions[budgetQueuePlaceholder(placeholder)] = queue.queueUrl;
       this.queues.push({ taskId: task.id, queue, deadLetters, queueName });
     }
+    if (this.queues.length > 0)
+      this.grantDeadLetterFailures(props.deadLetterConsumer(), props.stateMachineName);
+  }
+
+  /** The dead-letter consumer may fail this flow's tokens, and nothing else in Step Functions. */
+  private grantDeadLetterFailures(consumer: SstFunction, stateMachineName: string) {
+    consumer.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["states:SendTaskFailure"],
+        resources: [
+          Stack.of(this).formatArn({
+            service: "states",
+            resource: "stateMachine",
+            resourceName: stateMachineName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 
   /** The state machine may send to these queues only. */
@@ -224,9 +292,22 @@ export class VendorBudgetQueues extends Construct {
         threshold: STUCK_QUEUE_SECONDS,
       },
       {
+        id: `${taskId}BudgetDeliveryFailed`,
+        name: `${taskId}-budget-delivery-failed`,
+        description: `${taskId}: a budget message failed ${BUDGET_MAX_DELIVERIES} deliveries (its consumer failing: see its Lambda log); its execution was failed with BudgetDeliveryFailed.`,
+        metric: new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: BUDGET_DELIVERY_FAILED_METRIC,
+          dimensionsMap: { Stage: this.stage, Queue: queueName },
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        threshold: 1,
+      },
+      {
         id: `${taskId}BudgetDeadLetters`,
         name: `${taskId}-budget-dead-letters`,
-        description: `${taskId}: a budget message could not be handled and waits in its dead-letter queue.`,
+        description: `${taskId}: a budget dead letter could not fail its Task (Step Functions failing) and waits in its dead-letter queue.`,
         metric: queueMetric(`${queueName}-dead-letters`, "ApproximateNumberOfMessagesVisible"),
         threshold: 1,
       },
@@ -249,6 +330,40 @@ export function budgetAlarms(
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // An empty queue sends no data: the quiet normal.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(target.topic));
+    return alarm;
+  });
+}
+
+/**
+ * One alarm per vendor whose budget the stage's Tasks draw on: its daily (or billing) quota is used
+ * up and its calls are stopped until the reset (HubSpot DAILY, OpenAI insufficient_quota, a 402).
+ * The consumer that stops the vendor emits VendorQuotaStopped once (EMF, budget-consumer.ts).
+ */
+export function quotaStopAlarms(
+  scope: Construct,
+  machines: Array<{ budgets: VendorBudgetQueues }>,
+  target: AlarmTarget,
+  stage: string,
+): cloudwatch.Alarm[] {
+  const vendors = [...new Set(machines.flatMap((machine) => [...machine.budgets.vendors]))].sort();
+  return vendors.map((vendor) => {
+    const alarm = new cloudwatch.Alarm(scope, `${pascalId(vendor)}QuotaStopped`, {
+      alarmName: target.name(`${vendor}-quota-stopped`),
+      alarmDescription: `${vendor}: its daily or billing quota is used up; every budgeted call to it fails with ServiceQuotaExhausted until the next midnight UTC.`,
+      metric: new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: VENDOR_QUOTA_STOPPED_METRIC,
+        dimensionsMap: { Stage: stage, Vendor: vendor },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No stop, no data: the quiet normal.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new actions.SnsAction(target.topic));

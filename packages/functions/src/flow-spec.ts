@@ -246,6 +246,13 @@ export const BUDGET_CALLBACK_RESOURCE = "arn:aws:states:::sqs:sendMessage.waitFo
  */
 export const BUDGET_TASK_TIMEOUT_SECONDS = 3_600;
 
+/**
+ * How many times a budget queue delivers a message before its dead-letter queue takes it (the
+ * consumer failed each time: SQS, Step Functions or DynamoDB down, a Lambda crash or timeout).
+ * The dead-letter consumer then fails the Task at once (`BudgetDeliveryFailed`).
+ */
+export const BUDGET_MAX_DELIVERIES = 5;
+
 /** The definition placeholder of a budgeted Task's queue URL: `${FetchLeadFunctionArnBudgetQueue}`. */
 export const budgetQueuePlaceholder = (taskPlaceholder: string) => `${taskPlaceholder}BudgetQueue`;
 
