@@ -74,7 +74,7 @@ export async function benchBurst(options: { leads: number }) {
     return {
       leads: options.leads,
       accepted: load.statuses["202"] ?? 0,
-      seconds: Math.round(seconds * 10) / 10,
+      doneSeconds: Math.round(seconds * 10) / 10,
       boundSeconds: Math.round(boundSeconds * 10) / 10,
       ratioToBound: Math.round((seconds / boundSeconds) * 100) / 100,
       closeCalls: close.requests.length,
@@ -173,7 +173,7 @@ export async function benchReplyBurst(options: { replies: number }) {
     return {
       replies: options.replies,
       accepted: load.statuses["202"] ?? 0,
-      seconds: Math.round(seconds * 10) / 10,
+      doneSeconds: Math.round(seconds * 10) / 10,
       boundSeconds: Math.round(boundSeconds * 10) / 10,
       ratioToBound: Math.round((seconds / boundSeconds) * 100) / 100,
       hubspotCalls: limited.length,
