@@ -130,7 +130,6 @@ export class FlowMachine extends Construct implements FlowView {
       functions: this.functions,
       settings,
       stateMachineName: props.stateMachineName,
-      stage: props.stage,
       table: () => {
         if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
         return budgetTable();

@@ -51,9 +51,9 @@ import { acceptFunctionFindings } from "./nag";
  * waiting for budget waits in SQS (a delayed re-send), not in Lambda, with no state transition
  * per wait. Each queue has a dead-letter queue, consumed by the stage's one dead-letter Lambda,
  * which fails the waiting Task at once (`BudgetDeliveryFailed`) instead of leaving it to its
- * callback timeout. The Operations stack alarms on a queue whose oldest message is too old, on a
- * dead letter (the BudgetDeliveryFailed metric, and one left unanswered in its queue), and on a
- * vendor's quota stop (the VendorQuotaStopped metric).
+ * callback timeout. The Operations stack alarms on a queue whose oldest message is too old and on
+ * a dead letter left unanswered in its queue (per queue), and on any dead letter (the
+ * BudgetDeliveryFailed metric) and each vendor's quota stop (VendorQuotaStopped) per stage.
  */
 
 /** The budget variables (`<VENDOR>_RATE_LIMIT`) set in the deploying shell. */
@@ -124,8 +124,6 @@ export interface VendorBudgetProps {
   settings: Record<string, string | undefined>;
   /** The flow's state machine name: the consumers may answer its task tokens only. */
   stateMachineName: string;
-  /** The stage: a dimension of the budget metrics. */
-  stage: string;
   /** The stage's dead-letter consumer (budgetDeadLetterConsumer). */
   deadLetterConsumer: () => SstFunction;
 }
@@ -140,11 +138,8 @@ export class VendorBudgetQueues extends Construct {
   /** The budgets the Tasks of this flow draw on with these settings (a quota stop alarm per vendor). */
   readonly vendors = new Set<BudgetName>();
 
-  private readonly stage: string;
-
   constructor(scope: Construct, id: string, props: VendorBudgetProps) {
     super(scope, id);
-    this.stage = props.stage;
     const budgets = applicableBudgets(props.settings);
     const stack = Stack.of(this);
     const placeholders = new Set(
@@ -292,19 +287,6 @@ export class VendorBudgetQueues extends Construct {
         threshold: STUCK_QUEUE_SECONDS,
       },
       {
-        id: `${taskId}BudgetDeliveryFailed`,
-        name: `${taskId}-budget-delivery-failed`,
-        description: `${taskId}: a budget message failed ${BUDGET_MAX_DELIVERIES} deliveries (its consumer failing: see its Lambda log); its execution was failed with BudgetDeliveryFailed.`,
-        metric: new cloudwatch.Metric({
-          namespace: METRIC_NAMESPACE,
-          metricName: BUDGET_DELIVERY_FAILED_METRIC,
-          dimensionsMap: { Stage: this.stage, Queue: queueName },
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 1,
-      },
-      {
         id: `${taskId}BudgetDeadLetters`,
         name: `${taskId}-budget-dead-letters`,
         description: `${taskId}: a budget dead letter could not fail its Task (Step Functions failing) and waits in its dead-letter queue.`,
@@ -338,37 +320,58 @@ export function budgetAlarms(
 }
 
 /**
- * One alarm per vendor whose budget the stage's Tasks draw on: its daily (or billing) quota is used
- * up and its calls are stopped until the reset (HubSpot DAILY, OpenAI insufficient_quota, a 402).
- * The consumer that stops the vendor emits VendorQuotaStopped once (EMF, budget-consumer.ts).
+ * The stage's budget alarms beyond each queue's own: any dead letter (the BudgetDeliveryFailed
+ * metric by stage, which the dead-letter consumer counts; its Queue dimension says which Task),
+ * and one per vendor whose budget the stage's Tasks draw on, for a used-up daily or billing quota
+ * (HubSpot DAILY, OpenAI insufficient_quota, a 402) that stops its calls until the reset: the
+ * consumer that stops the vendor emits VendorQuotaStopped once (EMF, budget-consumer.ts).
  */
-export function quotaStopAlarms(
+export function stageBudgetAlarms(
   scope: Construct,
   machines: Array<{ budgets: VendorBudgetQueues }>,
   target: AlarmTarget,
   stage: string,
 ): cloudwatch.Alarm[] {
+  if (machines.every((machine) => machine.budgets.queues.length === 0)) return [];
   const vendors = [...new Set(machines.flatMap((machine) => [...machine.budgets.vendors]))].sort();
-  return vendors.map((vendor) => {
-    const alarm = new cloudwatch.Alarm(scope, `${pascalId(vendor)}QuotaStopped`, {
-      alarmName: target.name(`${vendor}-quota-stopped`),
-      alarmDescription: `${vendor}: its daily or billing quota is used up; every budgeted call to it fails with ServiceQuotaExhausted until the next midnight UTC.`,
-      metric: new cloudwatch.Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName: VENDOR_QUOTA_STOPPED_METRIC,
-        dimensionsMap: { Stage: stage, Vendor: vendor },
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.SUM,
-      }),
+  const alarm = (id: string, name: string, description: string, metric: cloudwatch.Metric) => {
+    const created = new cloudwatch.Alarm(scope, id, {
+      alarmName: target.name(name),
+      alarmDescription: description,
+      metric,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No stop, no data: the quiet normal.
+      // Nothing happened, no data: the quiet normal.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(new actions.SnsAction(target.topic));
-    return alarm;
-  });
+    created.addAlarmAction(new actions.SnsAction(target.topic));
+    return created;
+  };
+  const count = (metricName: string, dimensionsMap: Record<string, string>) =>
+    new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap,
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.SUM,
+    });
+  return [
+    alarm(
+      "BudgetDeliveryFailed",
+      "budget-delivery-failed",
+      `A budget message failed ${BUDGET_MAX_DELIVERIES} deliveries (its Task's consumer failing: the metric's Queue dimension and the BudgetDeadLetters log say which); its execution was failed with BudgetDeliveryFailed.`,
+      count(BUDGET_DELIVERY_FAILED_METRIC, { Stage: stage }),
+    ),
+    ...vendors.map((vendor) =>
+      alarm(
+        `${pascalId(vendor)}QuotaStopped`,
+        `${vendor}-quota-stopped`,
+        `${vendor}: its daily or billing quota is used up; every budgeted call to it fails with ServiceQuotaExhausted until the next midnight UTC.`,
+        count(VENDOR_QUOTA_STOPPED_METRIC, { Stage: stage, Vendor: vendor }),
+      ),
+    ),
+  ];
 }
 
 const pascalId = (id: string) =>

@@ -103,11 +103,12 @@ export async function bullmqCloseBurst(options: { leads: number }, steps: StepRe
     { cwd: dir, env: childEnv({}) },
   );
   const close = await closeStandIn();
-  const connection = new IORedis({ host: "127.0.0.1", port, maxRetriesPerRequest: null });
+  let connection: RedisClient | undefined;
   let queue: Queue<BurstJob> | undefined;
   let worker: Worker<BurstJob> | undefined;
   try {
     await redis.waitFor(/Ready to accept connections/, 60_000);
+    connection = new IORedis({ host: "127.0.0.1", port, maxRetriesPerRequest: null });
     // biome-ignore lint/suspicious/noExplicitAny: BullMQ accepts an ioredis instance; its type is not installed
     const redisConnection = connection as any;
     queue = new Queue<BurstJob>("close-burst", {
@@ -185,7 +186,7 @@ export async function bullmqCloseBurst(options: { leads: number }, steps: StepRe
   } finally {
     await worker?.close(true).catch(() => undefined);
     await queue?.close().catch(() => undefined);
-    await connection.quit().catch(() => undefined);
+    await connection?.quit().catch(() => undefined);
     await close.close();
     await redis.stop().catch(() => undefined);
     removeDir(dir);

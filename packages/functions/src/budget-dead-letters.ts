@@ -10,8 +10,8 @@ import { metricFields } from "./metric-line";
  * down, the Lambda crashing, timing out or failing to start): left alone, its execution would wait
  * out the callback Task's whole timeout (an hour). This fails the Task at once with
  * `BudgetDeliveryFailed` (not retried by any Task's ASL, so its Catch ends the execution and the
- * failure alert fires), counts the dead letter in the `BudgetDeliveryFailed` metric (an alarm per
- * queue), and deletes it. A token no longer waited for is dropped; when Step Functions itself fails
+ * failure alert fires), counts the dead letter in the `BudgetDeliveryFailed` metric (by queue, and
+ * by stage for the stage's one alarm), and deletes it. A token no longer waited for is dropped; when Step Functions itself fails
  * the message stays (partial batch response) and the dead-letter alarm sees it.
  */
 
@@ -50,10 +50,12 @@ export async function failDeadLetters(
     const counted = (outcome: string) => ({
       messageId: record.messageId,
       outcome,
+      // By queue (which Task), and by stage alone: the one alarm of the stage.
       ...metricFields(
         BUDGET_DELIVERY_FAILED_METRIC,
         { Stage: options.stage, Queue: queue },
         (options.now ?? Date.now)(),
+        { rollups: [["Stage"]] },
       ),
     });
     const message = parseBudgetMessage(record.body);

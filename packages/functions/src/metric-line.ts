@@ -10,12 +10,16 @@
 /** Every metric leadrelay emits lives here, each with the stage as a dimension (stages share an account). */
 export const METRIC_NAMESPACE = "leadrelay";
 
-/** The fields to add to one log line so that it counts `value` of `metric` under these dimensions. */
+/**
+ * The fields to add to one log line so that it counts `value` of `metric` under these dimensions,
+ * and also under each of `rollups` (subsets of the dimensions' keys: one alarm on a sum, e.g. by
+ * stage alone, while the full set still says which queue).
+ */
 export function metricFields(
   metric: string,
   dimensions: Record<string, string>,
   now: number,
-  value = 1,
+  options: { value?: number; rollups?: string[][] } = {},
 ): Record<string, unknown> {
   return {
     _aws: {
@@ -23,13 +27,13 @@ export function metricFields(
       CloudWatchMetrics: [
         {
           Namespace: METRIC_NAMESPACE,
-          Dimensions: [Object.keys(dimensions)],
+          Dimensions: [Object.keys(dimensions), ...(options.rollups ?? [])],
           Metrics: [{ Name: metric, Unit: "Count" }],
         },
       ],
     },
     ...dimensions,
-    [metric]: value,
+    [metric]: options.value ?? 1,
   };
 }
 

@@ -54,7 +54,7 @@ describe("the budget dead-letter consumer", () => {
     expect(String(failed[0]?.cause.errorMessage)).toContain("all 5 deliveries");
   });
 
-  it("counts each dead letter once in the BudgetDeliveryFailed metric (EMF), by stage and queue", async () => {
+  it("counts each dead letter once in the BudgetDeliveryFailed metric (EMF), by stage and queue and by stage alone", async () => {
     const { consume, lines } = harness();
     await consume([message("a"), message("b")]);
     const metrics = metricLines(lines);
@@ -69,7 +69,7 @@ describe("the budget dead-letter consumer", () => {
         CloudWatchMetrics: [
           {
             Namespace: "leadrelay",
-            Dimensions: [["Stage", "Queue"]],
+            Dimensions: [["Stage", "Queue"], ["Stage"]],
             Metrics: [{ Name: "BudgetDeliveryFailed", Unit: "Count" }],
           },
         ],
