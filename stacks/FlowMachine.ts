@@ -33,8 +33,8 @@ export interface FlowMachineProps {
   eventBus?: { eventBusArn: string; eventBusName: string };
   /** The stage's vendor budget table (vendor-budgets.ts), made when a flow first needs it. */
   budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
-  /** The stage's consumer of the budget dead-letter queues, made when a flow first needs it. */
-  budgetDeadLetters?: () => SstFunction;
+  /** The stage's budget dead-letter queue and its consumer, made when a flow first needs them. */
+  budgetDeadLetters?: () => import("./vendor-budgets").BudgetDeadLetters;
 }
 
 /**
@@ -134,7 +134,7 @@ export class FlowMachine extends Construct implements FlowView {
         if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
         return budgetTable();
       },
-      deadLetterConsumer: () => {
+      deadLetters: () => {
         if (!budgetDeadLetters)
           throw new Error(`${flow.id} has budgeted Tasks but the stage has no dead-letter consumer`);
         return budgetDeadLetters();

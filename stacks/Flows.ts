@@ -5,7 +5,7 @@ import { deployContext, deployedFlows, settingsFor } from "./flow-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
-import { budgetDeadLetterConsumer, budgetSettings, budgetTable } from "./vendor-budgets";
+import { budgetDeadLetterQueueName, budgetDeadLetters, budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {
@@ -20,7 +20,7 @@ export async function Flows({ app, stack }: StackContext) {
     : await checkSecrets({ app: app.name, stage: app.stage }, needs, ssmReader(app.region));
   const machines: Record<string, FlowMachine> = {};
   const table = budgetTable(stack);
-  const deadLetters = budgetDeadLetterConsumer(stack);
+  const deadLetters = budgetDeadLetters(stack, budgetDeadLetterQueueName(app));
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,

@@ -49,11 +49,12 @@ import { acceptFunctionFindings } from "./nag";
  * keeps its own code and least-privilege role, and every Task of every flow calling one vendor
  * shares that vendor's sliding window: one item per vendor in the stage's budget table. A call
  * waiting for budget waits in SQS (a delayed re-send), not in Lambda, with no state transition
- * per wait. Each queue has a dead-letter queue, consumed by the stage's one dead-letter Lambda,
+ * per wait. Every queue sends what its consumer failed on 5 times to the stage's one dead-letter
+ * queue, consumed by the stage's one dead-letter Lambda,
  * which fails the waiting Task at once (`BudgetDeliveryFailed`) instead of leaving it to its
- * callback timeout. The Operations stack alarms on a queue whose oldest message is too old and on
- * a dead letter left unanswered in its queue (per queue), and on any dead letter (the
- * BudgetDeliveryFailed metric) and each vendor's quota stop (VendorQuotaStopped) per stage.
+ * callback timeout. The Operations stack alarms on a queue whose oldest message is too old, and per
+ * stage on any dead letter (the BudgetDeliveryFailed metric), one left unanswered, and each
+ * vendor's quota stop (VendorQuotaStopped).
  */
 
 /** The budget variables (`<VENDOR>_RATE_LIMIT`) set in the deploying shell. */
@@ -88,30 +89,50 @@ export function budgetTable(stack: Stack): () => dynamodb.Table {
   };
 }
 
+/** The stage's one budget dead-letter queue, by its literal name (Operations alarms on it without an import). */
+export const budgetDeadLetterQueueName = (app: { logicalPrefixedName(name: string): string }) =>
+  app.logicalPrefixedName("budget-dead-letters");
+
+export interface BudgetDeadLetters {
+  queue: sqs.Queue;
+  consumer: SstFunction;
+}
+
 /**
- * The stage's one consumer of the budget dead-letter queues (made on first use): a dead letter
- * fails its Task at once. Its role may only `states:SendTaskFailure` on the state machines whose
- * queues feed it (each VendorBudgetQueues adds its own) and consume those dead-letter queues.
+ * The stage's one dead-letter queue for every budget queue, and its consumer (made on first use):
+ * a dead letter fails its Task at once. One queue, so one event source polls it. The consumer's
+ * role may only `states:SendTaskFailure` on the state machines whose queues send there (each
+ * VendorBudgetQueues adds its own) and receive from this queue.
  */
-export function budgetDeadLetterConsumer(stack: SstStack): () => SstFunction {
-  let fn: SstFunction | undefined;
+export function budgetDeadLetters(stack: SstStack, queueName: string): () => BudgetDeadLetters {
+  let made: BudgetDeadLetters | undefined;
   return () => {
-    if (!fn) {
-      fn = new SstFunction(stack, "BudgetDeadLetters", {
+    if (!made) {
+      const queue = new sqs.Queue(stack, "BudgetDeadLetterQueue", {
+        queueName,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        visibilityTimeout: Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS),
+      });
+      const consumer = new SstFunction(stack, "BudgetDeadLetters", {
         handler: BUDGET_DEAD_LETTERS_HANDLER,
         logGroup: functionLogGroup(stack, "BudgetDeadLetters", stack.stage),
       });
-      acceptFunctionFindings(fn);
+      acceptFunctionFindings(consumer);
+      consumer.addEventSource(
+        new sources.SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
+      );
+      made = { queue, consumer };
     }
-    return fn;
+    return made;
   };
 }
 
 export interface BudgetQueue {
   taskId: string;
   queue: sqs.Queue;
-  deadLetters: sqs.Queue;
-  /** Its literal name (the dead-letter queue is `<name>-dead-letters`). */
+  /** Its literal name. */
   queueName: string;
 }
 
@@ -124,8 +145,8 @@ export interface VendorBudgetProps {
   settings: Record<string, string | undefined>;
   /** The flow's state machine name: the consumers may answer its task tokens only. */
   stateMachineName: string;
-  /** The stage's dead-letter consumer (budgetDeadLetterConsumer). */
-  deadLetterConsumer: () => SstFunction;
+  /** The stage's dead-letter queue and its consumer (budgetDeadLetters). */
+  deadLetters: () => BudgetDeadLetters;
 }
 
 /** The wait at which a queue counts as stuck: half the callback Task's TimeoutSeconds. */
@@ -157,13 +178,6 @@ export class VendorBudgetQueues extends Construct {
       // imports nothing from Flows (taking a flow out must not delete an export in use, #22 finding 1).
       const queueName = `${props.stateMachineName}-${task.id}`;
       for (const name of Object.keys(calls)) this.vendors.add(name as BudgetName);
-      const deadLetters = new sqs.Queue(this, `${task.id}BudgetDeadLetters`, {
-        queueName: `${queueName}-dead-letters`,
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-        visibilityTimeout: Duration.seconds(6 * LAMBDA_TIMEOUT_SECONDS),
-      });
       const queue = new sqs.Queue(this, `${task.id}BudgetQueue`, {
         queueName,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -174,7 +188,7 @@ export class VendorBudgetQueues extends Construct {
         retentionPeriod: Duration.days(1),
         // Redelivered only when the consumer itself failed (SQS, Step Functions or DynamoDB down):
         // waiting for budget is a fresh delayed message, not a redelivery.
-        deadLetterQueue: { queue: deadLetters, maxReceiveCount: BUDGET_MAX_DELIVERIES },
+        deadLetterQueue: { queue: props.deadLetters().queue, maxReceiveCount: BUDGET_MAX_DELIVERIES },
       });
       // Enough consumers to keep the tightest budget busy at a ~1 s call, never a crowd (2 is the minimum).
       const perSecond = Math.max(
@@ -229,17 +243,12 @@ export class VendorBudgetQueues extends Construct {
           ],
         }),
       );
-      // A dead letter fails its Task at once (BudgetDeliveryFailed), not after the callback timeout.
-      props
-        .deadLetterConsumer()
-        .addEventSource(
-          new sources.SqsEventSource(deadLetters, { batchSize: 10, reportBatchItemFailures: true }),
-        );
       this.substitutions[budgetQueuePlaceholder(placeholder)] = queue.queueUrl;
-      this.queues.push({ taskId: task.id, queue, deadLetters, queueName });
+      this.queues.push({ taskId: task.id, queue, queueName });
     }
+    // A dead letter fails its Task at once (BudgetDeliveryFailed), not after the callback timeout.
     if (this.queues.length > 0)
-      this.grantDeadLetterFailures(props.deadLetterConsumer(), props.stateMachineName);
+      this.grantDeadLetterFailures(props.deadLetters().consumer, props.stateMachineName);
   }
 
   /** The dead-letter consumer may fail this flow's tokens, and nothing else in Step Functions. */
@@ -270,7 +279,7 @@ export class VendorBudgetQueues extends Construct {
     );
   }
 
-  /** A queue whose oldest message waited half a callback Task's timeout, and any dead letter. */
+  /** A queue whose oldest message waited half a callback Task's timeout. */
   metrics(): Array<{
     id: string;
     name: string;
@@ -285,13 +294,6 @@ export class VendorBudgetQueues extends Construct {
         description: `${taskId}: a call has waited ${STUCK_QUEUE_SECONDS / 60} min for its vendor budget (a vendor paused or stopped, or its consumer failing).`,
         metric: queueMetric(queueName, "ApproximateAgeOfOldestMessage"),
         threshold: STUCK_QUEUE_SECONDS,
-      },
-      {
-        id: `${taskId}BudgetDeadLetters`,
-        name: `${taskId}-budget-dead-letters`,
-        description: `${taskId}: a budget dead letter could not fail its Task (Step Functions failing) and waits in its dead-letter queue.`,
-        metric: queueMetric(`${queueName}-dead-letters`, "ApproximateNumberOfMessagesVisible"),
-        threshold: 1,
       },
     ]);
   }
@@ -321,7 +323,8 @@ export function budgetAlarms(
 
 /**
  * The stage's budget alarms beyond each queue's own: any dead letter (the BudgetDeliveryFailed
- * metric by stage, which the dead-letter consumer counts; its Queue dimension says which Task),
+ * metric by stage, which the dead-letter consumer counts; its Queue dimension says which Task), a
+ * dead letter the consumer could not answer (still visible in the stage's dead-letter queue),
  * and one per vendor whose budget the stage's Tasks draw on, for a used-up daily or billing quota
  * (HubSpot DAILY, OpenAI insufficient_quota, a 402) that stops its calls until the reset: the
  * consumer that stops the vendor emits VendorQuotaStopped once (EMF, budget-consumer.ts).
@@ -331,10 +334,11 @@ export function stageBudgetAlarms(
   machines: Array<{ budgets: VendorBudgetQueues }>,
   target: AlarmTarget,
   stage: string,
+  deadLetterQueueName: string,
 ): cloudwatch.Alarm[] {
   if (machines.every((machine) => machine.budgets.queues.length === 0)) return [];
   const vendors = [...new Set(machines.flatMap((machine) => [...machine.budgets.vendors]))].sort();
-  const alarm = (id: string, name: string, description: string, metric: cloudwatch.Metric) => {
+  const alarm = (id: string, name: string, description: string, metric: cloudwatch.IMetric) => {
     const created = new cloudwatch.Alarm(scope, id, {
       alarmName: target.name(name),
       alarmDescription: description,
@@ -362,6 +366,12 @@ export function stageBudgetAlarms(
       "budget-delivery-failed",
       `A budget message failed ${BUDGET_MAX_DELIVERIES} deliveries (its Task's consumer failing: the metric's Queue dimension and the BudgetDeadLetters log say which); its execution was failed with BudgetDeliveryFailed.`,
       count(BUDGET_DELIVERY_FAILED_METRIC, { Stage: stage }),
+    ),
+    alarm(
+      "BudgetDeadLettersUnanswered",
+      "budget-dead-letters",
+      "A budget dead letter could not fail its Task (Step Functions failing) and waits in the stage's budget dead-letter queue.",
+      queueMetric(deadLetterQueueName, "ApproximateNumberOfMessagesVisible"),
     ),
     ...vendors.map((vendor) =>
       alarm(

@@ -34,7 +34,8 @@ const budgeted = FLOWS.flatMap((flow) => {
 });
 
 const queues = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetQueue"));
-const deadLetters = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetDeadLetters"));
+/** The stage's one budget dead-letter queue. */
+const deadLetters = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetDeadLetterQueue"));
 const mappings = app.resources("AWS::Lambda::EventSourceMapping");
 const alarms = app.resources("AWS::CloudWatch::Alarm").map(({ resource }) => resource.Properties ?? {});
 /** An alarm's dimensions as one object, keys sorted. */
@@ -86,9 +87,13 @@ describe("vendor budgets on AWS", () => {
     }
   });
 
-  it("each queue: encrypted, a dead-letter queue, visibility ≥ 6× the Lambda's timeout, kept longer than a Task waits", () => {
+  it("each queue: encrypted, the stage's one dead-letter queue, visibility ≥ 6× the Lambda's timeout, kept longer than a Task waits", () => {
     expect(queues).toHaveLength(new Set(budgeted.map(({ flow, task }) => `${flow.id}/${task.id}`)).size);
-    expect(deadLetters).toHaveLength(queues.length);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]?.resource.Properties).toMatchObject({
+      QueueName: "test-leadrelay-budget-dead-letters",
+      SqsManagedSseEnabled: true,
+    });
     for (const { id, resource } of queues) {
       const props = resource.Properties ?? {};
       expect(props.SqsManagedSseEnabled, id).toBe(true);
@@ -157,7 +162,7 @@ describe("vendor budgets on AWS", () => {
     }
   });
 
-  it("alarms: a queue whose oldest message waited half a callback Task's timeout, and any dead letter", () => {
+  it("alarms: a queue whose oldest message waited half a callback Task's timeout, and a dead letter left unanswered", () => {
     // By the queue's literal name: Operations alarms on it without importing anything from Flows.
     for (const { id, resource } of queues) {
       const name = String((resource.Properties as { QueueName?: unknown }).QueueName);
@@ -171,16 +176,16 @@ describe("vendor budgets on AWS", () => {
         STUCK_QUEUE_SECONDS,
       );
     }
-    expect(
-      alarms.filter(
-        (alarm) =>
-          alarm.MetricName === "ApproximateNumberOfMessagesVisible" &&
-          JSON.stringify(alarm.Dimensions ?? []).includes("-dead-letters"),
-      ),
-    ).toHaveLength(deadLetters.length);
+    const unanswered = alarms.filter(
+      (alarm) =>
+        alarm.MetricName === "ApproximateNumberOfMessagesVisible" &&
+        JSON.stringify(alarm.Dimensions ?? []).includes('"test-leadrelay-budget-dead-letters"'),
+    );
+    expect(unanswered).toHaveLength(1);
+    expect(unanswered[0]?.AlarmActions).toHaveLength(1);
   });
 
-  it("a dead letter fails its Task at once: one Lambda consumes every budget dead-letter queue and may only SendTaskFailure on those flows' machines", () => {
+  it("a dead letter fails its Task at once: one Lambda consumes the stage's budget dead-letter queue and may only SendTaskFailure on those flows' machines", () => {
     const consumers = new Set(
       deadLetters.map(({ id }) => {
         const mapping = mappings.find(

@@ -27,6 +27,8 @@ import {
 
 export interface BudgetMessage {
   taskToken: string;
+  /** The Task's id (set by the rewritten definition): names it in the shared dead-letter queue. */
+  task?: string;
   input: unknown;
   /** When this call's budget was reserved for (epoch ms): set on a message put back to wait. */
   reservedAt?: number;

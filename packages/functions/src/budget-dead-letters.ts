@@ -1,12 +1,19 @@
 import { BudgetDeliveryFailed } from "@leadrelay/core";
-import { isLateTokenError, lambdaCause, parseBudgetMessage, type SqsRecordLike } from "./budget-consumer";
+import {
+  type BudgetMessage,
+  isLateTokenError,
+  lambdaCause,
+  parseBudgetMessage,
+  type SqsRecordLike,
+} from "./budget-consumer";
 import { BUDGET_MAX_DELIVERIES } from "./flow-spec";
 import type { Logger } from "./log";
 import { metricFields } from "./metric-line";
 
 /**
- * The consumer of the budget queues' dead-letter queues (stacks/vendor-budgets.ts). A message
- * lands there when its Task's consumer failed on every delivery (SQS, Step Functions or DynamoDB
+ * The consumer of the stage's budget dead-letter queue (stacks/vendor-budgets.ts: one for every
+ * budget queue of the stage, so one event source polls). A message lands there when its Task's
+ * consumer failed on every delivery (SQS, Step Functions or DynamoDB
  * down, the Lambda crashing, timing out or failing to start): left alone, its execution would wait
  * out the callback Task's whole timeout (an hour). This fails the Task at once with
  * `BudgetDeliveryFailed` (not retried by any Task's ASL, so its Catch ends the execution and the
@@ -21,8 +28,8 @@ export const BUDGET_DEAD_LETTERS_HANDLER = "packages/functions/src/budget-dead-l
 export const BUDGET_DELIVERY_FAILED_METRIC = "BudgetDeliveryFailed";
 
 export interface DeadLetterRecord extends SqsRecordLike {
-  /** The dead-letter queue's ARN: its name is `<budget queue>-dead-letters`. */
-  eventSourceARN?: string;
+  /** SQS's system attributes; a dead letter's names the queue it came from. */
+  attributes?: { DeadLetterQueueSourceArn?: string; ApproximateReceiveCount?: string };
 }
 
 export interface DeadLetterOptions {
@@ -32,10 +39,10 @@ export interface DeadLetterOptions {
   now?: () => number;
 }
 
-/** The budget queue a dead-letter queue belongs to, from the dead-letter queue's ARN. */
-export function budgetQueueOf(eventSourceArn: string | undefined): string {
-  const name = eventSourceArn?.split(":").at(-1) ?? "";
-  return name.replace(/-dead-letters$/, "") || "unknown";
+/** Which budget queue a dead letter came from: the source queue SQS names, else the Task the message names. */
+export function sourceOf(record: DeadLetterRecord, message: BudgetMessage | undefined): string {
+  const source = record.attributes?.DeadLetterQueueSourceArn?.split(":").at(-1);
+  return source || message?.task || "unknown";
 }
 
 export async function failDeadLetters(
@@ -45,7 +52,8 @@ export async function failDeadLetters(
   const failures: Array<{ itemIdentifier: string }> = [];
   const { log } = options;
   for (const record of event.Records) {
-    const queue = budgetQueueOf(record.eventSourceARN);
+    const message = parseBudgetMessage(record.body);
+    const queue = sourceOf(record, message);
     /** One dead letter handled: counted once in the metric (its alarm), whatever became of it. */
     const counted = (outcome: string) => ({
       messageId: record.messageId,
@@ -58,7 +66,6 @@ export async function failDeadLetters(
         { rollups: [["Stage"]] },
       ),
     });
-    const message = parseBudgetMessage(record.body);
     if (!message) {
       log.error("budget dead letter without a task token: nothing to fail, dropped", counted("dropped"));
       continue;

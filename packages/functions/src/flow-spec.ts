@@ -277,17 +277,18 @@ export function withVendorBudgets(
     const task = placeholder ? tasks[placeholder] : undefined;
     if (!placeholder || !task) continue;
     if (Object.keys(budgetedCalls(task.calls, budgets)).length === 0) continue;
-    rewriteAsCallback(state, placeholder);
+    rewriteAsCallback(state, placeholder, task.id);
   }
   return definition;
 }
 
-function rewriteAsCallback(state: AslState, placeholder: string) {
+function rewriteAsCallback(state: AslState, placeholder: string, taskId: string) {
   const input = state.Parameters === undefined ? { "input.$": "$" } : { input: state.Parameters };
   state.Resource = BUDGET_CALLBACK_RESOURCE;
   state.Parameters = {
     QueueUrl: `\${${budgetQueuePlaceholder(placeholder)}}`,
-    MessageBody: { "taskToken.$": "$$.Task.Token", ...input },
+    // `task` names it in the stage's one dead-letter queue (budget-dead-letters.ts).
+    MessageBody: { "taskToken.$": "$$.Task.Token", task: taskId, ...input },
   };
   state.TimeoutSeconds = BUDGET_TASK_TIMEOUT_SECONDS;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetQueueOf, failDeadLetters } from "../src/budget-dead-letters";
+import { failDeadLetters, sourceOf } from "../src/budget-dead-letters";
 import { createLogger } from "../src/log";
 
 /**
@@ -10,7 +10,7 @@ import { createLogger } from "../src/log";
  */
 
 const QUEUE = "prod-leadrelay-triage-FetchLead";
-const DLQ_ARN = `arn:aws:sqs:us-east-1:123456789012:${QUEUE}-dead-letters`;
+const SOURCE_ARN = `arn:aws:sqs:us-east-1:123456789012:${QUEUE}`;
 
 function harness(options: { fail?: (token: string) => Promise<void> } = {}) {
   const failed: Array<{ token: string; error: string; cause: Record<string, unknown> }> = [];
@@ -18,7 +18,11 @@ function harness(options: { fail?: (token: string) => Promise<void> } = {}) {
   const consume = (bodies: string[]) =>
     failDeadLetters(
       {
-        Records: bodies.map((body, i) => ({ messageId: `m${i}`, body, eventSourceARN: DLQ_ARN })),
+        Records: bodies.map((body, i) => ({
+          messageId: `m${i}`,
+          body,
+          attributes: { DeadLetterQueueSourceArn: SOURCE_ARN },
+        })),
       },
       {
         stage: "prod",
@@ -33,7 +37,8 @@ function harness(options: { fail?: (token: string) => Promise<void> } = {}) {
   return { consume, failed, lines };
 }
 
-const message = (taskToken: string) => JSON.stringify({ taskToken, input: { leadId: "lead_1" } });
+const message = (taskToken: string) =>
+  JSON.stringify({ taskToken, task: "FetchLead", input: { leadId: "lead_1" } });
 const metricLines = (lines: Array<Record<string, unknown>>) => lines.filter((line) => "_aws" in line);
 
 describe("the budget dead-letter consumer", () => {
@@ -108,8 +113,11 @@ describe("the budget dead-letter consumer", () => {
     expect(metricLines(lines).map((line) => line.outcome)).toEqual(["dropped", "dropped"]);
   });
 
-  it("reads the budget queue from the dead-letter queue's ARN", () => {
-    expect(budgetQueueOf(DLQ_ARN)).toBe(QUEUE);
-    expect(budgetQueueOf(undefined)).toBe("unknown");
+  it("names the budget queue SQS says the dead letter came from, else the Task the message names", () => {
+    const body = { taskToken: "t", task: "FetchLead", input: 1 };
+    const record = { messageId: "m", body: "" };
+    expect(sourceOf({ ...record, attributes: { DeadLetterQueueSourceArn: SOURCE_ARN } }, body)).toBe(QUEUE);
+    expect(sourceOf(record, body)).toBe("FetchLead");
+    expect(sourceOf(record, undefined)).toBe("unknown");
   });
 });
