@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchBundles, HANDLERS } from "./bundles";
-import { benchBurst } from "./burst";
+import { benchBurst, benchReplyBurst } from "./burst";
 import { classicUsage, costTable, PRICES } from "./cost";
 import { benchEndToEnd } from "./e2e";
 import { benchFlows } from "./flows";
@@ -16,6 +16,7 @@ import { benchIngest } from "./ingest";
 import { machine, REPO_ROOT } from "./lib";
 import {
   benchPeers,
+  PEER_SCENARIOS,
   PEERS_BUDGET_SECONDS,
   PEERS_QUICK_SETTINGS,
   PEERS_SETTINGS,
@@ -28,6 +29,8 @@ import { benchWaiting } from "./waiting";
 const quick = process.argv.includes("--quick");
 /** `--peers`: only the side-by-side section (bench/peers), merged into results.json under `peers`. */
 const peers = process.argv.includes("--peers");
+/** `--burst`: only section 7 (both bursts), merged into results.json under `burst` and `replyBurst`. */
+const burstOnly = process.argv.includes("--burst");
 /** `--soak [minutes]`: only the long mixed-load section (bench/soak.ts), merged into results.json under `soak`. */
 const soakAt = process.argv.indexOf("--soak");
 const soakMinutes = soakAt === -1 ? undefined : Number(process.argv[soakAt + 1] ?? "") || 20;
@@ -41,8 +44,10 @@ const SETTINGS = quick
       endToEnd: { leads: 50, ratePerSecond: 25 },
       flows: { events: 5, ratePerSecond: 5, ingestRequests: 100 },
       burst: { leads: 50 },
-      // + the burst's bound (50 leads × 3 Close calls ÷ 10/s = 15 s) and its start.
-      budgetSeconds: 110,
+      replyBurst: { replies: 25 },
+      // + the bursts' bounds (50 leads × 3 Close calls ÷ 10/s = 15 s; 25 replies × 4 HubSpot calls
+      // ÷ 100/10s = 10 s, after the HubSpot setup's 10 s window) and their starts.
+      budgetSeconds: 150,
     }
   : {
       transitions: { leadsPerScenario: 5 },
@@ -52,8 +57,10 @@ const SETTINGS = quick
       endToEnd: { leads: 500, ratePerSecond: 25 },
       flows: { events: 200, ratePerSecond: 10, ingestRequests: 1000 },
       burst: { leads: 300 },
-      // + the burst's bound (300 leads × 3 Close calls ÷ 10/s = 90 s) and its start.
-      budgetSeconds: 540,
+      replyBurst: { replies: 150 },
+      // + the bursts' bounds (300 leads × 3 Close calls ÷ 10/s = 90 s; 150 replies × 4 HubSpot calls
+      // ÷ 100/10s = 60 s, after the HubSpot setup's 10 s window) and their starts.
+      budgetSeconds: 640,
     };
 const GOALS = {
   ingestP99Ratio: 1.5,
@@ -61,7 +68,7 @@ const GOALS = {
   coldImportMs: 150,
   happyTransitions: 7,
   waitingRssMB: 500,
-  fullRunSeconds: 540,
+  fullRunSeconds: 640,
   burstRatioToBound: 1.2,
   burst429Share: 0.01,
 };
@@ -69,9 +76,11 @@ const GOALS = {
 // Bounded in time as a whole: a stuck section cannot keep CI (or anyone) waiting; children die with us.
 const budgetSeconds = peers
   ? PEERS_BUDGET_SECONDS
-  : soakMinutes !== undefined
-    ? soakMinutes * 60 + SOAK_AFTER_LOAD_SECONDS
-    : SETTINGS.budgetSeconds;
+  : burstOnly
+    ? SETTINGS.budgetSeconds
+    : soakMinutes !== undefined
+      ? soakMinutes * 60 + SOAK_AFTER_LOAD_SECONDS
+      : SETTINGS.budgetSeconds;
 const watchdog = setTimeout(
   () => {
     process.stderr.write(`bench: over the ${budgetSeconds + 60} s hard limit, giving up\n`);
@@ -126,10 +135,27 @@ async function mainPeers() {
   const previous = existsSync(file)
     ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
     : {};
-  writeFileSync(
-    file,
-    `${JSON.stringify({ ...previous, peers: { ...result, machine: machine() } }, null, 2)}\n`,
-  );
+  // A subset of the scenarios (LEADRELAY_BENCH_PEERS_SCENARIOS) replaces only those in the last numbers.
+  const subset = PEER_SCENARIOS.some((name) => !result.scenarios.includes(name));
+  const earlier = (previous.peers ?? {}) as Record<string, unknown>;
+  const peersValue = subset
+    ? {
+        ...earlier,
+        ...Object.fromEntries(result.scenarios.map((name) => [name, result[name as keyof typeof result]])),
+        settings: { ...(earlier.settings as object), ...result.settings },
+        partialRuns: {
+          ...(earlier.partialRuns as object),
+          [result.scenarios.join(",")]: {
+            startedAt: result.startedAt,
+            wallSeconds: result.wallSeconds,
+            loadAverage: result.loadAverage,
+            peers: result.peers,
+            machine: machine(),
+          },
+        },
+      }
+    : { ...result, machine: machine() };
+  writeFileSync(file, `${JSON.stringify({ ...previous, peers: peersValue }, null, 2)}\n`);
   log(`bench: wrote peers into ${file} (${result.wallSeconds} s)`);
 }
 
@@ -196,6 +222,7 @@ async function mainSoak(minutes: number) {
 async function main() {
   if (peers) return mainPeers();
   if (soakMinutes !== undefined) return mainSoak(soakMinutes);
+  if (burstOnly) return mainBurst();
   const startedAt = new Date();
   const t0 = performance.now();
   const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
@@ -215,6 +242,10 @@ async function main() {
   const burst = await timed(
     `7. burst: ${SETTINGS.burst.leads} triage leads at once, Close budget 10/1s`,
     () => benchBurst(SETTINGS.burst),
+  );
+  const replyBurst = await timed(
+    `7b. burst: ${SETTINGS.replyBurst.replies} LGM replies at once, HubSpot budget 100/10s`,
+    () => benchReplyBurst(SETTINGS.replyBurst),
   );
 
   const cost = costTable(transitions);
@@ -275,11 +306,14 @@ async function main() {
     {
       id: "7",
       goal: `burst: 0 failed, Close 429s ≤ ${GOALS.burst429Share * 100} %, done ≤ ${GOALS.burstRatioToBound}× the bound`,
-      measured: `${burst.failed} failed, ${fmt(burst.close429Share * 100, 2)} % 429s (${burst.close429}/${burst.closeCalls}), ${fmt(burst.seconds)} s = ${fmt(burst.ratioToBound, 2)}× the ${fmt(burst.boundSeconds)} s bound`,
-      met:
-        burst.failed === 0 &&
-        burst.close429Share <= GOALS.burst429Share &&
-        burst.ratioToBound <= GOALS.burstRatioToBound,
+      measured: `${burst.failed} failed, ${fmt(burst.close429Share * 100, 2)} % 429s (${burst.close429}/${burst.closeCalls}), ${fmt(burst.doneSeconds)} s = ${fmt(burst.ratioToBound, 2)}× the ${fmt(burst.boundSeconds)} s bound`,
+      met: burstMet(burst.failed, burst.close429Share, burst.ratioToBound),
+    },
+    {
+      id: "7b",
+      goal: `LGM burst: 0 failed, HubSpot 429s ≤ ${GOALS.burst429Share * 100} %, done ≤ ${GOALS.burstRatioToBound}× the bound`,
+      measured: replyBurstMeasured(replyBurst),
+      met: burstMet(replyBurst.failed, replyBurst.hubspot429Share, replyBurst.ratioToBound),
     },
     {
       id: "run",
@@ -518,25 +552,7 @@ async function main() {
     `  ingest with every flow on (a Close lead starts announce and triage, triage runs at once): ${fmt(flows.everyFlowIngest.requestsPerSecond)} req/s, p99 ${fmt(flows.everyFlowIngest.latencyMs.p99)} ms at 16 in flight`,
   );
   out();
-  out(
-    `7. Burst — ${burst.leads} Close leads at once into triage, CLOSE_RATE_LIMIT=10/1s (Twilio 5/1s, Zendesk 200/60s), stand-ins refusing beyond 12/1s, 6/1s, 220/60s`,
-  );
-  out(
-    table(
-      ["done in", "bound (Close calls ÷ 10/s)", "÷ bound", "Close calls", "429s", "failed", "peak RSS MB"],
-      [
-        [
-          `${fmt(burst.seconds)} s`,
-          `${fmt(burst.boundSeconds)} s`,
-          `${fmt(burst.ratioToBound, 2)}×`,
-          String(burst.closeCalls),
-          `${burst.close429} (${fmt(burst.close429Share * 100, 2)} %)`,
-          String(burst.failed),
-          String(burst.peakRssMB),
-        ],
-      ],
-    ),
-  );
+  out(burstTables(burst, replyBurst));
   out();
   out("Goals");
   out(
@@ -578,6 +594,7 @@ async function main() {
     endToEnd,
     flows,
     burst,
+    replyBurst,
   };
   const file = quick
     ? join(tmpdir(), "leadrelay-bench-results.quick.json")
@@ -608,4 +625,78 @@ function serverRow(
 ): string[] {
   const { p50, p90, p99 } = server.latencyMs;
   return [label, fmt(server.rps), fmt(p50), fmt(p90), fmt(p99), JSON.stringify(server.statuses)];
+}
+
+const burstMet = (failed: number, share: number, ratio: number) =>
+  failed === 0 && share <= GOALS.burst429Share && ratio <= GOALS.burstRatioToBound;
+
+type CloseBurst = Awaited<ReturnType<typeof benchBurst>>;
+type ReplyBurst = Awaited<ReturnType<typeof benchReplyBurst>>;
+
+const replyBurstMeasured = (reply: ReplyBurst) =>
+  `${reply.failed} failed, ${fmt(reply.hubspot429Share * 100, 2)} % 429s (${reply.hubspot429}/${reply.hubspotCalls}), ${fmt(reply.doneSeconds)} s = ${fmt(reply.ratioToBound, 2)}× the ${fmt(reply.boundSeconds)} s bound`;
+
+/** Section 7: both bursts, one row each. */
+function burstTables(burst: CloseBurst, reply: ReplyBurst): string {
+  return [
+    "7. Bursts — all at once against stand-ins that refuse like the vendor a little above the budget",
+    `   Close: ${burst.leads} lead.created into triage, CLOSE_RATE_LIMIT=10/1s (Twilio 5/1s, Zendesk 200/60s), stand-ins refusing beyond 12/1s, 6/1s, 220/60s`,
+    `   HubSpot: ${reply.replies} LGM first replies into linkedin-replies, HUBSPOT_RATE_LIMIT=100/10s, stand-in refusing beyond 110/10s (search, limited apart at HubSpot, not counted: ${reply.hubspotSearchCalls} calls)`,
+    table(
+      ["burst", "done in", "bound (calls ÷ budget)", "÷ bound", "calls", "429s", "failed", "peak RSS MB"],
+      [
+        [
+          "Close → triage",
+          `${fmt(burst.doneSeconds)} s`,
+          `${fmt(burst.boundSeconds)} s`,
+          `${fmt(burst.ratioToBound, 2)}×`,
+          String(burst.closeCalls),
+          `${burst.close429} (${fmt(burst.close429Share * 100, 2)} %)`,
+          String(burst.failed),
+          String(burst.peakRssMB),
+        ],
+        [
+          "LGM → HubSpot",
+          `${fmt(reply.doneSeconds)} s`,
+          `${fmt(reply.boundSeconds)} s`,
+          `${fmt(reply.ratioToBound, 2)}×`,
+          String(reply.hubspotCalls),
+          `${reply.hubspot429} (${fmt(reply.hubspot429Share * 100, 2)} %)`,
+          String(reply.failed),
+          String(reply.peakRssMB),
+        ],
+      ],
+    ),
+  ].join("\n");
+}
+
+/** Section 7 alone (`--burst`): its table; results.json keeps the other sections' last numbers. */
+async function mainBurst() {
+  const loadAtStart = loadavg().map((n) => Math.round(n * 100) / 100);
+  const burst = await timed(`7. burst: ${SETTINGS.burst.leads} triage leads at once`, () =>
+    benchBurst(SETTINGS.burst),
+  );
+  const replyBurst = await timed(`7b. burst: ${SETTINGS.replyBurst.replies} LGM replies at once`, () =>
+    benchReplyBurst(SETTINGS.replyBurst),
+  );
+  const loadAtEnd = loadavg().map((n) => Math.round(n * 100) / 100);
+  process.stdout.write(
+    `${burstTables(burst, replyBurst)}\n  load average ${loadAtStart.join(" ")} → ${loadAtEnd.join(" ")}\n`,
+  );
+  const file = quick
+    ? join(tmpdir(), "leadrelay-bench-results.quick.json")
+    : join(REPO_ROOT, "bench/results.json");
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : {};
+  const measured = {
+    mode,
+    measuredAt: new Date().toISOString(),
+    machine: { ...machine(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAtEnd },
+  };
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...previous, burst: { ...burst, ...measured }, replyBurst: { ...replyBurst, ...measured } }, null, 2)}\n`,
+  );
+  log(`bench: wrote the bursts into ${file}`);
 }

@@ -37,6 +37,8 @@ export interface FlowMachineProps {
   budgetTable?: () => import("aws-cdk-lib").aws_dynamodb.ITable;
   /** LEADRELAY_ALERT_ON_SKIPPED=true: each Task that skips an action alerts (skipped-alerts.ts). */
   skippedAlerts?: SkippedAlertChannels;
+  /** The stage's budget dead-letter queue and its consumer, made when a flow first needs them. */
+  budgetDeadLetters?: () => import("./vendor-budgets").BudgetDeadLetters;
 }
 
 /**
@@ -140,7 +142,7 @@ export class FlowMachine extends Construct implements FlowView {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: removalPolicyFor(props.stage),
     });
-    const { budgetTable } = props;
+    const { budgetTable, budgetDeadLetters } = props;
     this.budgets = new VendorBudgetQueues(this, "Budgets", {
       flow,
       definition: this.definition,
@@ -150,6 +152,11 @@ export class FlowMachine extends Construct implements FlowView {
       table: () => {
         if (!budgetTable) throw new Error(`${flow.id} has budgeted Tasks but the stage has no budget table`);
         return budgetTable();
+      },
+      deadLetters: () => {
+        if (!budgetDeadLetters)
+          throw new Error(`${flow.id} has budgeted Tasks but the stage has no dead-letter consumer`);
+        return budgetDeadLetters();
       },
     });
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {

@@ -6,7 +6,7 @@ import { Storage } from "./Storage";
 import { afterDeployNotes, checkSecrets, secretNeeds, ssmReader } from "./secrets-check";
 import { flowSesSenders, warnSesSenders } from "./ses-warning";
 import { skippedAlertChannels } from "./skipped-alerts";
-import { budgetSettings, budgetTable } from "./vendor-budgets";
+import { budgetDeadLetterQueueName, budgetDeadLetters, budgetSettings, budgetTable } from "./vendor-budgets";
 
 /** Every flow this stage runs (LEADRELAY_FLOWS), each one generic FlowMachine. */
 export async function Flows({ app, stack }: StackContext) {
@@ -30,6 +30,7 @@ export async function Flows({ app, stack }: StackContext) {
   const skippedAlerts = skippedAlertChannels(process.env, secretsSet);
   const machines: Record<string, FlowMachine> = {};
   const table = budgetTable(stack);
+  const deadLetters = budgetDeadLetters(stack, budgetDeadLetterQueueName(app));
   for (const flow of flows) {
     machines[flow.id] = new FlowMachine(stack, {
       flow,
@@ -37,6 +38,7 @@ export async function Flows({ app, stack }: StackContext) {
       eventBus,
       settings: { ...settingsFor(flow, process.env, context), ...budgetSettings(process.env) },
       budgetTable: table,
+      budgetDeadLetters: deadLetters,
       secretsSet,
       skippedAlerts,
       stage: app.stage,

@@ -15,7 +15,7 @@ import { alertEmailProvider, operationsSettings } from "./operations-settings";
 import { Storage } from "./Storage";
 import { checkSecrets, ssmReader } from "./secrets-check";
 import { warnSesSenders } from "./ses-warning";
-import { budgetAlarms } from "./vendor-budgets";
+import { budgetAlarms, budgetDeadLetterQueueName, stageBudgetAlarms } from "./vendor-budgets";
 
 /**
  * Operations of every flow the stage runs (issue #14): the failure alert (one EventBridge rule
@@ -57,6 +57,7 @@ export async function Operations({ app, stack }: StackContext) {
     startExecutionThrottledAlarm(stack, target),
     apiServerErrorAlarm(stack, api.cdk.httpApi, target),
     ...Object.values(byFlow).flatMap((machine) => budgetAlarms(stack, machine, target)),
+    ...stageBudgetAlarms(stack, Object.values(byFlow), target, app.stage, budgetDeadLetterQueueName(app)),
     deadLetterAlarm(stack, alerts.deadLetters.metricApproximateNumberOfMessagesVisible(), target),
   ];
 

@@ -5,6 +5,7 @@
  * or started on this machine is recorded with the exact error; the others go on.
  */
 import { loadavg } from "node:os";
+import { bullmqCloseBurst } from "./bullmq/close-burst";
 import { bullmq } from "./bullmq/system";
 import type { StepRecord } from "./installs";
 import { cpuMsPerLead } from "./monitor";
@@ -23,6 +24,7 @@ export const PEERS_SETTINGS: PeersSettings = {
   restart: { leads: 200, concurrency: 16, holdSeconds: 5 },
   endToEnd: { leads: 500, ratePerSecond: 25, concurrency: 32 },
   retryIntervalMs: 1000,
+  burst: { leads: 300 },
 };
 
 /** `pnpm bench --peers --quick`: the same code paths with small counts (results in the OS temp dir). */
@@ -32,7 +34,13 @@ export const PEERS_QUICK_SETTINGS: PeersSettings = {
   restart: { leads: 30, concurrency: 16, holdSeconds: 5 },
   endToEnd: { leads: 50, ratePerSecond: 25, concurrency: 32 },
   retryIntervalMs: 1000,
+  burst: { leads: 50 },
 };
+
+/** The scenarios, in order; LEADRELAY_BENCH_PEERS_SCENARIOS=burst runs a subset (merged into the last peers numbers). */
+export const PEER_SCENARIOS = ["ingest", "waiting", "restart", "endToEnd", "burst"] as const;
+export const peerScenarios = (env: Record<string, string | undefined> = process.env) =>
+  env.LEADRELAY_BENCH_PEERS_SCENARIOS?.split(",").map((name) => name.trim()) ?? [...PEER_SCENARIOS];
 
 /** Wall-clock limit of a full peers run, first installs included (n8n alone: ≈ 6 min of npm + node-gyp). */
 export const PEERS_BUDGET_SECONDS = 25 * 60;
@@ -52,6 +60,7 @@ type IngestResult = Awaited<ReturnType<typeof ingest>>;
 type WaitingResult = Awaited<ReturnType<typeof waiting>>;
 type RestartResult = Awaited<ReturnType<typeof restart>>;
 type EndToEndResult = Awaited<ReturnType<typeof endToEndAndFaults>>;
+type BurstResult = Awaited<ReturnType<typeof bullmqCloseBurst>>;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -62,6 +71,7 @@ export async function benchPeers(
   log: (line: string) => void = () => {},
   // LEADRELAY_BENCH_PEERS=bullmq,n8n runs a subset (handy while working on one peer).
   only: string[] = process.env.LEADRELAY_BENCH_PEERS?.split(",") ?? ALL.map((p) => p.name),
+  which: string[] = peerScenarios(),
 ) {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -86,6 +96,7 @@ export async function benchPeers(
     waiting: {} as Partial<Record<PeerName, Outcome<WaitingResult>>>,
     restart: {} as Partial<Record<PeerName, Array<Outcome<RestartResult>>>>,
     endToEnd: {} as Partial<Record<PeerName, Outcome<EndToEndResult>>>,
+    burst: {} as Partial<Record<PeerName, Outcome<BurstResult>>>,
   };
   try {
     for (const peer of ALL.filter((p) => only.includes(p.name))) {
@@ -109,16 +120,17 @@ export async function benchPeers(
         return { error: errorText(error) };
       }
     };
-    for (const peer of ready)
+    const runs = (scenario: (typeof PEER_SCENARIOS)[number]) => which.includes(scenario);
+    for (const peer of runs("ingest") ? ready : [])
       scenarios.ingest[peer.name] = await attempt(`1. ingest — ${peer.name}`, () =>
         ingest(peer, standIns, settings),
       );
-    for (const peer of ready)
+    for (const peer of runs("waiting") ? ready : [])
       scenarios.waiting[peer.name] = await attempt(
         `2. ${settings.waiting.leads} leads waiting — ${peer.name}`,
         () => waiting(peer, standIns, settings),
       );
-    for (const peer of ready) {
+    for (const peer of runs("restart") ? ready : []) {
       const outcomes: Array<Outcome<RestartResult>> = [];
       for (const crash of peer.crashes)
         outcomes.push(
@@ -128,9 +140,14 @@ export async function benchPeers(
         );
       scenarios.restart[peer.name] = outcomes;
     }
-    for (const peer of ready)
+    for (const peer of runs("endToEnd") ? ready : [])
       scenarios.endToEnd[peer.name] = await attempt(`4+5. webhook → Slack and faults — ${peer.name}`, () =>
         endToEndAndFaults(peer, standIns, settings),
+      );
+    if (runs("burst") && ready.some((peer) => peer.name === "bullmq"))
+      scenarios.burst.bullmq = await attempt(
+        `6. ${settings.burst.leads} Close leads at once, BullMQ limiter — bullmq`,
+        () => bullmqCloseBurst(settings.burst, peers.bullmq?.steps),
       );
   } finally {
     await standIns.close();
@@ -186,6 +203,8 @@ export async function benchPeers(
     waiting: scenarios.waiting,
     restart: scenarios.restart,
     endToEnd: scenarios.endToEnd,
+    burst: scenarios.burst,
+    scenarios: which,
     ratios,
   };
 }

@@ -137,6 +137,12 @@ export function peersTable(result: PeersResult): string {
     row("  end-to-end cost", result.endToEnd, (r) => cost(r.cost)),
     ["owner 403 then 200: owner requests", ...present.map((name) => fault("owner403Then200", name))],
     ["Slack 429 (Retry-After: 1) then 200", ...present.map((name) => fault("slack429RetryAfter1", name))],
+    row(
+      `${s.burst?.leads ?? "—"} Close leads at once, Close refusing > 12/s: done ÷ bound, 429s, failed`,
+      result.burst ?? {},
+      (r) =>
+        `${fmt(r.doneSeconds)} s = ${fmt(r.ratioToBound, 2)}× ${fmt(r.boundSeconds)} s; ${r.close429}/${r.closeCalls} (${fmt(r.close429Share * 100, 2)} %); ${r.failed} failed${r.unfinished ? `, ${r.unfinished} unfinished` : ""}`,
+    ),
   ];
   const outside = present.flatMap((name) => {
     const seen = new Set<string>();

@@ -16,6 +16,8 @@ export interface PeersSettings {
   endToEnd: { leads: number; ratePerSecond: number; concurrency: number };
   /** First retry interval after owner-not-assigned / a Slack failure, for every peer (production: minutes). */
   retryIntervalMs: number;
+  /** Section 7's Close burst with BullMQ's limiter (bullmq only: leadrelay's figures are section 7's). */
+  burst: { leads: number };
 }
 
 const CODE: Record<Peer["name"], string> = { leadrelay: "L", bullmq: "B", n8n: "N" };

@@ -84,6 +84,8 @@ describe("taking a flow out of LEADRELAY_FLOWS (announce,triage → announce)", 
           ([, r]) => r.Type === "AWS::StepFunctions::StateMachine" || r.Type === "AWS::Lambda::Function",
         )
         .filter(([id]) => !id.startsWith("CustomResourceHandler"))
+        // The stage's budget dead-letter Lambda came after the move: no earlier version imported it.
+        .filter(([id]) => !id.startsWith("BudgetDeadLetters"))
         .map(([id]) => id);
       expect(ours.length).toBeGreaterThan(1);
       expect(ours.filter((id) => !exported.has(JSON.stringify({ Ref: id })))).toEqual([]);

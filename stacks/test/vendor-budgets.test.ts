@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FLOWS } from "../../packages/flows/registry";
+import { VENDOR_QUOTA_STOPPED_METRIC } from "../../packages/functions/src/budget-consumer";
+import { BUDGET_DELIVERY_FAILED_METRIC } from "../../packages/functions/src/budget-dead-letters";
 import {
   BUDGET_CALLBACK_RESOURCE,
+  BUDGET_MAX_DELIVERIES,
   BUDGET_TASK_TIMEOUT_SECONDS,
   configuredDefinition,
 } from "../../packages/functions/src/flow-spec";
@@ -31,9 +34,17 @@ const budgeted = FLOWS.flatMap((flow) => {
 });
 
 const queues = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetQueue"));
-const deadLetters = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetDeadLetters"));
+/** The stage's one budget dead-letter queue. */
+const deadLetters = app.resources("AWS::SQS::Queue").filter(({ id }) => id.includes("BudgetDeadLetterQueue"));
 const mappings = app.resources("AWS::Lambda::EventSourceMapping");
 const alarms = app.resources("AWS::CloudWatch::Alarm").map(({ resource }) => resource.Properties ?? {});
+/** An alarm's dimensions as one object, keys sorted. */
+const dimensionsOf = (alarm: Record<string, unknown>) =>
+  Object.fromEntries(
+    ((alarm.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>)
+      .map(({ Name, Value }) => [Name, Value] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 const queueOf = (flowId: string, taskId: string) => {
   const pascal = flowId.replace(/(^|-)([a-z])/g, (_m, _d, letter: string) => letter.toUpperCase());
   const found = queues.find(({ id }) => id.startsWith(`${pascal}Budgets${taskId}BudgetQueue`));
@@ -76,9 +87,13 @@ describe("vendor budgets on AWS", () => {
     }
   });
 
-  it("each queue: encrypted, a dead-letter queue, visibility ≥ 6× the Lambda's timeout, kept longer than a Task waits", () => {
+  it("each queue: encrypted, the stage's one dead-letter queue, visibility ≥ 6× the Lambda's timeout, kept longer than a Task waits", () => {
     expect(queues).toHaveLength(new Set(budgeted.map(({ flow, task }) => `${flow.id}/${task.id}`)).size);
-    expect(deadLetters).toHaveLength(queues.length);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]?.resource.Properties).toMatchObject({
+      QueueName: "test-leadrelay-budget-dead-letters",
+      SqsManagedSseEnabled: true,
+    });
     for (const { id, resource } of queues) {
       const props = resource.Properties ?? {};
       expect(props.SqsManagedSseEnabled, id).toBe(true);
@@ -86,7 +101,7 @@ describe("vendor budgets on AWS", () => {
       expect(Number(props.MessageRetentionPeriod)).toBeGreaterThan(BUDGET_TASK_TIMEOUT_SECONDS);
       const redrive = props.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
       expect(deadLetters.map((queue) => queue.id)).toContain(referencedId(redrive.deadLetterTargetArn));
-      expect(redrive.maxReceiveCount).toBe(5);
+      expect(redrive.maxReceiveCount).toBe(BUDGET_MAX_DELIVERIES);
     }
   });
 
@@ -147,7 +162,7 @@ describe("vendor budgets on AWS", () => {
     }
   });
 
-  it("alarms: a queue whose oldest message waited half a callback Task's timeout, and any dead letter", () => {
+  it("alarms: a queue whose oldest message waited half a callback Task's timeout, and a dead letter left unanswered", () => {
     // By the queue's literal name: Operations alarms on it without importing anything from Flows.
     for (const { id, resource } of queues) {
       const name = String((resource.Properties as { QueueName?: unknown }).QueueName);
@@ -161,12 +176,80 @@ describe("vendor budgets on AWS", () => {
         STUCK_QUEUE_SECONDS,
       );
     }
-    expect(
-      alarms.filter(
-        (alarm) =>
-          alarm.MetricName === "ApproximateNumberOfMessagesVisible" &&
-          JSON.stringify(alarm.Dimensions ?? []).includes("-dead-letters"),
+    const unanswered = alarms.filter(
+      (alarm) =>
+        alarm.MetricName === "ApproximateNumberOfMessagesVisible" &&
+        JSON.stringify(alarm.Dimensions ?? []).includes('"test-leadrelay-budget-dead-letters"'),
+    );
+    expect(unanswered).toHaveLength(1);
+    expect(unanswered[0]?.AlarmActions).toHaveLength(1);
+  });
+
+  it("a dead letter fails its Task at once: one Lambda consumes the stage's budget dead-letter queue and may only SendTaskFailure on those flows' machines", () => {
+    const consumers = new Set(
+      deadLetters.map(({ id }) => {
+        const mapping = mappings.find(
+          ({ resource }) => referencedId(resource.Properties?.EventSourceArn) === id,
+        );
+        expect(mapping, `${id} has a consumer`).toBeDefined();
+        expect(mapping?.resource.Properties?.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+        return referencedId(mapping?.resource.Properties?.FunctionName) ?? "";
+      }),
+    );
+    expect(consumers.size).toBe(1);
+    const [consumer] = [...consumers];
+    expect(friendly(consumer ?? "")).toContain("BudgetDeadLetters");
+    // Not any Task's own Lambda: a Task whose code fails to start must not be its own dead-letter consumer.
+    for (const { resource } of mappings) {
+      const target = referencedId(resource.Properties?.FunctionName);
+      const source = referencedId(resource.Properties?.EventSourceArn) ?? "";
+      if (target === consumer) expect(deadLetters.map(({ id }) => id)).toContain(source);
+    }
+    const lines = grants(app.functionAccess(consumer ?? "").statements);
+    const flows = [...new Set(budgeted.map(({ flow }) => flow.id))].sort();
+    expect(lines.filter((line) => line.startsWith("states:")).sort()).toEqual(
+      flows.map(
+        (flow) =>
+          `states:SendTaskFailure arn:aws:states:us-east-1:my-account:stateMachine:test-leadrelay-${flow}`,
       ),
-    ).toHaveLength(deadLetters.length);
+    );
+    // SQS only on the dead-letter queues (the event source's receive and delete), nothing else.
+    const deadLetterArns = deadLetters.map(({ id }) => `<${friendly(id)}.Arn>`);
+    for (const line of lines.filter((line) => line.startsWith("sqs:"))) {
+      expect(deadLetterArns, line).toContain(line.split(" ")[1]);
+      expect(line).not.toMatch(/^sqs:SendMessage/);
+    }
+    expect(lines.filter((line) => /^(dynamodb|s3|lambda):/.test(line))).toEqual([]);
+    // Visible again only after the consumer's timeout, many times over (Lambda wants ≥ 6×).
+    for (const { id, resource } of deadLetters) {
+      expect(Number(resource.Properties?.VisibilityTimeout), id).toBeGreaterThanOrEqual(6 * 20);
+    }
+  });
+
+  it("alarms per stage: any dead letter (the BudgetDeliveryFailed metric by stage), and a quota stop of every budgeted vendor", () => {
+    const delivery = alarms.filter((alarm) => alarm.MetricName === BUDGET_DELIVERY_FAILED_METRIC);
+    expect(delivery).toHaveLength(1);
+    expect(delivery[0]).toMatchObject({ Namespace: "leadrelay", Threshold: 1, Statistic: "Sum" });
+    expect(dimensionsOf(delivery[0] ?? {})).toEqual({ Stage: "test" });
+    expect(delivery[0]?.AlarmActions).toHaveLength(1);
+    const vendors = [
+      ...new Set(
+        budgeted.flatMap(({ task }) => Object.keys(budgetedCalls(task.calls, applicableBudgets({})))),
+      ),
+    ].sort();
+    expect(vendors).toEqual(expect.arrayContaining(["close", "hubspot"]));
+    const quota = alarms.filter((alarm) => alarm.MetricName === VENDOR_QUOTA_STOPPED_METRIC);
+    expect(
+      quota
+        .map((alarm) => {
+          expect(alarm).toMatchObject({ Namespace: "leadrelay", Threshold: 1, Statistic: "Sum" });
+          expect(alarm.AlarmActions).toHaveLength(1);
+          const { Stage, Vendor, ...others } = dimensionsOf(alarm);
+          expect(Stage).toBe("test");
+          expect(others).toEqual({});
+          return Vendor;
+        })
+        .sort(),
+    ).toEqual(vendors);
   });
 });

@@ -11,7 +11,7 @@ import { spawnTree, type Tree } from "../processes";
 
 const BULLMQ_VERSION = "6.7.0";
 const WORKER_CONCURRENCY = 50;
-const REDIS_SETTINGS = {
+export const REDIS_SETTINGS = {
   appendonly: "yes",
   appendfsync: "everysec",
   save: "3600 1 300 100 60 10000",

@@ -23,6 +23,8 @@ const EXPLANATIONS: Record<string, string> = {
   StorageUnavailable: "S3 failed (5xx, throttling or network). Retried.",
   RawEventInvalid: "The stored webhook body is not a Close lead event.",
   "States.Timeout": "The Lambda did not finish within its timeout.",
+  BudgetDeliveryFailed:
+    "The Task waited for its vendor budget on AWS, and its queue's consumer failed on every delivery (SQS, Step Functions or DynamoDB failing, or the Lambda crashing or timing out): the Task was failed at once instead of after its hour-long timeout. Read the Task's Lambda log, fix the cause, then redrive.",
 };
 
 export function explain(error: string | undefined): string | undefined {

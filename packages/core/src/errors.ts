@@ -127,6 +127,26 @@ export class StorageUnavailable extends Error {
 }
 
 /**
+ * A budgeted Task's message could not be handled by its consumer (stacks/vendor-budgets.ts: five
+ * deliveries, then its dead-letter queue): the Task is failed at once under this name instead of
+ * waiting out its callback timeout. Not retried by any Task: a consumer that failed five times
+ * would fail again; the cause names the queue whose consumer's log says why.
+ */
+export class BudgetDeliveryFailed extends Error {
+  override readonly name = "BudgetDeliveryFailed";
+  constructor(
+    readonly queueName: string,
+    readonly deliveries: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `The budget queue ${queueName} could not deliver this Task's call: its consumer failed on ${deliveries ? `all ${deliveries} deliveries` : "every delivery"} (see that Task's Lambda log); failed now instead of at the Task's timeout`,
+      options,
+    );
+  }
+}
+
+/**
  * Names that only the state machine raises (`Fail` states): the terminal verdicts an
  * operator sees on a failed execution.
  */

@@ -1,5 +1,6 @@
 import { observeOutboundCalls } from "./http-client";
 import type { Logger } from "./log";
+import { metricFields } from "./metric-line";
 import {
   type AnswerVerdict,
   type BudgetCalls,
@@ -26,6 +27,8 @@ import {
 
 export interface BudgetMessage {
   taskToken: string;
+  /** The Task's id (set by the rewritten definition): names it in the shared dead-letter queue. */
+  task?: string;
   input: unknown;
   /** When this call's budget was reserved for (epoch ms): set on a message put back to wait. */
   reservedAt?: number;
@@ -52,6 +55,9 @@ export interface BudgetCallbacks {
   requeue(body: string, delaySeconds: number): Promise<void>;
 }
 
+/** The metric a vendor's quota stop counts in (EMF; the stacks alarm on it per vendor). */
+export const VENDOR_QUOTA_STOPPED_METRIC = "VendorQuotaStopped";
+
 export interface BudgetConsumerOptions {
   calls: BudgetCalls;
   rates: ReadonlyMap<BudgetName, Rate>;
@@ -59,6 +65,8 @@ export interface BudgetConsumerOptions {
   callbacks: BudgetCallbacks;
   handler: (input: unknown) => Promise<unknown>;
   log: Logger;
+  /** The stage, a dimension of the metrics this emits (SST_STAGE on AWS). */
+  stage?: string;
   now?: () => number;
   maxRequeues?: number;
 }
@@ -69,6 +77,9 @@ const MAX_DELAY_SECONDS = 900;
 const DEFAULT_MAX_REQUEUES = 10;
 /** The token is no longer waited for: drop the message, never call the vendor for it. */
 const LATE_TOKEN = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
+
+/** Step Functions' answer that a token is no longer waited for (the Task timed out, the execution stopped). */
+export const isLateTokenError = (error: unknown) => LATE_TOKEN.has((error as { name?: string })?.name ?? "");
 
 export interface SqsRecordLike {
   messageId: string;
@@ -108,7 +119,8 @@ export async function consumeBudgetMessages(
   return { batchItemFailures: failures };
 }
 
-function parseMessage(body: string): BudgetMessage | undefined {
+/** A budget queue's message, or undefined when it carries no task token. */
+export function parseBudgetMessage(body: string): BudgetMessage | undefined {
   try {
     const message = JSON.parse(body) as BudgetMessage;
     return typeof message?.taskToken === "string" && message.taskToken !== "" ? message : undefined;
@@ -117,7 +129,8 @@ function parseMessage(body: string): BudgetMessage | undefined {
   }
 }
 
-const lambdaCause = (error: unknown) =>
+/** What a Lambda Task's failure carries as its cause: the ASL and the readers see the same on both paths. */
+export const lambdaCause = (error: unknown) =>
   JSON.stringify({
     errorType: error instanceof Error ? error.name : "Error",
     errorMessage: error instanceof Error ? error.message : String(error),
@@ -128,9 +141,8 @@ async function lateToken(work: () => Promise<void>, log: Logger): Promise<boolea
     await work();
     return false;
   } catch (error) {
-    const name = (error as { name?: string }).name ?? "";
-    if (!LATE_TOKEN.has(name)) throw error;
-    log.warn("task token no longer waited for: message dropped", { errorType: name });
+    if (!isLateTokenError(error)) throw error;
+    log.warn("task token no longer waited for: message dropped", { errorType: (error as Error).name });
     return true;
   }
 }
@@ -138,7 +150,7 @@ async function lateToken(work: () => Promise<void>, log: Logger): Promise<boolea
 async function consumeOne(record: SqsRecordLike, options: BudgetConsumerOptions) {
   const { log, callbacks, store } = options;
   const now = (options.now ?? Date.now)();
-  const message = parseMessage(record.body);
+  const message = parseBudgetMessage(record.body);
   if (!message) {
     log.error("budget message without a task token: dropped", { messageId: record.messageId });
     return;
@@ -187,12 +199,15 @@ async function consumeOne(record: SqsRecordLike, options: BudgetConsumerOptions)
     stopObserving();
   }
   for (const [name, verdict] of verdicts) {
-    if (await store.record(name, verdict, (options.now ?? Date.now)())) {
-      // The one consumer that stopped the vendor alerts (the metric filter and alarm watch this line).
+    const at = (options.now ?? Date.now)();
+    if (await store.record(name, verdict, at)) {
+      // The one consumer that stopped the vendor says so, once: an EMF line, so the stop is a metric
+      // (VendorQuotaStopped by Stage and Vendor) that the stage's alarm watches.
       log.error("vendor quota used up: its calls stop until the reset", {
         alert: "VendorQuotaExhausted",
         vendor: name,
         reason: verdict.quota,
+        ...metricFields(VENDOR_QUOTA_STOPPED_METRIC, { Stage: options.stage ?? "local", Vendor: name }, at),
       });
     }
   }

@@ -10,6 +10,7 @@ import { createDynamoBudgetStore } from "./adapters/dynamodb-budget-store";
 import { lambdaAwsConfig } from "./aws-clients";
 import { consumeBudgetMessages, type SqsRecordLike } from "./budget-consumer";
 import type { Logger } from "./log";
+import { stageOf } from "./metric-line";
 import { type BudgetCalls, type BudgetName, parseRate, type Rate } from "./vendor-budget";
 
 /**
@@ -55,6 +56,7 @@ export async function runBudgetConsumer(
     store: createDynamoBudgetStore(dynamo, settings.tableName),
     handler,
     log,
+    stage: stageOf(process.env),
     callbacks: {
       heartbeat: async (taskToken) => {
         await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));

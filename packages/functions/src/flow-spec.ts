@@ -252,6 +252,13 @@ export const BUDGET_CALLBACK_RESOURCE = "arn:aws:states:::sqs:sendMessage.waitFo
  */
 export const BUDGET_TASK_TIMEOUT_SECONDS = 3_600;
 
+/**
+ * How many times a budget queue delivers a message before its dead-letter queue takes it (the
+ * consumer failed each time: SQS, Step Functions or DynamoDB down, a Lambda crash or timeout).
+ * The dead-letter consumer then fails the Task at once (`BudgetDeliveryFailed`).
+ */
+export const BUDGET_MAX_DELIVERIES = 5;
+
 /** The definition placeholder of a budgeted Task's queue URL: `${FetchLeadFunctionArnBudgetQueue}`. */
 export const budgetQueuePlaceholder = (taskPlaceholder: string) => `${taskPlaceholder}BudgetQueue`;
 
@@ -276,17 +283,18 @@ export function withVendorBudgets(
     const task = placeholder ? tasks[placeholder] : undefined;
     if (!placeholder || !task) continue;
     if (Object.keys(budgetedCalls(task.calls, budgets)).length === 0) continue;
-    rewriteAsCallback(state, placeholder);
+    rewriteAsCallback(state, placeholder, task.id);
   }
   return definition;
 }
 
-function rewriteAsCallback(state: AslState, placeholder: string) {
+function rewriteAsCallback(state: AslState, placeholder: string, taskId: string) {
   const input = state.Parameters === undefined ? { "input.$": "$" } : { input: state.Parameters };
   state.Resource = BUDGET_CALLBACK_RESOURCE;
   state.Parameters = {
     QueueUrl: `\${${budgetQueuePlaceholder(placeholder)}}`,
-    MessageBody: { "taskToken.$": "$$.Task.Token", ...input },
+    // `task` names it in the stage's one dead-letter queue (budget-dead-letters.ts).
+    MessageBody: { "taskToken.$": "$$.Task.Token", task: taskId, ...input },
   };
   state.TimeoutSeconds = BUDGET_TASK_TIMEOUT_SECONDS;
 }

@@ -1,5 +1,6 @@
 import { ServiceRateLimited, ServiceRejected } from "@leadrelay/core";
 import { describe, expect, it } from "vitest";
+import { classifyHubSpotError } from "../src/adapters/hubspot";
 import {
   type BudgetRecord,
   type BudgetStore,
@@ -7,6 +8,7 @@ import {
   recordVerdict,
   reserveOn,
 } from "../src/budget-consumer";
+import { createHttpClient } from "../src/http-client";
 import { createLogger } from "../src/log";
 import type { BudgetName, Rate } from "../src/vendor-budget";
 
@@ -88,6 +90,23 @@ function harness(options: {
     );
   return { consume, answers, requeued, calls, store };
 }
+
+/** HubSpot answering every call with its daily-limit 429 (in process: no socket). */
+const hubspot = createHttpClient({
+  service: "hubspot",
+  baseUrl: "https://api.hubapi.com",
+  classify: classifyHubSpotError,
+  fetch: async () =>
+    new Response(
+      JSON.stringify({
+        status: "error",
+        message: "You have reached your daily limit.",
+        errorType: "RATE_LIMIT",
+        policyName: "DAILY",
+      }),
+      { status: 429, headers: { "content-type": "application/json" } },
+    ),
+});
 
 describe("the budget queue consumer", () => {
   it("runs the Task's handler and answers its token with the result", async () => {
@@ -188,6 +207,54 @@ describe("the budget queue consumer", () => {
     await consume([{ taskToken: "t", input: 1 }]);
     expect(calls).toEqual([]);
     expect(answers).toMatchObject([{ kind: "failure", detail: { error: "ServiceQuotaExhausted" } }]);
+  });
+
+  it("the consumer that stops a vendor for its quota logs it once as the VendorQuotaStopped metric (EMF, by stage and vendor)", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const options = {
+      calls: { hubspot: 1 } as const,
+      rates: new Map<BudgetName, Rate>([["hubspot", { count: 100, windowMs: 10_000 }]]),
+      store: memoryStore(),
+      stage: "prod",
+      now: () => 1_700_000_000_000,
+      log: createLogger("test", { level: "info", write: (line) => lines.push(JSON.parse(line)) }),
+      // The Task's HubSpot call answers HubSpot's 429 with policy DAILY (the adapter's own classifier).
+      handler: async () => hubspot.request({ path: "/crm/v3/objects/contacts", json: {} }),
+      callbacks: {
+        heartbeat: async () => {},
+        succeed: async () => {},
+        fail: async () => {},
+        requeue: async () => {},
+      },
+    };
+    await consumeBudgetMessages(
+      { Records: [{ messageId: "m1", body: JSON.stringify({ taskToken: "t1", input: 1 }) }] },
+      options,
+    );
+    // The next Task is refused by the stop itself: no second metric line.
+    await consumeBudgetMessages(
+      { Records: [{ messageId: "m2", body: JSON.stringify({ taskToken: "t2", input: 2 }) }] },
+      options,
+    );
+    const metrics = lines.filter((line) => "_aws" in line);
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({
+      level: "error",
+      alert: "VendorQuotaExhausted",
+      Stage: "prod",
+      Vendor: "hubspot",
+      VendorQuotaStopped: 1,
+      _aws: {
+        Timestamp: 1_700_000_000_000,
+        CloudWatchMetrics: [
+          {
+            Namespace: "leadrelay",
+            Dimensions: [["Stage", "Vendor"]],
+            Metrics: [{ Name: "VendorQuotaStopped", Unit: "Count" }],
+          },
+        ],
+      },
+    });
   });
 
   it("reports the message for redelivery when Step Functions or SQS fail (partial batch response)", async () => {

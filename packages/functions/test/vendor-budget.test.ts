@@ -74,7 +74,7 @@ describe("withVendorBudgets (through configuredDefinition)", () => {
       TimeoutSeconds: BUDGET_TASK_TIMEOUT_SECONDS,
       Parameters: {
         QueueUrl: placeholder("FetchLeadFunctionArnBudgetQueue"),
-        MessageBody: { "taskToken.$": "$$.Task.Token", input: original?.Parameters },
+        MessageBody: { "taskToken.$": "$$.Task.Token", task: "FetchLead", input: original?.Parameters },
       },
     });
     expect(stateNamed(definition, "RecordOutcome")?.Resource).toBe(BUDGET_CALLBACK_RESOURCE);

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import {
   type AslShape,
   type AslStateShape,
@@ -28,6 +29,16 @@ import {
  *   shows a new ParallelStateStarted linked to the failing branch, with no ParallelStateFailed;
  *   MapIterationStarted links to MapStateStarted, later ones to the last event of the iteration
  *   before; MapIterationSucceeded/Failed link to their iteration's last event.
+ * - A Task whose Resource is a service integration (`arn:aws:states:::<service>:<action>`, here
+ *   the `sqs:sendMessage.waitForTaskToken` a Task waiting for its vendor budget becomes) is
+ *   recorded with Task* events, not Lambda* ones: TaskScheduled `{resourceType, resource, region,
+ *   parameters, timeoutInSeconds?, heartbeatInSeconds?}`, TaskStarted, TaskSubmitted (the
+ *   service's answer, for `.waitForTaskToken` and `.sync`), then TaskSucceeded `{output}`,
+ *   TaskFailed `{error, cause}` or TaskTimedOut `{error: "States.Timeout"}`, each with
+ *   `{resourceType, resource}`, and a retry as a new TaskScheduled ("HistoryEvent" and
+ *   "TaskScheduledEventDetails", AWS Step Functions API Reference; LocalStack's AWS-recorded
+ *   tests/aws/services/stepfunctions/v2/callback/test_callback.snapshot.json:
+ *   test_sqs_wait_for_task_token, _timeout, test_sqs_failure_in_wait_for_task_token).
  */
 export interface HistoryEvent {
   id: number;
@@ -63,6 +74,8 @@ export interface EngineEvent {
 export interface HistoryContext {
   /** Task state name → the Lambda ARN it invokes. */
   resources: Record<string, string>;
+  /** The region a service integration's TaskScheduled names. */
+  region?: string;
   /** The raw result of the Task's last successful invocation (before ResultPath), if it succeeded. */
   takeResult(stateName: string): { value: unknown } | undefined;
   /** What the Lambda was invoked with (after Parameters), if the invocation has started. */
@@ -88,6 +101,48 @@ interface Group {
   /** Failed, not yet known whether it is retried (a new Started) or not (a Failed event). */
   pending?: { timestamp: number };
   failedId?: number;
+}
+
+/** A Task calling an AWS service through Step Functions: `arn:aws:states:::sqs:sendMessage.waitForTaskToken`. */
+interface Integration {
+  resourceType: string;
+  resource: string;
+  /** `.waitForTaskToken` and `.sync` answer later: the service's answer is a TaskSubmitted event. */
+  waits: boolean;
+  timeoutInSeconds?: number;
+  heartbeatInSeconds?: number;
+}
+
+function integrationOf(state: AslStateShape | undefined): Integration | undefined {
+  const task = state as
+    | (AslStateShape & { Resource?: unknown; TimeoutSeconds?: unknown; HeartbeatSeconds?: unknown })
+    | undefined;
+  if (task?.Type !== "Task" || typeof task.Resource !== "string") return undefined;
+  const match = /^arn:[^:]+:states:::([^:]+):(.+)$/.exec(task.Resource);
+  if (!match) return undefined;
+  const [, resourceType = "", resource = ""] = match;
+  const integration: Integration = {
+    resourceType,
+    resource,
+    waits: /\.(waitForTaskToken|sync(:2)?)$/.test(resource),
+  };
+  if (typeof task.TimeoutSeconds === "number") integration.timeoutInSeconds = task.TimeoutSeconds;
+  if (typeof task.HeartbeatSeconds === "number") integration.heartbeatInSeconds = task.HeartbeatSeconds;
+  return integration;
+}
+
+/**
+ * What the service answered when the Task's request was submitted. For SQS SendMessage: the
+ * message's id and its body's MD5, as SQS answers (the local runtime has no queue: the id is new).
+ */
+function submittedOutput(integration: Integration, parameters: unknown): string {
+  if (integration.resourceType !== "sqs") return "{}";
+  const body = (parameters as { MessageBody?: unknown } | undefined)?.MessageBody;
+  return JSON.stringify({
+    MD5OfMessageBody: createHash("md5").update(text(body)).digest("hex"),
+    MessageId: randomUUID(),
+    SdkHttpMetadata: { HttpStatusCode: 200 },
+  });
 }
 
 const text = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value ?? null));
@@ -203,7 +258,7 @@ export class HistoryRecorder {
       type: `${state.type}StateEntered`,
       stateEnteredEventDetails: { name: state.name, input: text(state.input) },
     });
-    if (state.type === "Task") this.lambdaStart(at, state, chain);
+    if (state.type === "Task") this.taskStart(at, state, chain);
     else if (state.type === "Parallel" || state.type === "Map") {
       this.start(state.type, state.name, chain, entered, at, state.input);
     }
@@ -234,6 +289,21 @@ export class HistoryRecorder {
     if (state.type === "Task") {
       const error = event.Error ?? "States.TaskFailed";
       const timedOut = error === "States.Timeout";
+      const integration = integrationOf(this.states.get(state.name));
+      if (integration) {
+        const { resourceType, resource } = integration;
+        this.link(chain, {
+          timestamp: event.timestamp,
+          type: timedOut ? "TaskTimedOut" : "TaskFailed",
+          [timedOut ? "taskTimedOutEventDetails" : "taskFailedEventDetails"]: {
+            resourceType,
+            resource,
+            error,
+            cause: causeText(event.Cause),
+          },
+        });
+        return;
+      }
       this.link(chain, {
         timestamp: event.timestamp,
         type: timedOut ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed",
@@ -256,8 +326,8 @@ export class HistoryRecorder {
 
   private retried(state: NonNullable<EngineEvent["state"]>, at: number, chain: string) {
     if (state.type === "Task") {
-      // AWS shows a retry as the next LambdaFunctionScheduled after a failure.
-      this.lambdaStart(at, state, chain);
+      // AWS shows a retry as the next LambdaFunctionScheduled (TaskScheduled) after a failure.
+      this.taskStart(at, state, chain);
       return;
     }
     const group = this.groups.get(state.name);
@@ -288,11 +358,25 @@ export class HistoryRecorder {
     }
     const result = state.type === "Task" ? this.context.takeResult(state.name) : undefined;
     if (result) {
-      this.link(chain, {
-        timestamp: at,
-        type: "LambdaFunctionSucceeded",
-        lambdaFunctionSucceededEventDetails: { output: text(result.value) },
-      });
+      const integration = integrationOf(this.states.get(state.name));
+      this.link(
+        chain,
+        integration
+          ? {
+              timestamp: at,
+              type: "TaskSucceeded",
+              taskSucceededEventDetails: {
+                resourceType: integration.resourceType,
+                resource: integration.resource,
+                output: text(result.value),
+              },
+            }
+          : {
+              timestamp: at,
+              type: "LambdaFunctionSucceeded",
+              lambdaFunctionSucceededEventDetails: { output: text(result.value) },
+            },
+      );
     }
     this.link(chain, exited);
   }
@@ -344,8 +428,37 @@ export class HistoryRecorder {
     for (const name of this.groups.keys()) this.flush(name);
   }
 
-  private lambdaStart(at: number, state: { name: string; input?: unknown }, chain: string) {
+  /** A Task's attempt begins: Lambda* events for a Lambda ARN, Task* events for a service integration. */
+  private taskStart(at: number, state: { name: string; input?: unknown }, chain: string) {
     const input = (this.context.takeInvocationInput(state.name) ?? { value: state.input }).value;
+    const integration = integrationOf(this.states.get(state.name));
+    if (integration) {
+      const { resourceType, resource } = integration;
+      const scheduled: Record<string, unknown> = {
+        resourceType,
+        resource,
+        region: this.context.region ?? "local",
+        parameters: text(input),
+      };
+      if (integration.timeoutInSeconds !== undefined)
+        scheduled.timeoutInSeconds = integration.timeoutInSeconds;
+      if (integration.heartbeatInSeconds !== undefined)
+        scheduled.heartbeatInSeconds = integration.heartbeatInSeconds;
+      this.link(chain, { timestamp: at, type: "TaskScheduled", taskScheduledEventDetails: scheduled });
+      this.link(chain, {
+        timestamp: at,
+        type: "TaskStarted",
+        taskStartedEventDetails: { resourceType, resource },
+      });
+      if (integration.waits) {
+        this.link(chain, {
+          timestamp: at,
+          type: "TaskSubmitted",
+          taskSubmittedEventDetails: { resourceType, resource, output: submittedOutput(integration, input) },
+        });
+      }
+      return;
+    }
     this.link(chain, {
       timestamp: at,
       type: "LambdaFunctionScheduled",

@@ -545,6 +545,7 @@ export class LocalStepFunctions {
     thisRun = execution.abort;
     const context = {
       resources: this.options.resources,
+      region: this.options.region ?? "local",
       takeResult: (state: string) => takeOnce(results, state),
       takeInvocationInput: (state: string) => takeOnce(invocations, state),
     };
@@ -664,7 +665,11 @@ export function resumePoint(
   };
   if (mode === "failed") {
     const lastFailure = events.findLastIndex(
-      (event) => event.type === "LambdaFunctionFailed" || event.type === "LambdaFunctionTimedOut",
+      (event) =>
+        event.type === "LambdaFunctionFailed" ||
+        event.type === "LambdaFunctionTimedOut" ||
+        event.type === "TaskFailed" ||
+        event.type === "TaskTimedOut",
     );
     if (lastFailure !== -1) {
       const task = events.slice(0, lastFailure).findLast((event) => event.type === "TaskStateEntered");

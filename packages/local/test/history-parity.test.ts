@@ -477,3 +477,120 @@ describe("a runtime restart inside a Parallel", () => {
     ]);
   });
 });
+
+describe("a Task waiting for its vendor budget (sqs:sendMessage.waitForTaskToken) has the history Step Functions records", () => {
+  const QUEUE = "https://sqs.us-east-1.amazonaws.com/000000000000/parity-Budgeted";
+  /** What `withVendorBudgets` makes of a Lambda Task: the same Retry, its input and token in the message. */
+  const budgeted = (catchTo?: string): AslDefinition => ({
+    StartAt: "Budgeted",
+    States: {
+      Budgeted: {
+        Type: "Task",
+        Resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        Parameters: { QueueUrl: QUEUE, MessageBody: { "taskToken.$": "$$.Task.Token", "input.$": "$" } },
+        TimeoutSeconds: 3600,
+        Retry: [{ ErrorEquals: ["ServiceUnavailable"], IntervalSeconds: 1, MaxAttempts: 1 }],
+        ...(catchTo ? { Catch: [{ ErrorEquals: ["States.ALL"], Next: catchTo }] } : {}),
+        End: true,
+      },
+      ...(catchTo ? { [catchTo]: { Type: "Pass", End: true } } : {}),
+    },
+  });
+  const engineOf = (definition: AslDefinition, handler: TaskHandler) => {
+    const engine = new LocalStepFunctions({
+      definition,
+      stateMachineName: "parity",
+      region: "us-east-1",
+      handlers: { Budgeted: handler },
+      resources: { Budgeted: SMS },
+      retryIntervalMs: 5,
+      executionsDir: mkdtempSync(join(tmpdir(), "leadrelay-parity-callback-")),
+    });
+    engines.push(engine);
+    return engine;
+  };
+
+  it("TaskScheduled {sqs, sendMessage.waitForTaskToken}, TaskStarted, TaskSubmitted, then TaskFailed or TaskSucceeded; a retry schedules again", async () => {
+    let calls = 0;
+    const messages: unknown[] = [];
+    const record = await run(
+      engineOf(budgeted(), async (message) => {
+        messages.push(message);
+        calls++;
+        if (calls === 1) throw named("ServiceUnavailable");
+        return { recorded: true };
+      }),
+      { leadId: "lead_1" },
+    );
+
+    expect(record.status).toBe("SUCCEEDED");
+    expectParity(record.events, [
+      [1, 0, "ExecutionStarted"],
+      [2, 0, "TaskStateEntered", "Budgeted"],
+      [3, 2, "TaskScheduled"],
+      [4, 3, "TaskStarted"],
+      [5, 4, "TaskSubmitted"],
+      [6, 5, "TaskFailed", "ServiceUnavailable"],
+      [7, 6, "TaskScheduled"],
+      [8, 7, "TaskStarted"],
+      [9, 8, "TaskSubmitted"],
+      [10, 9, "TaskSucceeded"],
+      [11, 10, "TaskStateExited", "Budgeted"],
+      [12, 11, "ExecutionSucceeded"],
+    ]);
+    expect(record.events.map((event) => event.type)).not.toContain("LambdaFunctionScheduled");
+    const event = (type: string) => record.events.find((candidate) => candidate.type === type);
+    const scheduled = event("TaskScheduled")?.taskScheduledEventDetails as Record<string, unknown>;
+    expect(scheduled).toMatchObject({
+      resourceType: "sqs",
+      resource: "sendMessage.waitForTaskToken",
+      region: "us-east-1",
+      timeoutInSeconds: 3600,
+    });
+    // The parameters are the message as sent: the queue, the task token and the Task's input.
+    expect(JSON.parse(String(scheduled.parameters))).toEqual(messages[0]);
+    expect(JSON.parse(String(scheduled.parameters))).toMatchObject({
+      QueueUrl: QUEUE,
+      MessageBody: { taskToken: expect.any(String), input: { leadId: "lead_1" } },
+    });
+    expect(event("TaskStarted")?.taskStartedEventDetails).toEqual({
+      resourceType: "sqs",
+      resource: "sendMessage.waitForTaskToken",
+    });
+    const submitted = event("TaskSubmitted")?.taskSubmittedEventDetails as Record<string, unknown>;
+    expect(JSON.parse(String(submitted.output))).toMatchObject({
+      MD5OfMessageBody: expect.stringMatching(/^[0-9a-f]{32}$/),
+      MessageId: expect.any(String),
+    });
+    expect(event("TaskFailed")?.taskFailedEventDetails).toMatchObject({
+      resourceType: "sqs",
+      resource: "sendMessage.waitForTaskToken",
+      error: "ServiceUnavailable",
+    });
+    expect(event("TaskSucceeded")?.taskSucceededEventDetails).toEqual({
+      resourceType: "sqs",
+      resource: "sendMessage.waitForTaskToken",
+      output: JSON.stringify({ recorded: true }),
+    });
+  });
+
+  it("and the reader attributes its attempts, the retry and the failure to the state", async () => {
+    const record = await run(
+      engineOf(budgeted("Degraded"), async () => {
+        throw named("ServiceUnavailable");
+      }),
+    );
+
+    expect(record.status).toBe("SUCCEEDED");
+    const timeline = buildTimeline(record.events);
+    expect(timeline.retries).toBe(1);
+    expect(timeline.steps.map((step) => [step.state, step.status])).toEqual([
+      ["Budgeted", "failed"],
+      ["Degraded", "done"],
+    ]);
+    expect(timeline.steps[0]?.attempts).toMatchObject([
+      { number: 1, outcome: "failed", error: "ServiceUnavailable" },
+      { number: 2, outcome: "failed", error: "ServiceUnavailable", waitBeforeMs: expect.any(Number) },
+    ]);
+  });
+});

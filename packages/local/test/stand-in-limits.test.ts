@@ -50,6 +50,16 @@ describe("stand-in limits", () => {
       errorType: "RATE_LIMIT",
       policyName: "TEN_SECONDLY_ROLLING",
     });
+    // Search has its own limit at HubSpot: the ten-secondly one neither counts nor refuses it.
+    const search = await call("hubspot", "/crm/v3/objects/contacts/search", {
+      method: "POST",
+      body: JSON.stringify({ filterGroups: [], limit: 1 }),
+    });
+    expect(search.status).not.toBe(429);
+    expect(runtime.standIns.hubspot?.requests().at(-1)).toMatchObject({
+      path: expect.stringMatching(/search$/),
+    });
+    expect(runtime.standIns.hubspot?.requests().at(-1)?.throttled).toBeUndefined();
   });
 
   it("a limit set through _fail: Twilio answers 20429 beyond it; DELETE _fail lifts it", async () => {

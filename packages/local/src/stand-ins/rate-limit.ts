@@ -26,6 +26,8 @@ interface VendorThrottle {
   refuse(state: ThrottleState): StandInReply;
   /** The rate-limit headers the vendor sends on every answer. */
   headers?(state: ThrottleState): Record<string, string>;
+  /** Whether a request counts toward this limit (all do, unless the vendor limits some apart). */
+  counts?(request: { path: string }): boolean;
 }
 
 const seconds = (value: number) => String(Math.round(value * 1000) / 1000);
@@ -68,6 +70,9 @@ export const VENDOR_THROTTLES: Record<string, VendorThrottle> = {
   },
   hubspot: {
     headers: hubspotHeaders,
+    // The search endpoints have their own, lower limit (4/s per token, integrations.md §5): the
+    // ten-secondly limit does not count them (HUBSPOT_SEARCH_RATE_LIMIT budgets them apart).
+    counts: (request) => !/\/search\/?$/.test(request.path),
     refuse: (state) => ({
       status: 429,
       headers: hubspotHeaders(state),
@@ -195,9 +200,10 @@ export class StandInLimiter {
   }
 
   /** Counts the request: the vendor's refusal when over the limit, else the headers to add to the answer. */
-  admit(): { refuse: StandInReply } | { headers: Record<string, string> } {
+  admit(request?: { path: string }): { refuse: StandInReply } | { headers: Record<string, string> } {
     const rate = this.rate;
     if (!rate) return { headers: {} };
+    if (request && this.throttle.counts && !this.throttle.counts(request)) return { headers: {} };
     const now = this.now();
     this.accepted = this.accepted.filter((at) => at > now - rate.windowMs);
     const oldest = this.accepted[0] ?? now;

@@ -390,7 +390,7 @@ export function createStandIn(
           ...(typeof script.body === "string" ? { text: script.body } : { json: script.body }),
         });
       }
-      const admission = limiter.admit();
+      const admission = limiter.admit(request);
       if ("refuse" in admission) {
         record(request, admission.refuse.status, false, true);
         return send(res, admission.refuse);
