@@ -19,15 +19,21 @@ import { AppTemplates, type CfnTemplate, grants } from "./template-queries";
 const SETTINGS = { EMAIL_FROM: "leads@example.com", CLOSE_TRIAGE_FIELD_ID: "cf_x" };
 
 async function build(cases: Record<string, SkippedAlertChannels | undefined>) {
-  const [{ App, Stack }, { initProject }, cdk, { Template }, { FlowMachine }, { budgetTable }] =
-    await Promise.all([
-      import("sst/constructs"),
-      import("sst/project.js"),
-      import("aws-cdk-lib"),
-      import("aws-cdk-lib/assertions"),
-      import("../FlowMachine"),
-      import("../vendor-budgets"),
-    ]);
+  const [
+    { App, Stack },
+    { initProject },
+    cdk,
+    { Template },
+    { FlowMachine },
+    { budgetTable, budgetDeadLetters },
+  ] = await Promise.all([
+    import("sst/constructs"),
+    import("sst/project.js"),
+    import("aws-cdk-lib"),
+    import("aws-cdk-lib/assertions"),
+    import("../FlowMachine"),
+    import("../vendor-budgets"),
+  ]);
   await initProject({ stage: "unit" });
   const app = new App(
     { mode: "remove", stage: "unit", name: "leadrelay", region: "us-east-1" },
@@ -43,6 +49,7 @@ async function build(cases: Record<string, SkippedAlertChannels | undefined>) {
       stateMachineName: "unit-leadrelay-triage",
       secretsSet: new Set(["TWILIO_AUTH_TOKEN", "BREVO_API_KEY", "SLACK_WEBHOOK_URL"]),
       budgetTable: budgetTable(stack),
+      budgetDeadLetters: budgetDeadLetters(stack, `${name}-budget-dead-letters`),
       skippedAlerts,
     });
     return { name, stack, machine };
