@@ -1,4 +1,5 @@
 import { runHubSpotSetup } from "../packages/flows/linkedin-replies/src/hubspot-setup";
+import { replyBody } from "./flows/linkedin-replies";
 import {
   getJson,
   leadBodies,
@@ -39,12 +40,32 @@ function executionsByStatus(metrics: string, flow: string): Record<string, numbe
   return out;
 }
 
-export async function benchBurst(options: { leads: number }) {
-  const dataDir = tempDir("burst");
+/** A burst's own runtime: a fresh data folder, any free port, the given flows and limits. */
+function startBurstRuntime(name: string, env: Record<string, string>) {
+  const dataDir = tempDir(name);
   const runtime = spawnTs("packages/local/src/main.ts", {
     CLOSE_WEBHOOK_SECRET: SECRET,
     PORT: "0",
     LEADRELAY_DATA_DIR: dataDir,
+    ...env,
+  });
+  return { dataDir, runtime };
+}
+
+const tenths = (value: number) => Math.round(value * 10) / 10;
+
+/** Completion time against the bound, as every burst reports it. */
+const timingOf = (seconds: number, boundSeconds: number) => ({
+  doneSeconds: tenths(seconds),
+  boundSeconds: tenths(boundSeconds),
+  ratioToBound: Math.round((seconds / boundSeconds) * 100) / 100,
+});
+
+/** `part` as a share of `whole` (4 decimals), 0 when there is no whole. */
+const shareOf = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : 0);
+
+export async function benchBurst(options: { leads: number }) {
+  const { dataDir, runtime } = startBurstRuntime("burst", {
     LEADRELAY_FLOWS: "triage",
     CLOSE_RATE_LIMIT: `${CLOSE_PER_SECOND}/1s`,
     TWILIO_RATE_LIMIT: "5/1s",
@@ -74,14 +95,10 @@ export async function benchBurst(options: { leads: number }) {
     return {
       leads: options.leads,
       accepted: load.statuses["202"] ?? 0,
-      doneSeconds: Math.round(seconds * 10) / 10,
-      boundSeconds: Math.round(boundSeconds * 10) / 10,
-      ratioToBound: Math.round((seconds / boundSeconds) * 100) / 100,
+      ...timingOf(seconds, boundSeconds),
       closeCalls: close.requests.length,
       close429: refused,
-      close429Share: close.requests.length
-        ? Math.round((refused / close.requests.length) * 10_000) / 10_000
-        : 0,
+      close429Share: shareOf(refused, close.requests.length),
       executions,
       failed: failedOf(executions),
       peakRssMB: Math.round(peakRssMB),
@@ -108,24 +125,10 @@ async function untilIdle(origin: string, runtime: NodeProcess): Promise<number> 
   }
 }
 
-/** A first reply of its own new lead, as LGM's inbox webhook posts it. */
+/** First replies of new leads, as LGM's inbox webhook posts them (the flow's own bench body). */
 function replyBodies(count: number): Array<{ leadId: string; body: string }> {
-  return Array.from({ length: count }, (_, i) => {
-    const n = i + 1;
-    const body = {
-      conversationId: `burstconv${n}`,
-      messageId: `burstmsg${n}`,
-      leadId: `burstlead${n}`,
-      lastMessageStatus: "RECEIVED",
-      lastMessageType: "LINKEDIN",
-      text: `Burst reply ${n}: happy to talk next week.`,
-      createdAt: new Date(Date.UTC(2026, 11, 1, 9, 0, n % 60)).toISOString(),
-      firstname: "Burst",
-      lastname: `Lead ${n}`,
-      proEmail: `burst${n}@example.com`,
-      linkedinUrl: `https://www.linkedin.com/in/burst-${n}`,
-      campaignName: "Burst campaign",
-    };
+  return Array.from({ length: count }, () => {
+    const body = replyBody({ campaignName: "Burst campaign" });
     return { leadId: body.leadId, body: JSON.stringify(body) };
   });
 }
@@ -133,11 +136,7 @@ function replyBodies(count: number): Array<{ leadId: string; body: string }> {
 const isSearch = (request: { path: string }) => /\/search\/?$/.test(request.path);
 
 export async function benchReplyBurst(options: { replies: number }) {
-  const dataDir = tempDir("reply-burst");
-  const runtime = spawnTs("packages/local/src/main.ts", {
-    CLOSE_WEBHOOK_SECRET: SECRET,
-    PORT: "0",
-    LEADRELAY_DATA_DIR: dataDir,
+  const { dataDir, runtime } = startBurstRuntime("reply-burst", {
     LEADRELAY_FLOWS: "linkedin-replies",
     LGM_WEBHOOK_TOKEN: LGM_TOKEN,
     HUBSPOT_RATE_LIMIT: `${HUBSPOT_RATE.count}/${HUBSPOT_RATE.seconds}s`,
@@ -173,13 +172,11 @@ export async function benchReplyBurst(options: { replies: number }) {
     return {
       replies: options.replies,
       accepted: load.statuses["202"] ?? 0,
-      doneSeconds: Math.round(seconds * 10) / 10,
-      boundSeconds: Math.round(boundSeconds * 10) / 10,
-      ratioToBound: Math.round((seconds / boundSeconds) * 100) / 100,
+      ...timingOf(seconds, boundSeconds),
       hubspotCalls: limited.length,
       hubspotSearchCalls: requests.length - limited.length,
       hubspot429: refused,
-      hubspot429Share: limited.length ? Math.round((refused / limited.length) * 10_000) / 10_000 : 0,
+      hubspot429Share: shareOf(refused, limited.length),
       executions,
       failed: failedOf(executions),
       peakRssMB: Math.round(peakRssMB),
