@@ -29,23 +29,29 @@ async function announce(runtime: Runtime, ownersDir: string, leadId: string) {
   return record;
 }
 
-describe("LEADRELAY_ALERT_ON_SKIPPED=true locally", () => {
-  let runtime: Runtime;
-  let ownersDir: string;
+/** Announce alone, without a hold, its email's key missing, with `env` on top; stopped after the block. */
+function announceRuntime(env: Record<string, string>) {
+  const started = { ownersDir: "", runtime: undefined as unknown as Runtime };
   beforeAll(async () => {
-    ownersDir = tempDir("leadrelay-owners-");
-    runtime = await startTestRuntime({
+    started.ownersDir = tempDir("leadrelay-owners-");
+    started.runtime = await startTestRuntime({
       flows: "announce",
       waitSeconds: 0,
-      ownersDir,
-      env: { ...EMAIL_WITHOUT_KEY, LEADRELAY_ALERT_ON_SKIPPED: "true" },
+      ownersDir: started.ownersDir,
+      env: { ...EMAIL_WITHOUT_KEY, ...env },
     });
   });
   afterAll(async () => {
-    await runtime?.stop();
+    await started.runtime?.stop();
   });
+  return started;
+}
+
+describe("LEADRELAY_ALERT_ON_SKIPPED=true locally", () => {
+  const started = announceRuntime({ LEADRELAY_ALERT_ON_SKIPPED: "true" });
 
   it("alerts the skipped action once, naming it and the missing variable, linking to the flow's skipped executions", async () => {
+    const { runtime, ownersDir } = started;
     const record = await announce(runtime, ownersDir, "lead_SkippedAlert1");
     expect(JSON.parse(record?.output ?? "{}").emailAnnouncement).toMatchObject({ status: "skipped" });
     const alerts = skippedAlerts(runtime);
@@ -63,6 +69,7 @@ describe("LEADRELAY_ALERT_ON_SKIPPED=true locally", () => {
   });
 
   it("alerts each execution's skip: another lead, another alert", async () => {
+    const { runtime, ownersDir } = started;
     const before = skippedAlerts(runtime).length;
     await announce(runtime, ownersDir, "lead_SkippedAlert2");
     expect(skippedAlerts(runtime)).toHaveLength(before + 1);
@@ -70,22 +77,10 @@ describe("LEADRELAY_ALERT_ON_SKIPPED=true locally", () => {
 });
 
 describe("without LEADRELAY_ALERT_ON_SKIPPED", () => {
-  let runtime: Runtime;
-  let ownersDir: string;
-  beforeAll(async () => {
-    ownersDir = tempDir("leadrelay-owners-");
-    runtime = await startTestRuntime({
-      flows: "announce",
-      waitSeconds: 0,
-      ownersDir,
-      env: EMAIL_WITHOUT_KEY,
-    });
-  });
-  afterAll(async () => {
-    await runtime?.stop();
-  });
+  const started = announceRuntime({});
 
   it("a skipped action is in the history and /metrics, not in Slack", async () => {
+    const { runtime, ownersDir } = started;
     const record = await announce(runtime, ownersDir, "lead_SkippedQuiet");
     expect(JSON.parse(record?.output ?? "{}").emailAnnouncement).toMatchObject({ status: "skipped" });
     expect(skippedAlerts(runtime)).toEqual([]);
